@@ -1,0 +1,22 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+
+from .models import User
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    list_display = ["username", "get_full_name", "credentials", "email", "is_staff", "roles"]
+    list_filter = ["groups", "is_staff", "is_superuser", "is_active"]
+    search_fields = ["username", "first_name", "last_name", "email"]
+    fieldsets = [
+        *DjangoUserAdmin.fieldsets,
+        ("Public profile", {"fields": ["credentials", "professional_title", "bio", "disclosures"]}),
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("groups")
+
+    @admin.display(description="Roles")
+    def roles(self, user):
+        return ", ".join(group.name for group in user.groups.all()) or "—"

@@ -1,0 +1,51 @@
+"""The editorial roles and the model permissions each one holds.
+
+Model permissions only open the admin's doors; what a person may do to a given article
+is decided by articles.workflow and the admin's per-object checks.
+"""
+
+from .models import CLINICIANS, EDITORS
+
+ROLE_PERMISSIONS = {
+    CLINICIANS: [
+        ("articles", "add_article"),
+        ("articles", "change_article"),
+        ("articles", "view_article"),
+        ("articles", "view_topic"),
+        ("articles", "view_revision"),
+        ("articles", "view_workflowevent"),
+    ],
+    EDITORS: [
+        ("articles", "add_article"),
+        ("articles", "change_article"),
+        ("articles", "view_article"),
+        ("articles", "add_topic"),
+        ("articles", "change_topic"),
+        ("articles", "view_topic"),
+        ("articles", "view_revision"),
+        ("articles", "view_workflowevent"),
+        # Read-only, for the author and reviewer autocompletes. Editors never change
+        # people or groups: that would make them administrators.
+        ("accounts", "view_user"),
+    ],
+}
+
+
+def sync_roles(apps) -> None:
+    """Create the groups and set exactly their permissions (for data migrations)."""
+    from django.contrib.auth.management import create_permissions
+
+    for app_config in apps.get_app_configs():
+        app_config.models_module = True
+        create_permissions(app_config, apps=apps, verbosity=0)
+        app_config.models_module = None
+
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    for name, perms in ROLE_PERMISSIONS.items():
+        group, _ = Group.objects.get_or_create(name=name)
+        wanted = [
+            Permission.objects.get(content_type__app_label=app, codename=codename)
+            for app, codename in perms
+        ]
+        group.permissions.set(wanted)

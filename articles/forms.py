@@ -1,0 +1,105 @@
+import datetime
+
+from django import forms
+from django.conf import settings
+from django.contrib.admin.widgets import AutocompleteSelectMultiple
+from django.utils import timezone
+
+from .models import Article, Topic
+
+
+class ArticleAdminForm(forms.ModelForm):
+    topics = forms.ModelMultipleChoiceField(
+        queryset=Topic.objects.all(),
+        required=False,
+        help_text="Readers find the article on these topic pages.",
+    )
+    # The version the editor started from, for optimistic locking.
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = Article
+        fields = ["title", "slug", "summary", "body", "audience"]
+        widgets = {"summary": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, admin_site=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if admin_site is not None:
+            field = Article._meta.get_field("topics")
+            self.fields["topics"].widget = AutocompleteSelectMultiple(field, admin_site)
+        if self.instance.pk:
+            self.fields["version"].initial = self.instance.version
+            working = getattr(self.instance, "working_topic_ids", None)
+            self.initial["topics"] = (
+                working
+                if working is not None
+                else [link.tag_id for link in self.instance.topic_links.all()]
+            )
+        if "body" in self.fields:
+            self.fields["body"].max_length = settings.ARTICLE_BODY_MAX_CHARS
+            self.fields["body"].validators.append(
+                forms.fields.validators.MaxLengthValidator(settings.ARTICLE_BODY_MAX_CHARS)
+            )
+
+    def clean_title(self):
+        title = " ".join(self.cleaned_data["title"].split())
+        if not any(ch.isalnum() for ch in title):
+            raise forms.ValidationError("Enter a title with words in it.")
+        return title
+
+    def clean_version(self):
+        version = self.cleaned_data.get("version")
+        if self.instance.pk:
+            current = (
+                Article.objects.filter(pk=self.instance.pk)
+                .values_list("version", flat=True)
+                .first()
+            )
+            if version != current:
+                raise forms.ValidationError(
+                    "Someone else saved this article while you were editing it. Copy your "
+                    "changes somewhere safe, then reload the page to see their version."
+                )
+        return version
+
+    def _post_clean(self):
+        super()._post_clean()
+        # Keep the version error visible: it is on a hidden field.
+        if "version" in self.errors:
+            self.add_error(None, self.errors["version"])
+
+
+class CommentForm(forms.Form):
+    comment = forms.CharField(required=False, max_length=5000, widget=forms.Textarea)
+
+
+class RequestChangesForm(forms.Form):
+    comment = forms.CharField(
+        max_length=5000,
+        widget=forms.Textarea,
+        error_messages={"required": "Say what needs to change: a comment is required."},
+    )
+
+
+class PublishForm(forms.Form):
+    publish_at = forms.DateTimeField(
+        required=False,
+        label="Publish at",
+        help_text="Leave empty to publish now. A future time schedules the article (UTC).",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"],
+    )
+    review_months = forms.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=settings.REVIEW_INTERVAL_MONTHS,
+        label="Next review in (months)",
+        help_text=f"At most {settings.REVIEW_INTERVAL_MONTHS} months.",
+    )
+    comment = forms.CharField(required=False, max_length=5000, widget=forms.Textarea)
+
+    def clean_publish_at(self):
+        value = self.cleaned_data.get("publish_at")
+        if value is not None and value < timezone.now() - datetime.timedelta(minutes=5):
+            raise forms.ValidationError("The publish time is in the past.")
+        return value

@@ -1,0 +1,105 @@
+"""Idempotent demo content: the seed's topics and article, and one user per role."""
+
+import secrets
+
+from django.contrib.auth.models import Group
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.test.utils import override_settings
+
+from accounts.models import CLINICIANS, EDITORS, User
+from articles import workflow
+from articles.models import Article, Topic
+
+from ._demo_content import ARTICLES, TOPICS
+
+DEMO_USERS = [
+    {
+        "username": "clinician",
+        "first_name": "Amara",
+        "last_name": "Okafor",
+        "credentials": "MD, MRCPsych",
+        "professional_title": "Consultant psychiatrist",
+        "bio": "Amara leads a mood disorders clinic and writes about treatments for "
+        "depression that has not responded to first-line care.",
+        "disclosures": "None declared.",
+        "groups": [CLINICIANS],
+    },
+    {
+        "username": "editor",
+        "first_name": "James",
+        "last_name": "Whitfield",
+        "credentials": "MBBS, FRCP",
+        "professional_title": "Medical editor",
+        "bio": "James checks every article against its sources before it is published.",
+        "disclosures": "None declared.",
+        "groups": [EDITORS],
+    },
+    {"username": "admin", "first_name": "Site", "last_name": "Administrator", "groups": []},
+]
+
+
+class Command(BaseCommand):
+    help = "Load the demo topics, article and users (safe to run again)."
+
+    # Setting up a demo is not news: keep the workflow's e-mails out of the console.
+    @override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend")
+    @transaction.atomic
+    def handle(self, *args, **options):
+        users = {spec["username"]: self._user(spec) for spec in DEMO_USERS}
+        topics = self._topics()
+        for spec in ARTICLES:
+            self._article(spec, topics, author=users["clinician"], editor=users["editor"])
+        self.stdout.write(self.style.SUCCESS(f"Demo content ready: {len(topics)} topics."))
+
+    def _user(self, spec: dict) -> User:
+        spec = dict(spec)
+        groups = spec.pop("groups")
+        username = spec.pop("username")
+        user, _ = User.objects.get_or_create(username=username, defaults=spec)
+        user.email = f"{username}@example.org"
+        user.is_staff = True
+        user.is_superuser = username == "admin"
+        password = secrets.token_urlsafe(12)
+        user.set_password(password)
+        user.save()
+        user.groups.set(Group.objects.filter(name__in=groups))
+        self.stdout.write(f"  {username:<10} password: {password}")
+        return user
+
+    def _topics(self) -> dict[str, Topic]:
+        topics = {}
+        for spec in TOPICS:
+            fields = {
+                "headline": spec["headline"],
+                "definition": spec["definition"],
+                "aliases": "\n".join(spec["aliases"]),
+                "intro": spec["intro"],
+                "safety_notice": spec["safety_notice"],
+                "is_featured": spec["is_featured"],
+            }
+            topic = Topic.objects.filter(name__iexact=spec["name"]).first()
+            if topic is None:
+                topic = Topic(name=spec["name"])
+            for name, value in fields.items():
+                setattr(topic, name, value)
+            topic.save()
+            topics[spec["name"]] = topic
+        for spec in TOPICS:
+            topics[spec["name"]].related.set([topics[name] for name in spec["related"]])
+        return topics
+
+    def _article(self, spec: dict, topics: dict[str, Topic], *, author, editor) -> None:
+        if Article.objects.filter(slug=spec["slug"]).exists():
+            return
+        article = workflow.create_article(
+            by=author,
+            title=spec["title"],
+            summary=spec["summary"],
+            body=spec["body"],
+            topics=[topics[name] for name in spec["topics"]],
+            audience=spec["audience"],
+            slug=spec["slug"],
+        )
+        workflow.submit_for_review(article=article, by=author)
+        workflow.publish(article=article, by=editor, comment="Checked against the sources.")

@@ -1,0 +1,73 @@
+"""E-mails about the workflow, sent after the transaction that caused them commits.
+
+Bodies are plain text, so nothing an author typed can become markup in a mail client.
+"""
+
+import logging
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.mail import send_mail
+from django.urls import reverse
+
+from accounts.models import EDITORS
+
+from .models import Article
+
+log = logging.getLogger(__name__)
+
+
+def _admin_url(article: Article) -> str:
+    return settings.SITE_URL + reverse("admin:articles_article_change", args=[article.pk])
+
+
+def _send(subject: str, body: str, recipients: list[str]) -> None:
+    recipients = sorted({r for r in recipients if r})
+    if not recipients:
+        return
+    try:
+        send_mail(subject, body, None, recipients)
+    except OSError:
+        # The workflow change has committed; a mail outage must not turn it into an error.
+        log.exception("could not send workflow e-mail %r", subject)
+
+
+def _latest_comment(article: Article) -> str:
+    event = article.events.order_by("-created_at", "-pk").first()
+    return event.comment if event else ""
+
+
+def submitted(*, article_id: int) -> None:
+    article = Article.objects.select_related("author").get(pk=article_id)
+    editors = (
+        get_user_model()
+        .objects.filter(is_active=True, groups__name=EDITORS)
+        .exclude(pk=article.author_id)
+        .values_list("email", flat=True)
+    )
+    _send(
+        f"Ready for review: {article.title}",
+        f"{article.author.display_name} submitted “{article.title}” for review.\n\n"
+        f"Review it here: {_admin_url(article)}\n",
+        list(editors),
+    )
+
+
+def changes_requested(*, article_id: int) -> None:
+    article = Article.objects.select_related("author").get(pk=article_id)
+    _send(
+        f"Changes requested: {article.title}",
+        f"An editor asked for changes to “{article.title}”:\n\n{_latest_comment(article)}\n\n"
+        f"Edit it here: {_admin_url(article)}\n",
+        [article.author.email],
+    )
+
+
+def published(*, article_id: int) -> None:
+    article = Article.objects.select_related("author").get(pk=article_id)
+    when = "is now live" if article.is_public else "is scheduled to go live"
+    _send(
+        f"Published: {article.title}",
+        f"“{article.title}” {when}: {settings.SITE_URL}{article.get_absolute_url()}\n",
+        [article.author.email],
+    )

@@ -1,0 +1,499 @@
+"""The review workflow: the only module that changes an article's status.
+
+Every move is a keyword-only function that locks the article row, checks the rules
+(state, role, the four-eyes principle), writes the change and one WorkflowEvent, and
+sends notifications only after the transaction commits. The admin, views and commands
+all call these functions.
+
+    draft → in_review → (changes_requested → in_review)* → published → archived → draft
+
+A live article keeps serving its approved text while its next version goes round the
+same loop: its status then describes the new version and `live` stays true.
+"""
+
+import datetime
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Max
+from django.utils import timezone
+
+from . import notifications
+from .models import Article, Revision, Status, Topic, WorkflowEvent
+
+log = logging.getLogger(__name__)
+S = Status
+
+TRANSITIONS: dict[str, set[str]] = {
+    S.DRAFT: {S.IN_REVIEW},
+    S.IN_REVIEW: {S.PUBLISHED, S.CHANGES_REQUESTED},
+    S.CHANGES_REQUESTED: {S.IN_REVIEW},
+    S.PUBLISHED: {S.ARCHIVED},
+    S.ARCHIVED: {S.DRAFT},
+}
+EDITABLE_BY_AUTHOR = {S.DRAFT, S.CHANGES_REQUESTED, S.PUBLISHED}
+EDITABLE_BY_EDITOR = {S.DRAFT, S.IN_REVIEW, S.CHANGES_REQUESTED, S.PUBLISHED}
+
+
+class TransitionNotAllowed(Exception):
+    """The move is illegal for this person or in this state; the message says why."""
+
+
+class StaleEdit(Exception):
+    """Someone else saved the article after this form was loaded."""
+
+
+@dataclass(frozen=True)
+class Content:
+    """The editable text of one version of an article."""
+
+    title: str
+    summary: str
+    body: str
+    topic_ids: list[int]
+
+
+# --- who may do what ------------------------------------------------------------------
+
+
+def is_author(article: Article, user) -> bool:
+    return article.author_id == user.pk
+
+
+def can_edit(article: Article, user) -> bool:
+    if not user.is_active:
+        return False
+    if user.is_editor:
+        return article.status in EDITABLE_BY_EDITOR
+    return is_author(article, user) and article.status in EDITABLE_BY_AUTHOR
+
+
+def allowed_actions(article: Article, user) -> list[str]:
+    """The transition names `user` may take on `article` now, for buttons and menus."""
+    return [name for name, check in _CHECKS.items() if _refusal(check, article, user) is None]
+
+
+def _refusal(check, article: Article, user) -> str | None:
+    try:
+        check(article, user)
+    except TransitionNotAllowed as exc:
+        return str(exc)
+    return None
+
+
+def _require_state(article: Article, *states: str, action: str) -> None:
+    if article.status not in states:
+        raise TransitionNotAllowed(
+            f"Cannot {action}: the article is {article.get_status_display().lower()}."
+        )
+
+
+def _require_editor(article: Article, user, *, action: str) -> None:
+    if not user.is_editor:
+        raise TransitionNotAllowed(f"Only an editor can {action}.")
+    if is_author(article, user) and not user.is_superuser:
+        raise TransitionNotAllowed(
+            f"You wrote this article, so another editor must {action} (four-eyes rule)."
+        )
+
+
+def _check_submit(article: Article, user) -> None:
+    _require_state(article, S.DRAFT, S.CHANGES_REQUESTED, action="submit it for review")
+    if not is_author(article, user):
+        raise TransitionNotAllowed("Only the author can submit an article for review.")
+
+
+def _check_request_changes(article: Article, user) -> None:
+    _require_state(article, S.IN_REVIEW, action="request changes")
+    _require_editor(article, user, action="request changes")
+
+
+def _check_publish(article: Article, user) -> None:
+    _require_state(article, S.IN_REVIEW, action="publish")
+    _require_editor(article, user, action="approve and publish it")
+
+
+def _check_archive(article: Article, user) -> None:
+    if not article.live:
+        raise TransitionNotAllowed("Cannot archive: the article is not published.")
+    _require_editor(article, user, action="archive it")
+
+
+def _check_restore(article: Article, user) -> None:
+    _require_state(article, S.ARCHIVED, action="restore it")
+    _require_editor(article, user, action="restore it")
+
+
+_CHECKS = {
+    "submit": _check_submit,
+    "request_changes": _check_request_changes,
+    "publish": _check_publish,
+    "archive": _check_archive,
+    "restore": _check_restore,
+}
+
+
+# --- helpers ----------------------------------------------------------------------------
+
+
+def _locked(article: Article) -> Article:
+    return Article.objects.select_for_update().get(pk=article.pk)
+
+
+def _override_details(article: Article, user, comment: str) -> dict:
+    """Superusers may break the four-eyes rule, but only with a recorded reason."""
+    if user.is_superuser and is_author(article, user):
+        if not comment.strip():
+            raise TransitionNotAllowed(
+                "You wrote this article: give a reason to override the four-eyes rule."
+            )
+        return {"override": True}
+    return {}
+
+
+def _record(article, *, by, from_status, to_status, comment="", revision=None, details=None):
+    event = WorkflowEvent.objects.create(
+        article=article,
+        revision=revision,
+        actor=by,
+        from_status=from_status,
+        to_status=to_status,
+        comment=comment,
+        details=details or {},
+    )
+    log.info(
+        "workflow %s → %s",
+        from_status,
+        to_status,
+        extra={"article": article.pk, "actor": by.pk, "event": event.pk},
+    )
+    return event
+
+
+def _bump_version(article: Article) -> None:
+    Article.objects.filter(pk=article.pk).update(version=F("version") + 1)
+    article.version += 1
+
+
+def _next_number(article: Article) -> int:
+    return (article.revisions.aggregate(n=Max("number"))["n"] or 0) + 1
+
+
+def open_revision(article: Article) -> Revision | None:
+    """The working copy of a live article, if someone has started editing it."""
+    return article.revisions.filter(submitted_at__isnull=True).first()
+
+
+def pending_revision(article: Article) -> Revision | None:
+    """The newest version not yet approved, if the article has one."""
+    return article.revisions.filter(approved_at__isnull=True).order_by("-number").first()
+
+
+def last_approved_revision(article: Article) -> Revision | None:
+    return article.revisions.filter(approved_at__isnull=False).order_by("-number").first()
+
+
+def working_content(article: Article) -> Content:
+    """What the article's editors are working on: the pending version or the row itself."""
+    if article.live and article.has_pending_changes:
+        revision = pending_revision(article)
+        if revision is not None:
+            return Content(revision.title, revision.summary, revision.body, revision.topic_ids)
+    return Content(
+        article.title,
+        article.summary,
+        article.body,
+        [link.tag_id for link in article.topic_links.all()],
+    )
+
+
+def _snapshot(article: Article, *, by) -> Revision:
+    """Store the article row's current text as a new submitted version."""
+    content = working_content(article)
+    return Revision.objects.create(
+        article=article,
+        number=_next_number(article),
+        title=content.title,
+        summary=content.summary,
+        body=content.body,
+        topic_ids=sorted(content.topic_ids),
+        topic_names=list(
+            Topic.objects.filter(pk__in=content.topic_ids).values_list("name", flat=True)
+        ),
+        created_by=by,
+        submitted_at=timezone.now(),
+    )
+
+
+def _same_content(revision: Revision, content: Content) -> bool:
+    return (revision.title, revision.summary, revision.body, sorted(revision.topic_ids)) == (
+        content.title,
+        content.summary,
+        content.body,
+        sorted(content.topic_ids),
+    )
+
+
+def _apply(article: Article, revision: Revision) -> None:
+    article.title = revision.title
+    article.summary = revision.summary
+    article.body = revision.body
+    article.topics.set(list(Topic.objects.filter(pk__in=revision.topic_ids)))
+
+
+def review_interval() -> int:
+    return settings.REVIEW_INTERVAL_MONTHS
+
+
+def add_months(day: datetime.date, months: int) -> datetime.date:
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    for candidate in (day.day, 30, 29, 28):
+        try:
+            return day.replace(year=year, month=month, day=min(day.day, candidate))
+        except ValueError:
+            continue
+    raise ValueError(day)  # pragma: no cover - day 28 always exists
+
+
+# --- transitions --------------------------------------------------------------------------
+
+
+@transaction.atomic
+def create_article(
+    *,
+    by,
+    title: str,
+    summary: str,
+    body: str,
+    topics: Iterable[Topic] = (),
+    audience: str | None = None,
+    slug: str = "",
+) -> Article:
+    if not (by.is_clinician or by.is_editor):
+        raise TransitionNotAllowed("Only clinicians and editors can write articles.")
+    article = Article(title=title, summary=summary, body=body, author=by, slug=slug)
+    if audience:
+        article.audience = audience
+    article.save()
+    article.topics.set(list(topics))
+    _record(article, by=by, from_status=S.DRAFT, to_status=S.DRAFT, comment="Created.")
+    return article
+
+
+@transaction.atomic
+def edit_article(
+    *, article: Article, by, content: Content, expected_version: int, fields: dict | None = None
+) -> Article:
+    """Save new text. A live article's edit becomes a pending version; readers see no change.
+
+    `fields` carries other editable attributes (slug, audience) for the article row.
+    """
+    article = _locked(article)
+    if article.version != expected_version:
+        raise StaleEdit(
+            "Someone else saved this article while you were editing it. "
+            "Your changes were not saved: reload the page to see their version."
+        )
+    if not can_edit(article, by):
+        raise TransitionNotAllowed("You cannot edit this article in its current state.")
+
+    if article.live:
+        revision = open_revision(article)
+        if revision is None:
+            revision = Revision(article=article, number=_next_number(article), created_by=by)
+        revision.title, revision.summary, revision.body = (
+            content.title,
+            content.summary,
+            content.body,
+        )
+        revision.topic_ids = list(content.topic_ids)
+        revision.topic_names = list(
+            Topic.objects.filter(pk__in=content.topic_ids).values_list("name", flat=True)
+        )
+        revision.created_by, revision.created_at = by, timezone.now()
+        revision.save()
+        from_status = article.status
+        article.has_pending_changes = True
+        if article.status == S.PUBLISHED:
+            article.status = S.DRAFT
+        for name, value in (fields or {}).items():
+            setattr(article, name, value)
+        article.save()
+        if from_status != article.status:
+            _record(
+                article,
+                by=by,
+                from_status=from_status,
+                to_status=article.status,
+                comment="Started a new version; readers still see the approved one.",
+                revision=revision,
+            )
+    else:
+        article.title, article.summary, article.body = content.title, content.summary, content.body
+        for name, value in (fields or {}).items():
+            setattr(article, name, value)
+        article.save()
+        article.topics.set(list(Topic.objects.filter(pk__in=content.topic_ids)))
+    _bump_version(article)
+    return article
+
+
+@transaction.atomic
+def submit_for_review(*, article: Article, by, comment: str = "") -> Article:
+    article = _locked(article)
+    _check_submit(article, by)
+    if article.live:
+        revision = pending_revision(article)
+        if revision is None:
+            raise TransitionNotAllowed("There are no changes to submit.")
+        revision.submitted_at = timezone.now()
+        revision.save(update_fields=["submitted_at"])
+    else:
+        revision = _snapshot(article, by=by)
+    from_status = article.status
+    article.status = S.IN_REVIEW
+    article.submitted_at = timezone.now()
+    article.save(update_fields=["status", "submitted_at", "updated_at"])
+    _bump_version(article)
+    _record(
+        article,
+        by=by,
+        from_status=from_status,
+        to_status=S.IN_REVIEW,
+        comment=comment,
+        revision=revision,
+    )
+    transaction.on_commit(lambda: notifications.submitted(article_id=article.pk))
+    return article
+
+
+@transaction.atomic
+def request_changes(*, article: Article, by, comment: str) -> Article:
+    article = _locked(article)
+    _check_request_changes(article, by)
+    if not comment.strip():
+        raise TransitionNotAllowed("Say what needs to change: a comment is required.")
+    article.status = S.CHANGES_REQUESTED
+    article.save(update_fields=["status", "updated_at"])
+    _bump_version(article)
+    _record(
+        article,
+        by=by,
+        from_status=S.IN_REVIEW,
+        to_status=S.CHANGES_REQUESTED,
+        comment=comment,
+        revision=pending_revision(article),
+    )
+    transaction.on_commit(lambda: notifications.changes_requested(article_id=article.pk))
+    return article
+
+
+@transaction.atomic
+def publish(
+    *,
+    article: Article,
+    by,
+    at: datetime.datetime | None = None,
+    comment: str = "",
+    review_months: int | None = None,
+) -> Article:
+    """Approve the version in review and make it public now, or at `at` (scheduled)."""
+    article = _locked(article)
+    _check_publish(article, by)
+    details = _override_details(article, by, comment)
+    now = timezone.now()
+    months = review_months or review_interval()
+    if not 1 <= months <= review_interval():
+        raise TransitionNotAllowed(
+            f"The review interval must be between 1 and {review_interval()} months."
+        )
+    revision = pending_revision(article)
+    if article.live:
+        if at is not None and at > now:
+            raise TransitionNotAllowed(
+                "A new version of a published article goes live when approved; "
+                "it cannot be scheduled."
+            )
+        if revision is None:
+            raise TransitionNotAllowed("There is no new version to approve.")
+        _apply(article, revision)
+    else:
+        if at is not None and at < now - datetime.timedelta(minutes=5):
+            raise TransitionNotAllowed("The publish time is in the past.")
+        article.published_at = at if at and at > now else now
+        if revision is None or not _same_content(revision, working_content(article)):
+            # An editor copy-edited during review: keep that exact text as its own version.
+            revision = _snapshot(article, by=by)
+    revision.submitted_at = revision.submitted_at or now
+    revision.approved_at = now
+    revision.save(update_fields=["submitted_at", "approved_at"])
+    article.status = S.PUBLISHED
+    article.live = True
+    article.has_pending_changes = False
+    article.medical_reviewer = by
+    article.last_reviewed = timezone.localdate(max(now, article.published_at))
+    article.next_review_due = add_months(article.last_reviewed, months)
+    article.save()
+    _bump_version(article)
+    if months != review_interval():
+        details["review_months"] = months
+    if article.is_scheduled:
+        details["scheduled_for"] = article.published_at.isoformat()
+    _record(
+        article,
+        by=by,
+        from_status=S.IN_REVIEW,
+        to_status=S.PUBLISHED,
+        comment=comment,
+        revision=revision,
+        details=details,
+    )
+    transaction.on_commit(lambda: notifications.published(article_id=article.pk))
+    return article
+
+
+@transaction.atomic
+def archive(*, article: Article, by, comment: str = "") -> Article:
+    """Take the article off the public site (unpublish), or cancel a scheduled publication."""
+    article = _locked(article)
+    _check_archive(article, by)
+    details = _override_details(article, by, comment)
+    from_status = article.status
+    article.status = S.ARCHIVED
+    article.live = False
+    article.save(update_fields=["status", "live", "updated_at"])
+    _bump_version(article)
+    _record(
+        article,
+        by=by,
+        from_status=from_status,
+        to_status=S.ARCHIVED,
+        comment=comment,
+        details=details,
+    )
+    return article
+
+
+@transaction.atomic
+def restore(*, article: Article, by, comment: str = "") -> Article:
+    """Bring an archived article back as a draft, its newest text as the working copy."""
+    article = _locked(article)
+    _check_restore(article, by)
+    details = _override_details(article, by, comment)
+    revision = pending_revision(article) if article.has_pending_changes else None
+    if revision is not None:
+        _apply(article, revision)
+        if revision.submitted_at is None:
+            revision.delete()
+    article.status = S.DRAFT
+    article.has_pending_changes = False
+    article.save()
+    _bump_version(article)
+    _record(
+        article, by=by, from_status=S.ARCHIVED, to_status=S.DRAFT, comment=comment, details=details
+    )
+    return article

@@ -1,0 +1,45 @@
+import pytest
+from django.db import connection
+
+from tests.factories import ClinicianFactory, EditorFactory, UserFactory
+
+
+def pytest_collection_modifyitems(config, items):
+    postgres_only = pytest.mark.skip(reason="needs PostgreSQL; set DATABASE_URL to run it")
+    for item in items:
+        if "postgres" in item.keywords and connection.vendor != "postgresql":
+            item.add_marker(postgres_only)
+
+
+@pytest.fixture
+def clinician(db):
+    return ClinicianFactory(username="clinician")
+
+
+@pytest.fixture
+def other_clinician(db):
+    return ClinicianFactory(username="other-clinician")
+
+
+@pytest.fixture
+def editor(db):
+    return EditorFactory(username="editor")
+
+
+@pytest.fixture
+def second_editor(db):
+    return EditorFactory(username="second-editor")
+
+
+@pytest.fixture
+def superuser(db):
+    return UserFactory(username="admin", is_superuser=True)
+
+
+@pytest.fixture(autouse=True)
+def _plain_static_storage(settings):
+    # The manifest storage needs `collectstatic`; tests read static files from source.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }

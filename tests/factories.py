@@ -1,0 +1,89 @@
+import datetime
+
+import factory
+from django.contrib.auth.models import Group
+from django.utils import timezone
+
+from accounts.models import CLINICIANS, EDITORS, User
+from articles.models import Article, Status, Topic
+
+PASSWORD = "correct-horse-battery-staple"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        django_get_or_create = ["username"]
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    first_name = factory.Faker("first_name")
+    last_name = factory.Faker("last_name")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@example.org")
+    is_staff = True
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+
+    @factory.post_generation
+    def roles(self, create, extracted, **kwargs):
+        _set_roles(self, create, extracted or [])
+
+
+def _set_roles(user, create, names):
+    if create:
+        user.groups.set(Group.objects.filter(name__in=names))
+        user.save()
+
+
+class ClinicianFactory(UserFactory):
+    credentials = "MD"
+
+    @factory.post_generation
+    def roles(self, create, extracted, **kwargs):
+        _set_roles(self, create, extracted or [CLINICIANS])
+
+
+class EditorFactory(UserFactory):
+    credentials = "MBBS, FRCP"
+
+    @factory.post_generation
+    def roles(self, create, extracted, **kwargs):
+        _set_roles(self, create, extracted or [EDITORS])
+
+
+class TopicFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Topic
+        skip_postgeneration_save = True
+
+    name = factory.Sequence(lambda n: f"Topic {n}")
+    headline = factory.LazyAttribute(lambda t: f"{t.name}: what you need to know")
+    definition = factory.LazyAttribute(lambda t: f"A plain definition of {t.name.lower()}.")
+
+
+class ArticleFactory(factory.django.DjangoModelFactory):
+    """A draft by default; PublishedArticleFactory for one readers can see."""
+
+    class Meta:
+        model = Article
+        skip_postgeneration_save = True
+
+    title = factory.Sequence(lambda n: f"Article number {n}")
+    summary = factory.Faker("sentence", nb_words=14)
+    body = "Some careful text.[^1]\n\n[^1]: Smith J. A trial. *BMJ*. 2020;1:1."
+    author = factory.SubFactory(ClinicianFactory)
+
+    @factory.post_generation
+    def topics(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.topics.set(list(extracted))
+
+
+class PublishedArticleFactory(ArticleFactory):
+    status = Status.PUBLISHED
+    live = True
+    published_at = factory.LazyFunction(lambda: timezone.now() - datetime.timedelta(days=1))
+    medical_reviewer = factory.SubFactory(EditorFactory)
+    last_reviewed = factory.LazyFunction(lambda: timezone.localdate())
+    next_review_due = factory.LazyFunction(
+        lambda: timezone.localdate() + datetime.timedelta(days=365)
+    )
