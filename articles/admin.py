@@ -8,7 +8,6 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.timesince import timesince
-from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from accounts.models import CLINICIANS, User
@@ -136,7 +135,20 @@ class BaseArticleAdmin(admin.ModelAdmin):
         "next_review_due",
     ]
     fieldsets = [
-        (None, {"fields": ["title", "slug", "summary", "body", "topics", "audience", "version"]}),
+        (
+            None,
+            {
+                "fields": [
+                    "title",
+                    "slug",
+                    "summary",
+                    "body",
+                    "topics",
+                    "audience",
+                    "loaded_version",
+                ]
+            },
+        ),
         (
             "Status and review",
             {
@@ -233,7 +245,7 @@ class BaseArticleAdmin(admin.ModelAdmin):
             article=obj,
             by=request.user,
             content=content,
-            expected_version=data.get("version") or 0,
+            expected_version=data.get("loaded_version") or 0,
             fields=fields,
         )
         if obj.live:
@@ -298,6 +310,7 @@ class BaseArticleAdmin(admin.ModelAdmin):
                 self.admin_site.admin_view(self.transition_view),
                 name=f"{info}_transition",
             ),
+            # admin_view() adds login, staff and never_cache; the views check the object.
             path(
                 "<int:pk>/preview/",
                 self.admin_site.admin_view(self.preview_view),
@@ -313,9 +326,8 @@ class BaseArticleAdmin(admin.ModelAdmin):
         return article
 
     def transition_view(self, request: HttpRequest, pk: int, action: str) -> HttpResponse:
-        return _transition(self, request, pk=pk, action=action)
+        return _transition(request, self, pk=pk, action=action)
 
-    @never_cache
     def preview_view(self, request: HttpRequest, pk: int) -> HttpResponse:
         article = self._visible_article(request, pk)
         number = request.GET.get("revision", "")
@@ -362,7 +374,7 @@ class _RowVersion:
 
 
 @require_POST
-def _transition(model_admin, request, *, pk: int, action: str) -> HttpResponse:
+def _transition(request, model_admin, *, pk: int, action: str) -> HttpResponse:
     article = model_admin._visible_article(request, pk)
     change_url = reverse("admin:articles_article_change", args=[article.pk])
     form_class = {

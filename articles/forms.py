@@ -15,7 +15,7 @@ class ArticleAdminForm(forms.ModelForm):
         help_text="Readers find the article on these topic pages.",
     )
     # The version the editor started from, for optimistic locking.
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    loaded_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     class Meta:
         model = Article
@@ -26,9 +26,11 @@ class ArticleAdminForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if admin_site is not None:
             field = Article._meta.get_field("topics")
-            self.fields["topics"].widget = AutocompleteSelectMultiple(field, admin_site)
+            topics = self.fields["topics"]
+            topics.widget = AutocompleteSelectMultiple(field, admin_site)
+            topics.widget.choices = topics.choices
         if self.instance.pk:
-            self.fields["version"].initial = self.instance.version
+            self.fields["loaded_version"].initial = self.instance.version
             working = getattr(self.instance, "working_topic_ids", None)
             self.initial["topics"] = (
                 working
@@ -47,8 +49,8 @@ class ArticleAdminForm(forms.ModelForm):
             raise forms.ValidationError("Enter a title with words in it.")
         return title
 
-    def clean_version(self):
-        version = self.cleaned_data.get("version")
+    def clean_loaded_version(self):
+        version = self.cleaned_data.get("loaded_version")
         if self.instance.pk:
             current = (
                 Article.objects.filter(pk=self.instance.pk)
@@ -65,8 +67,8 @@ class ArticleAdminForm(forms.ModelForm):
     def _post_clean(self):
         super()._post_clean()
         # Keep the version error visible: it is on a hidden field.
-        if "version" in self.errors:
-            self.add_error(None, self.errors["version"])
+        if "loaded_version" in self.errors:
+            self.add_error(None, self.errors["loaded_version"])
 
 
 class CommentForm(forms.Form):

@@ -127,13 +127,14 @@ def _check_restore(article: Article, user) -> None:
     _require_editor(article, user, action="restore it")
 
 
-_CHECKS = {
+_CHECKS: dict = {
     "submit": _check_submit,
     "request_changes": _check_request_changes,
     "publish": _check_publish,
     "archive": _check_archive,
     "restore": _check_restore,
 }
+TRANSITION_NAMES = tuple(_CHECKS)
 
 
 # --- helpers ----------------------------------------------------------------------------

@@ -1,0 +1,332 @@
+import datetime
+
+import pytest
+from django.contrib.auth.models import Group
+from django.core import mail
+from django.utils import timezone
+
+from accounts.models import CLINICIANS, EDITORS
+from articles import workflow
+from articles.models import Article, Revision, Status, WorkflowEvent
+from tests.articles.workflow_helpers import STATES, article_in_state
+from tests.factories import ClinicianFactory, EditorFactory, TopicFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+ROLES = [
+    "clinician-author",
+    "other-clinician",
+    "editor",
+    "editor-who-is-author",
+    "superuser",
+]
+
+
+def _actor_and_author(role):
+    """The person acting and the article's author, for one row of the matrix."""
+    author = ClinicianFactory(username="author")
+    if role == "clinician-author":
+        return author, author
+    if role == "other-clinician":
+        return ClinicianFactory(username="other"), author
+    if role == "editor":
+        return EditorFactory(username="acting-editor"), author
+    if role == "editor-who-is-author":
+        both = EditorFactory(username="editor-author")
+        both.groups.add(Group.objects.get(name=CLINICIANS))
+        return both, both
+    if role == "superuser":
+        return UserFactory(username="root", is_superuser=True), author
+    raise AssertionError(role)
+
+
+def _expected(action, state, role):
+    is_author = role in ("clinician-author", "editor-who-is-author")
+    is_editor = role in ("editor", "superuser")  # an editor who is not the author
+    return {
+        "submit": state in (Status.DRAFT, Status.CHANGES_REQUESTED) and is_author,
+        "request_changes": state == Status.IN_REVIEW and is_editor,
+        "publish": state == Status.IN_REVIEW and is_editor,
+        "archive": state == Status.PUBLISHED and is_editor,
+        "restore": state == Status.ARCHIVED and is_editor,
+    }[action]
+
+
+def _do(action, article, by):
+    if action == "submit":
+        return workflow.submit_for_review(article=article, by=by)
+    if action == "request_changes":
+        return workflow.request_changes(article=article, by=by, comment="Please cite a trial.")
+    if action == "publish":
+        return workflow.publish(article=article, by=by)
+    if action == "archive":
+        return workflow.archive(article=article, by=by, comment="Out of date.")
+    if action == "restore":
+        return workflow.restore(article=article, by=by)
+    raise AssertionError(action)
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("state", STATES)
+@pytest.mark.parametrize("action", list(workflow.TRANSITION_NAMES))
+def test_permission_matrix(action, state, role):
+    actor, author = _actor_and_author(role)
+    article = article_in_state(state, author=author)
+    events_before = WorkflowEvent.objects.filter(article=article).count()
+
+    if _expected(action, state, role):
+        _do(action, article, actor)
+        article.refresh_from_db()
+        assert article.status != state or action == "archive"
+        assert WorkflowEvent.objects.filter(article=article).count() == events_before + 1
+        assert WorkflowEvent.objects.filter(article=article).first().actor == actor
+    else:
+        with pytest.raises(workflow.TransitionNotAllowed):
+            _do(action, article, actor)
+        article.refresh_from_db()
+        assert article.status == state
+        assert WorkflowEvent.objects.filter(article=article).count() == events_before
+    # The buttons offered agree with what the server enforces.
+    fresh = Article.objects.get(pk=article.pk)
+    offered = action in workflow.allowed_actions(fresh, actor)
+    assert offered == (fresh.status == state and _expected(action, state, role))
+
+
+def test_superuser_publishing_own_article_is_refused_when_no_reason_given():
+    root = UserFactory(username="root", is_superuser=True)
+    article = article_in_state(Status.DRAFT, author=root)
+    workflow.submit_for_review(article=article, by=root)
+    with pytest.raises(workflow.TransitionNotAllowed, match="reason"):
+        workflow.publish(article=article, by=root)
+    assert Article.objects.get(pk=article.pk).status == Status.IN_REVIEW
+
+
+def test_superuser_override_is_recorded_when_reason_given():
+    root = UserFactory(username="root", is_superuser=True)
+    article = article_in_state(Status.DRAFT, author=root)
+    workflow.submit_for_review(article=article, by=root)
+    workflow.publish(article=article, by=root, comment="Urgent safety update, reviewer away.")
+    event = article.events.first()
+    assert event.to_status == Status.PUBLISHED
+    assert event.details["override"] is True
+    assert event.comment == "Urgent safety update, reviewer away."
+
+
+def test_request_changes_is_refused_when_comment_is_blank(clinician, editor):
+    article = article_in_state(Status.IN_REVIEW, author=clinician, approver=editor)
+    with pytest.raises(workflow.TransitionNotAllowed, match="comment"):
+        workflow.request_changes(article=article, by=editor, comment="   ")
+    assert Article.objects.get(pk=article.pk).status == Status.IN_REVIEW
+
+
+def test_publish_sets_reviewer_and_review_dates(clinician, editor):
+    article = article_in_state(Status.IN_REVIEW, author=clinician, approver=editor)
+    workflow.publish(article=article, by=editor)
+    article.refresh_from_db()
+    today = timezone.localdate()
+    assert article.medical_reviewer == editor
+    assert article.last_reviewed == today
+    assert article.next_review_due == workflow.add_months(today, 12)
+    assert article.is_public
+
+
+def test_publish_uses_shorter_review_interval_when_editor_chooses_one(clinician, editor):
+    article = article_in_state(Status.IN_REVIEW, author=clinician, approver=editor)
+    workflow.publish(article=article, by=editor, review_months=3)
+    article.refresh_from_db()
+    assert article.next_review_due == workflow.add_months(article.last_reviewed, 3)
+
+
+def test_publish_is_refused_when_review_interval_is_longer_than_the_policy(clinician, editor):
+    article = article_in_state(Status.IN_REVIEW, author=clinician, approver=editor)
+    with pytest.raises(workflow.TransitionNotAllowed):
+        workflow.publish(article=article, by=editor, review_months=24)
+    assert Article.objects.get(pk=article.pk).status == Status.IN_REVIEW
+
+
+def test_article_is_scheduled_when_publish_time_is_in_the_future(clinician, editor):
+    article = article_in_state(Status.IN_REVIEW, author=clinician, approver=editor)
+    later = timezone.now() + datetime.timedelta(days=2)
+    workflow.publish(article=article, by=editor, at=later)
+    article.refresh_from_db()
+    assert article.is_scheduled
+    assert not Article.objects.published().filter(pk=article.pk).exists()
+    # Public from that moment, with no job: the query compares with the clock.
+    Article.objects.filter(pk=article.pk).update(
+        published_at=timezone.now() - datetime.timedelta(seconds=1)
+    )
+    assert Article.objects.published().filter(pk=article.pk).exists()
+
+
+def test_publish_is_refused_when_publish_time_is_in_the_past(clinician, editor):
+    article = article_in_state(Status.IN_REVIEW, author=clinician, approver=editor)
+    with pytest.raises(workflow.TransitionNotAllowed, match="past"):
+        workflow.publish(article=article, by=editor, at=timezone.now() - datetime.timedelta(1))
+
+
+def test_archived_scheduled_article_never_goes_live(clinician, editor):
+    article = article_in_state(Status.IN_REVIEW, author=clinician, approver=editor)
+    workflow.publish(article=article, by=editor, at=timezone.now() + datetime.timedelta(days=1))
+    workflow.archive(article=article, by=editor, comment="Cancelled.")
+    Article.objects.filter(pk=article.pk).update(published_at=timezone.now())
+    assert not Article.objects.published().filter(pk=article.pk).exists()
+
+
+def test_second_approval_is_refused_when_another_editor_published_first(
+    clinician, editor, second_editor
+):
+    article = article_in_state(Status.IN_REVIEW, author=clinician, approver=editor)
+    stale_copy = Article.objects.get(pk=article.pk)
+    workflow.publish(article=article, by=editor)
+    with pytest.raises(workflow.TransitionNotAllowed, match="published"):
+        workflow.publish(article=stale_copy, by=second_editor)
+    assert article.events.filter(to_status=Status.PUBLISHED).count() == 1
+
+
+def test_each_submission_stores_a_revision(clinician, editor):
+    topic = TopicFactory(name="Esketamine")
+    article = article_in_state(Status.DRAFT, author=clinician, topics=[topic])
+    workflow.submit_for_review(article=article, by=clinician)
+    workflow.request_changes(article=article, by=editor, comment="Shorter summary, please.")
+    article.refresh_from_db()
+    workflow.edit_article(
+        article=article,
+        by=clinician,
+        content=workflow.Content("New title", "Short.", article.body, [topic.pk]),
+        expected_version=article.version,
+    )
+    workflow.submit_for_review(article=article, by=clinician)
+    revisions = list(Revision.objects.filter(article=article).order_by("number"))
+    assert [r.title for r in revisions] == [revisions[0].title, "New title"]
+    assert revisions[1].topic_names == ["Esketamine"]
+    assert all(r.submitted_at for r in revisions)
+
+
+def test_edit_is_refused_when_someone_saved_since_the_form_was_loaded(clinician, editor):
+    article = article_in_state(Status.DRAFT, author=clinician)
+    loaded_version = article.version
+    workflow.edit_article(
+        article=article,
+        by=clinician,
+        content=workflow.Content("First save", "s", "b", []),
+        expected_version=loaded_version,
+    )
+    with pytest.raises(workflow.StaleEdit):
+        workflow.edit_article(
+            article=article,
+            by=editor,
+            content=workflow.Content("Second save", "s", "b", []),
+            expected_version=loaded_version,
+        )
+    assert Article.objects.get(pk=article.pk).title == "First save"
+
+
+def test_readers_keep_the_approved_text_while_a_new_version_is_reviewed(client, clinician, editor):
+    topic = TopicFactory()
+    article = article_in_state(
+        Status.PUBLISHED, author=clinician, approver=editor, title="Approved title", topics=[topic]
+    )
+    workflow.edit_article(
+        article=article,
+        by=clinician,
+        content=workflow.Content("Unapproved title", "New summary", "New body", [topic.pk]),
+        expected_version=article.version,
+    )
+    workflow.submit_for_review(article=article, by=clinician)
+
+    page = client.get(topic.get_absolute_url()).content.decode()
+    assert "Approved title" in page
+    assert "Unapproved title" not in page
+    detail = client.get(article.get_absolute_url()).content.decode()
+    assert "Approved title" in detail and "New body" not in detail
+
+    workflow.publish(article=article, by=editor)
+    page = client.get(topic.get_absolute_url()).content.decode()
+    assert "Unapproved title" in page
+    assert "Approved title" not in page
+
+
+def test_topic_change_in_a_pending_version_waits_for_approval(client, clinician, editor):
+    old, new = TopicFactory(name="Old topic"), TopicFactory(name="New topic")
+    article = article_in_state(Status.PUBLISHED, author=clinician, approver=editor, topics=[old])
+    workflow.edit_article(
+        article=article,
+        by=clinician,
+        content=workflow.Content(article.title, article.summary, article.body, [new.pk]),
+        expected_version=article.version,
+    )
+    assert article.title in client.get(old.get_absolute_url()).content.decode()
+    assert article.title not in client.get(new.get_absolute_url()).content.decode()
+
+
+def test_article_is_on_topic_page_only_after_publish(client, clinician, editor):
+    topic = TopicFactory()
+    article = article_in_state(Status.IN_REVIEW, author=clinician, approver=editor, topics=[topic])
+    assert article.title not in client.get(topic.get_absolute_url()).content.decode()
+    assert client.get(article.get_absolute_url()).status_code == 404
+    workflow.publish(article=article, by=editor)
+    assert article.title in client.get(topic.get_absolute_url()).content.decode()
+    assert client.get(article.get_absolute_url()).status_code == 200
+
+
+def test_archived_article_disappears_and_restores_as_draft(client, clinician, editor):
+    article = article_in_state(Status.ARCHIVED, author=clinician, approver=editor)
+    assert client.get(article.get_absolute_url()).status_code == 404
+    workflow.restore(article=article, by=editor)
+    article.refresh_from_db()
+    assert article.status == Status.DRAFT
+    assert not article.live
+    assert client.get(article.get_absolute_url()).status_code == 404
+
+
+class TestNotifications:
+    def test_editors_but_not_the_author_are_told_when_submitted(
+        self, django_capture_on_commit_callbacks
+    ):
+        author = EditorFactory(username="writing-editor")
+        author.groups.add(Group.objects.get(name=CLINICIANS))
+        reviewer = EditorFactory(username="reviewing-editor")
+        ClinicianFactory(username="bystander")
+        article = article_in_state(Status.DRAFT, author=author)
+        with django_capture_on_commit_callbacks(execute=True):
+            workflow.submit_for_review(article=article, by=author)
+        assert len(mail.outbox) == 1
+        assert mail.outbox[0].to == [reviewer.email]
+        assert article.title in mail.outbox[0].subject
+
+    def test_author_is_told_once_when_changes_requested(
+        self, clinician, editor, django_capture_on_commit_callbacks
+    ):
+        article = article_in_state(Status.IN_REVIEW, author=clinician, approver=editor)
+        mail.outbox.clear()
+        with django_capture_on_commit_callbacks(execute=True):
+            workflow.request_changes(article=article, by=editor, comment="Cite NICE TA854.")
+        assert [m.to for m in mail.outbox] == [[clinician.email]]
+        assert "Cite NICE TA854." in mail.outbox[0].body
+
+    def test_author_is_told_once_when_published(
+        self, clinician, editor, django_capture_on_commit_callbacks
+    ):
+        article = article_in_state(Status.IN_REVIEW, author=clinician, approver=editor)
+        mail.outbox.clear()
+        with django_capture_on_commit_callbacks(execute=True):
+            workflow.publish(article=article, by=editor)
+        assert [m.to for m in mail.outbox] == [[clinician.email]]
+
+    def test_nothing_is_sent_when_the_transition_is_refused(
+        self, clinician, django_capture_on_commit_callbacks
+    ):
+        article = article_in_state(Status.IN_REVIEW, author=clinician)
+        mail.outbox.clear()
+        with (
+            django_capture_on_commit_callbacks(execute=True) as callbacks,
+            pytest.raises(workflow.TransitionNotAllowed),
+        ):
+            workflow.publish(article=article, by=clinician)
+        assert callbacks == []
+        assert mail.outbox == []
+
+
+def test_editors_group_holds_no_permission_over_people_or_groups():
+    codenames = set(Group.objects.get(name=EDITORS).permissions.values_list("codename", flat=True))
+    assert not codenames & {"add_user", "change_user", "delete_user", "add_group", "change_group"}

@@ -1,0 +1,30 @@
+"""Bring an article to a given state the way people would: through the workflow."""
+
+from articles import workflow
+from articles.models import Status
+from tests.factories import ArticleFactory, EditorFactory
+
+STATES = [
+    Status.DRAFT,
+    Status.IN_REVIEW,
+    Status.CHANGES_REQUESTED,
+    Status.PUBLISHED,
+    Status.ARCHIVED,
+]
+
+
+def article_in_state(state, *, author, approver=None, **fields):
+    article = ArticleFactory(author=author, **fields)
+    if state == Status.DRAFT:
+        return article
+    approver = approver or EditorFactory(username="approving-editor")
+    workflow.submit_for_review(article=article, by=author)
+    if state == Status.CHANGES_REQUESTED:
+        workflow.request_changes(article=article, by=approver, comment="Add a source.")
+    if state in (Status.PUBLISHED, Status.ARCHIVED):
+        workflow.publish(article=article, by=approver)
+    if state == Status.ARCHIVED:
+        workflow.archive(article=article, by=approver, comment="Superseded.")
+    article.refresh_from_db()
+    assert article.status == state
+    return article
