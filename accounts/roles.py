@@ -24,6 +24,11 @@ ROLE_PERMISSIONS = {
         ("articles", "view_topic"),
         ("articles", "view_revision"),
         ("articles", "view_workflowevent"),
+        ("articles", "add_page"),
+        ("articles", "change_page"),
+        ("articles", "view_page"),
+        ("articles", "view_problemreport"),
+        ("articles", "change_problemreport"),
         # Read-only, for the author and reviewer autocompletes. Editors never change
         # people or groups: that would make them administrators.
         ("accounts", "view_user"),

@@ -1,3 +1,4 @@
+import datetime
 import logging
 
 from django.contrib import admin, messages
@@ -11,12 +12,30 @@ from django.utils.timesince import timesince
 from django.views.decorators.http import require_POST
 
 from accounts.models import CLINICIANS, User
+from hub.ratelimit import client_ip, rate_limited
 
-from . import workflow
+from . import linking, workflow
 from .diff import compare
-from .forms import ArticleAdminForm, CommentForm, PublishForm, RequestChangesForm
+from .forms import (
+    ArticleAdminForm,
+    CommentForm,
+    PublishForm,
+    ReconfirmForm,
+    RequestChangesForm,
+)
 from .markdown import render_markdown
-from .models import Article, ReviewQueueItem, Status, Topic, WorkflowEvent, safety_notices
+from .models import (
+    Article,
+    DueForReviewItem,
+    Page,
+    ProblemReport,
+    ReviewQueueItem,
+    Status,
+    Topic,
+    WorkflowEvent,
+    safety_notices,
+)
+from .readability import TARGET_GRADE, measure
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +66,19 @@ class TopicAdmin(admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         # Changing a topic's address would break every link readers have saved.
         return ["slug"] if obj is not None else []
+
+    # Pages that mention a topic show its name, link and definition: keep them current.
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        linking.topic_saved(topic=obj)
+
+    def delete_model(self, request, obj):
+        with linking.deleting_topics([obj]):
+            super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        with linking.deleting_topics(queryset):
+            super().delete_queryset(request, queryset)
 
 
 class StatusFilter(admin.SimpleListFilter):
@@ -111,6 +143,7 @@ TRANSITION_LABELS = {
     "publish": "Approve and publish",
     "archive": "Archive (unpublish)",
     "restore": "Restore as draft",
+    "reconfirm": "Re-confirm review (no change)",
 }
 
 
@@ -285,18 +318,22 @@ class BaseArticleAdmin(admin.ModelAdmin):
 
     def _workflow_context(self, request, article):
         actions = workflow.allowed_actions(article, request.user)
-        pending = workflow.pending_revision(article)
-        approved = workflow.last_approved_revision(article)
-        under_review = pending if article.live else _RowVersion(article)
+        revisions = list(article.revisions.select_related("created_by"))
+        current = workflow.pending_revision(article) if article.live else _RowVersion(article)
+        base = _diff_base(article, revisions)
+        working = workflow.working_content(article)
+        flags = workflow.review_flags(article)
         return {
+            "readability": measure(working.body),
+            "readability_target": TARGET_GRADE,
+            "flags": flags,
             "workflow_actions": [(name, TRANSITION_LABELS[name]) for name in actions],
             "events": article.events.select_related("actor").order_by("-created_at", "-pk"),
-            "revisions": article.revisions.select_related("created_by"),
-            "diff": compare(approved, under_review) if under_review else [],
-            "diff_base": approved,
-            "publish_form": PublishForm(),
-            "request_changes_form": RequestChangesForm(),
-            "comment_form": CommentForm(),
+            "revisions": revisions,
+            "diff": compare(base, current) if current else [],
+            "diff_base": base,
+            "publish_form": PublishForm(flags=flags),
+            "reconfirm_form": ReconfirmForm(),
             "is_live": article.live,
         }
 
@@ -313,7 +350,11 @@ class BaseArticleAdmin(admin.ModelAdmin):
             # admin_view() adds login, staff and never_cache; the views check the object.
             path(
                 "<int:pk>/preview/",
-                self.admin_site.admin_view(self.preview_view),
+                self.admin_site.admin_view(
+                    rate_limited("preview", limit=120, window_seconds=60, methods=("GET",))(
+                        self.preview_view
+                    )
+                ),
                 name=f"{info}_preview",
             ),
             *super().get_urls(),
@@ -365,6 +406,18 @@ class BaseArticleAdmin(admin.ModelAdmin):
         return response
 
 
+def _diff_base(article, revisions):
+    """The version to compare the current text with: the last approved one, or else the
+    last one an editor saw (so a resubmission shows what changed since changes were asked)."""
+    approved = [r for r in revisions if r.approved_at]
+    if approved:
+        return approved[0]
+    submitted = [r for r in revisions if r.submitted_at]
+    if article.status == Status.IN_REVIEW:
+        submitted = submitted[1:]  # the newest submission is the text under review
+    return submitted[0] if submitted else None
+
+
 class _RowVersion:
     """The article row seen as a version, for diffs of never-published articles."""
 
@@ -377,13 +430,13 @@ class _RowVersion:
 def _transition(request, model_admin, *, pk: int, action: str) -> HttpResponse:
     article = model_admin._visible_article(request, pk)
     change_url = reverse("admin:articles_article_change", args=[article.pk])
-    form_class = {
-        "request_changes": RequestChangesForm,
-        "publish": PublishForm,
-    }.get(action, CommentForm)
     if action not in TRANSITION_LABELS:
         raise Http404("No such action.")
-    form = form_class(request.POST)
+    if action == "publish":
+        form = PublishForm(request.POST, flags=workflow.review_flags(article))
+    else:
+        form_class = {"request_changes": RequestChangesForm, "reconfirm": ReconfirmForm}
+        form = form_class.get(action, CommentForm)(request.POST)
     if not form.is_valid():
         for errors in form.errors.values():
             for error in errors:
@@ -400,14 +453,23 @@ def _transition(request, model_admin, *, pk: int, action: str) -> HttpResponse:
             workflow.publish(
                 article=article,
                 by=request.user,
+                checklist=data["checklist"],
+                acknowledged_flags=data.get("acknowledged_flags", []),
                 at=data.get("publish_at"),
-                review_months=data.get("review_months"),
+                next_review_due=data.get("next_review_due"),
                 comment=comment,
             )
         elif action == "archive":
             workflow.archive(article=article, by=request.user, comment=comment)
         elif action == "restore":
             workflow.restore(article=article, by=request.user, comment=comment)
+        elif action == "reconfirm":
+            workflow.reconfirm_review(
+                article=article,
+                by=request.user,
+                comment=comment,
+                next_review_due=data.get("next_review_due"),
+            )
     except workflow.TransitionNotAllowed as exc:
         log.warning(
             "transition refused: %s",
@@ -416,6 +478,11 @@ def _transition(request, model_admin, *, pk: int, action: str) -> HttpResponse:
         )
         messages.error(request, str(exc))
         return HttpResponseRedirect(change_url)
+    log.info(
+        "transition %s",
+        action,
+        extra={"article": article.pk, "actor": request.user.pk, "ip": client_ip(request)},
+    )
     article.refresh_from_db()
     messages.success(request, format_html("“{}” is now: {}", article.title, _plain_status(article)))
     return HttpResponseRedirect(change_url)
@@ -493,3 +560,125 @@ class WorkflowEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(DueForReviewItem)
+class DueForReviewAdmin(admin.ModelAdmin):
+    """Live articles overdue for medical review or due within 30 days, soonest first."""
+
+    WINDOW_DAYS = 30
+    list_display = [
+        "title",
+        "author",
+        "medical_reviewer",
+        "last_reviewed",
+        "next_review_due",
+        "when",
+    ]
+    list_select_related = ["author", "medical_reviewer"]
+    list_filter = [TopicFilter, AuthorFilter]
+    search_fields = ["title", "author__last_name"]
+    ordering = ["next_review_due", "pk"]
+
+    def get_queryset(self, request):
+        horizon = timezone.localdate() + datetime.timedelta(days=self.WINDOW_DAYS)
+        queryset = super().get_queryset(request).filter(live=True, next_review_due__lte=horizon)
+        return queryset if request.user.is_editor else queryset.none()
+
+    def has_module_permission(self, request):
+        return request.user.is_active and request.user.is_editor
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_editor
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="Due")
+    def when(self, article):
+        days = (article.next_review_due - timezone.localdate()).days
+        if days < 0:
+            return f"Overdue by {-days} day{'s' if days != -1 else ''}"
+        return "Today" if days == 0 else f"In {days} day{'s' if days != 1 else ''}"
+
+    def changelist_view(self, request, extra_context=None):
+        today = timezone.localdate()
+        queryset = self.get_queryset(request)
+        counts = {
+            "overdue": queryset.filter(next_review_due__lt=today).count(),
+            "due_soon": queryset.filter(next_review_due__gte=today).count(),
+        }
+        subtitle = f"{counts['overdue']} overdue · {counts['due_soon']} due in the next 30 days"
+        extra = {"subtitle": subtitle, "review_counts": counts, **(extra_context or {})}
+        return super().changelist_view(request, extra)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        return HttpResponseRedirect(reverse("admin:articles_article_change", args=[object_id]))
+
+
+@admin.register(ProblemReport)
+class ProblemReportAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "subject", "short_message", "state", "article_version"]
+    list_filter = ["state"]
+    list_select_related = ["article", "topic"]
+    search_fields = ["message", "article__title", "topic__name"]
+    readonly_fields = [
+        "article",
+        "topic",
+        "article_version",
+        "last_reviewed_seen",
+        "message",
+        "email",
+        "created_at",
+        "resolved_by",
+        "resolved_at",
+    ]
+    fields = [*readonly_fields[:7], "state", "resolution_note", "resolved_by", "resolved_at"]
+    actions = ["mark_resolved", "mark_dismissed"]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.display(description="Page")
+    def subject(self, report):
+        return report.article or report.topic
+
+    @admin.display(description="Message")
+    def short_message(self, report):
+        return report.message[:80] + ("…" if len(report.message) > 80 else "")
+
+    def save_model(self, request, obj, form, change):
+        if "state" in form.changed_data:
+            resolved = obj.state != ProblemReport.State.OPEN
+            obj.resolved_by = request.user if resolved else None
+            obj.resolved_at = timezone.now() if resolved else None
+        super().save_model(request, obj, form, change)
+
+    def _close(self, request, queryset, state):
+        count = queryset.filter(state=ProblemReport.State.OPEN).update(
+            state=state, resolved_by=request.user, resolved_at=timezone.now()
+        )
+        self.message_user(request, f"{count} report(s) marked {state}.")
+
+    @admin.action(description="Mark selected reports resolved", permissions=["change"])
+    def mark_resolved(self, request, queryset):
+        self._close(request, queryset, ProblemReport.State.RESOLVED)
+
+    @admin.action(description="Dismiss selected reports", permissions=["change"])
+    def mark_dismissed(self, request, queryset):
+        self._close(request, queryset, ProblemReport.State.DISMISSED)
+
+
+@admin.register(Page)
+class PageAdmin(admin.ModelAdmin):
+    list_display = ["title", "slug", "updated_at"]
+    fields = ["title", "slug", "body"]
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser

@@ -6,6 +6,7 @@ from django.contrib.admin.widgets import AutocompleteSelectMultiple
 from django.utils import timezone
 
 from .models import Article, Topic
+from .workflow import CHECKLIST
 
 
 class ArticleAdminForm(forms.ModelForm):
@@ -83,7 +84,34 @@ class RequestChangesForm(forms.Form):
     )
 
 
+class NextReviewField(forms.DateField):
+    def __init__(self, **kwargs):
+        super().__init__(
+            required=False,
+            label="Next review due",
+            help_text=(
+                f"Leave empty for {settings.REVIEW_INTERVAL_MONTHS} months from now, "
+                "or choose an earlier date."
+            ),
+            widget=forms.DateInput(attrs={"type": "date"}),
+            **kwargs,
+        )
+
+
 class PublishForm(forms.Form):
+    """Approval: the editorial checklist, each safe-messaging flag, and when."""
+
+    checklist = forms.MultipleChoiceField(
+        choices=list(CHECKLIST.items()),
+        widget=forms.CheckboxSelectMultiple,
+        label="Editorial checklist",
+        error_messages={"required": "Complete the editorial checklist before approving."},
+    )
+    acknowledged_flags = forms.MultipleChoiceField(
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Safe-messaging flags: I have checked each one",
+    )
     publish_at = forms.DateTimeField(
         required=False,
         label="Publish at",
@@ -91,17 +119,48 @@ class PublishForm(forms.Form):
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"],
     )
-    review_months = forms.IntegerField(
-        required=False,
-        min_value=1,
-        max_value=settings.REVIEW_INTERVAL_MONTHS,
-        label="Next review in (months)",
-        help_text=f"At most {settings.REVIEW_INTERVAL_MONTHS} months.",
-    )
+    next_review_due = NextReviewField()
     comment = forms.CharField(required=False, max_length=5000, widget=forms.Textarea)
+
+    def __init__(self, *args, flags=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["acknowledged_flags"].choices = [
+            (flag.code, f"“{flag.found}”: {flag.advice}") for flag in flags
+        ]
+        if not flags:
+            del self.fields["acknowledged_flags"]
 
     def clean_publish_at(self):
         value = self.cleaned_data.get("publish_at")
         if value is not None and value < timezone.now() - datetime.timedelta(minutes=5):
             raise forms.ValidationError("The publish time is in the past.")
         return value
+
+
+class ReconfirmForm(forms.Form):
+    next_review_due = NextReviewField()
+    comment = forms.CharField(required=False, max_length=5000, widget=forms.Textarea)
+
+
+class ProblemReportForm(forms.Form):
+    message = forms.CharField(
+        label="What is wrong with this page?",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text="For example, something out of date, unclear or a broken link. "
+        "Do not include personal medical details.",
+        error_messages={"required": "Tell us what the problem is."},
+    )
+    email = forms.EmailField(
+        required=False,
+        label="Your email address (optional)",
+        help_text="Only if you would like a reply.",
+    )
+    # Left empty by people; bots that fill every field give themselves away.
+    website = forms.CharField(required=False, label="Leave this empty")
+
+    def clean_message(self):
+        message = " ".join(self.cleaned_data["message"].split(" ")).strip()
+        if len(message) < 5:
+            raise forms.ValidationError("Please describe the problem in a few words.")
+        return message

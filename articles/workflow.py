@@ -22,7 +22,9 @@ from django.db.models import F, Max
 from django.utils import timezone
 
 from . import notifications
+from .markdown import count_sources
 from .models import Article, Revision, Status, Topic, WorkflowEvent
+from .safe_messaging import find_flags
 
 log = logging.getLogger(__name__)
 S = Status
@@ -33,6 +35,13 @@ TRANSITIONS: dict[str, set[str]] = {
     S.CHANGES_REQUESTED: {S.IN_REVIEW},
     S.PUBLISHED: {S.ARCHIVED},
     S.ARCHIVED: {S.DRAFT},
+}
+# What the approving editor confirms, stored with the approval.
+CHECKLIST = {
+    "accurate": "Accurate against the cited sources",
+    "plain_language": "Written in plain language for the intended readers",
+    "no_promotion": "Free of promotion of any product, service or provider",
+    "disclosures": "The author's conflicts of interest are declared",
 }
 EDITABLE_BY_AUTHOR = {S.DRAFT, S.CHANGES_REQUESTED, S.PUBLISHED}
 EDITABLE_BY_EDITOR = {S.DRAFT, S.IN_REVIEW, S.CHANGES_REQUESTED, S.PUBLISHED}
@@ -122,6 +131,12 @@ def _check_archive(article: Article, user) -> None:
     _require_editor(article, user, action="archive it")
 
 
+def _check_reconfirm(article: Article, user) -> None:
+    if not article.live:
+        raise TransitionNotAllowed("Only a published article can be re-confirmed.")
+    _require_editor(article, user, action="re-confirm its review")
+
+
 def _check_restore(article: Article, user) -> None:
     _require_state(article, S.ARCHIVED, action="restore it")
     _require_editor(article, user, action="restore it")
@@ -133,6 +148,7 @@ _CHECKS: dict = {
     "publish": _check_publish,
     "archive": _check_archive,
     "restore": _check_restore,
+    "reconfirm": _check_reconfirm,
 }
 TRANSITION_NAMES = tuple(_CHECKS)
 
@@ -211,6 +227,24 @@ def working_content(article: Article) -> Content:
     )
 
 
+def _keep_safety_topics(article: Article, by, topic_ids: Iterable[int]) -> None:
+    """Authors cannot drop a topic whose safety notice (a crisis line) readers now see."""
+    if by.is_editor or not article.live:
+        return
+    kept = set(topic_ids)
+    dropped = [
+        link.tag.name
+        for link in article.topic_links.select_related("tag")
+        if link.tag.safety_notice.strip() and link.tag_id not in kept
+    ]
+    if dropped:
+        raise TransitionNotAllowed(
+            "Only an editor can remove a topic that carries a safety notice: "
+            + ", ".join(dropped)
+            + "."
+        )
+
+
 def _snapshot(article: Article, *, by) -> Revision:
     """Store the article row's current text as a new submitted version."""
     content = working_content(article)
@@ -247,6 +281,26 @@ def _apply(article: Article, revision: Revision) -> None:
 
 def review_interval() -> int:
     return settings.REVIEW_INTERVAL_MONTHS
+
+
+def _next_review(reviewed: datetime.date, chosen: datetime.date | None) -> datetime.date:
+    """The next review date: the policy's interval, or an earlier date an editor chose."""
+    latest = add_months(reviewed, review_interval())
+    if chosen is None:
+        return latest
+    if chosen <= reviewed:
+        raise TransitionNotAllowed("The next review date must be after the review date.")
+    if chosen > latest:
+        raise TransitionNotAllowed(
+            f"The next review must be within {review_interval()} months of this review."
+        )
+    return chosen
+
+
+def review_flags(article: Article) -> list:
+    """Safe-messaging flags in the version an editor is being asked to approve."""
+    content = working_content(article)
+    return find_flags(content.title, content.summary, content.body)
 
 
 def add_months(day: datetime.date, months: int) -> datetime.date:
@@ -301,6 +355,7 @@ def edit_article(
         )
     if not can_edit(article, by):
         raise TransitionNotAllowed("You cannot edit this article in its current state.")
+    _keep_safety_topics(article, by, content.topic_ids)
 
     if article.live:
         revision = open_revision(article)
@@ -347,6 +402,11 @@ def edit_article(
 def submit_for_review(*, article: Article, by, comment: str = "") -> Article:
     article = _locked(article)
     _check_submit(article, by)
+    if count_sources(working_content(article).body) < 1:
+        raise TransitionNotAllowed(
+            "Cite at least one source before submitting: add a footnote such as "
+            "[^1] in the text and [^1]: Author, title, journal, year at the end."
+        )
     if article.live:
         revision = pending_revision(article)
         if revision is None:
@@ -398,20 +458,31 @@ def publish(
     *,
     article: Article,
     by,
+    checklist: Iterable[str] = (),
+    acknowledged_flags: Iterable[str] = (),
     at: datetime.datetime | None = None,
+    next_review_due: datetime.date | None = None,
     comment: str = "",
-    review_months: int | None = None,
 ) -> Article:
     """Approve the version in review and make it public now, or at `at` (scheduled)."""
     article = _locked(article)
     _check_publish(article, by)
     details = _override_details(article, by, comment)
-    now = timezone.now()
-    months = review_months or review_interval()
-    if not 1 <= months <= review_interval():
+    missing = [label for key, label in CHECKLIST.items() if key not in set(checklist)]
+    if missing:
+        raise TransitionNotAllowed("Complete the editorial checklist: " + "; ".join(missing) + ".")
+    flags = review_flags(article)
+    unacknowledged = [f.found for f in flags if f.code not in set(acknowledged_flags)]
+    if unacknowledged:
         raise TransitionNotAllowed(
-            f"The review interval must be between 1 and {review_interval()} months."
+            "Acknowledge each safe-messaging flag before approving: "
+            + ", ".join(f"“{found}”" for found in unacknowledged)
+            + "."
         )
+    details["checklist"] = sorted(CHECKLIST)
+    if flags:
+        details["flags_acknowledged"] = [{"code": f.code, "found": f.found} for f in flags]
+    now = timezone.now()
     revision = pending_revision(article)
     if article.live:
         if at is not None and at > now:
@@ -437,11 +508,9 @@ def publish(
     article.has_pending_changes = False
     article.medical_reviewer = by
     article.last_reviewed = timezone.localdate(max(now, article.published_at))
-    article.next_review_due = add_months(article.last_reviewed, months)
+    article.next_review_due = _next_review(article.last_reviewed, next_review_due)
     article.save()
     _bump_version(article)
-    if months != review_interval():
-        details["review_months"] = months
     if article.is_scheduled:
         details["scheduled_for"] = article.published_at.isoformat()
     _record(
@@ -496,5 +565,34 @@ def restore(*, article: Article, by, comment: str = "") -> Article:
     _bump_version(article)
     _record(
         article, by=by, from_status=S.ARCHIVED, to_status=S.DRAFT, comment=comment, details=details
+    )
+    return article
+
+
+@transaction.atomic
+def reconfirm_review(
+    *, article: Article, by, comment: str = "", next_review_due: datetime.date | None = None
+) -> Article:
+    """Record that an editor re-checked the live text against current evidence: no change."""
+    article = _locked(article)
+    _check_reconfirm(article, by)
+    details = _override_details(article, by, comment)
+    today = timezone.localdate()
+    previous = article.last_reviewed
+    article.last_reviewed = today
+    article.next_review_due = _next_review(today, next_review_due)
+    article.medical_reviewer = by
+    article.save(
+        update_fields=["last_reviewed", "next_review_due", "medical_reviewer", "updated_at"]
+    )
+    _bump_version(article)
+    details.update(reconfirmed=True, previous_review=previous.isoformat() if previous else None)
+    _record(
+        article,
+        by=by,
+        from_status=article.status,
+        to_status=article.status,
+        comment=comment or "Reviewed; no change needed.",
+        details=details,
     )
     return article

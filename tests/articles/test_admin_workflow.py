@@ -123,7 +123,13 @@ def test_clinician_submits_then_editor_publishes_through_the_admin(client, clini
     client.force_login(clinician)
     client.post(transition_url(article, "submit"))
     client.force_login(editor)
-    response = client.post(transition_url(article, "publish"), {"publish_at": ""})
+    response = client.post(
+        transition_url(article, "publish"),
+        {
+            "publish_at": "",
+            "checklist": ["accurate", "plain_language", "no_promotion", "disclosures"],
+        },
+    )
     assert response.status_code == 302
     article.refresh_from_db()
     assert article.status == Status.PUBLISHED and article.is_public
@@ -207,7 +213,9 @@ def test_editor_sees_changes_since_the_approved_version(client, clinician, edito
     workflow.edit_article(
         article=article,
         by=clinician,
-        content=workflow.Content(article.title, article.summary, "A <new> line", []),
+        content=workflow.Content(
+            article.title, article.summary, "A <new> line\n\n[^1]: Source.", []
+        ),
         expected_version=article.version,
     )
     workflow.submit_for_review(article=article, by=clinician)
@@ -299,3 +307,19 @@ class TestReviewQueue:
         client.force_login(editor)
         url = reverse("admin:articles_reviewqueueitem_changelist") + f"?topic={topic.pk}"
         assert [a.pk for a in client.get(url).context["cl"].result_list] == [on_topic.pk]
+
+
+def test_resubmission_shows_changes_since_the_version_the_editor_saw(client, clinician, editor):
+    article = article_in_state(Status.CHANGES_REQUESTED, author=clinician, approver=editor)
+    article.refresh_from_db()
+    workflow.edit_article(
+        article=article,
+        by=clinician,
+        content=workflow.Content(article.title, "A clearer summary", article.body, []),
+        expected_version=article.version,
+    )
+    workflow.submit_for_review(article=article, by=clinician)
+    client.force_login(editor)
+    page = client.get(change_url(article)).content.decode()
+    assert "Changes since version 1, submitted on" in page
+    assert "+ A clearer summary" in page

@@ -8,7 +8,7 @@ from django.utils import timezone
 from accounts.models import CLINICIANS, EDITORS
 from articles import workflow
 from articles.models import Article, Revision, Status, WorkflowEvent
-from tests.articles.workflow_helpers import STATES, article_in_state
+from tests.articles.workflow_helpers import STATES, approve, article_in_state
 from tests.factories import ClinicianFactory, EditorFactory, TopicFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -49,6 +49,7 @@ def _expected(action, state, role):
         "publish": state == Status.IN_REVIEW and is_editor,
         "archive": state == Status.PUBLISHED and is_editor,
         "restore": state == Status.ARCHIVED and is_editor,
+        "reconfirm": state == Status.PUBLISHED and is_editor,
     }[action]
 
 
@@ -58,11 +59,13 @@ def _do(action, article, by):
     if action == "request_changes":
         return workflow.request_changes(article=article, by=by, comment="Please cite a trial.")
     if action == "publish":
-        return workflow.publish(article=article, by=by)
+        return approve(article=article, by=by)
     if action == "archive":
         return workflow.archive(article=article, by=by, comment="Out of date.")
     if action == "restore":
         return workflow.restore(article=article, by=by)
+    if action == "reconfirm":
+        return workflow.reconfirm_review(article=article, by=by)
     raise AssertionError(action)
 
 
@@ -77,7 +80,7 @@ def test_permission_matrix(action, state, role):
     if _expected(action, state, role):
         _do(action, article, actor)
         article.refresh_from_db()
-        assert article.status != state or action == "archive"
+        assert article.status != state or action == "reconfirm"
         assert WorkflowEvent.objects.filter(article=article).count() == events_before + 1
         assert WorkflowEvent.objects.filter(article=article).first().actor == actor
     else:
@@ -97,7 +100,7 @@ def test_superuser_publishing_own_article_is_refused_when_no_reason_given():
     article = article_in_state(Status.DRAFT, author=root)
     workflow.submit_for_review(article=article, by=root)
     with pytest.raises(workflow.TransitionNotAllowed, match="reason"):
-        workflow.publish(article=article, by=root)
+        approve(article=article, by=root)
     assert Article.objects.get(pk=article.pk).status == Status.IN_REVIEW
 
 
@@ -105,7 +108,7 @@ def test_superuser_override_is_recorded_when_reason_given():
     root = UserFactory(username="root", is_superuser=True)
     article = article_in_state(Status.DRAFT, author=root)
     workflow.submit_for_review(article=article, by=root)
-    workflow.publish(article=article, by=root, comment="Urgent safety update, reviewer away.")
+    approve(article=article, by=root, comment="Urgent safety update, reviewer away.")
     event = article.events.first()
     assert event.to_status == Status.PUBLISHED
     assert event.details["override"] is True
@@ -121,7 +124,7 @@ def test_request_changes_is_refused_when_comment_is_blank(clinician, editor):
 
 def test_publish_sets_reviewer_and_review_dates(clinician, editor):
     article = article_in_state(Status.IN_REVIEW, author=clinician, approver=editor)
-    workflow.publish(article=article, by=editor)
+    approve(article=article, by=editor)
     article.refresh_from_db()
     today = timezone.localdate()
     assert article.medical_reviewer == editor
@@ -130,24 +133,41 @@ def test_publish_sets_reviewer_and_review_dates(clinician, editor):
     assert article.is_public
 
 
-def test_publish_uses_shorter_review_interval_when_editor_chooses_one(clinician, editor):
+def test_publish_uses_earlier_review_date_when_editor_chooses_one(clinician, editor):
     article = article_in_state(Status.IN_REVIEW, author=clinician, approver=editor)
-    workflow.publish(article=article, by=editor, review_months=3)
+    in_three_months = workflow.add_months(timezone.localdate(), 3)
+    approve(article=article, by=editor, next_review_due=in_three_months)
     article.refresh_from_db()
-    assert article.next_review_due == workflow.add_months(article.last_reviewed, 3)
+    assert article.next_review_due == in_three_months
 
 
-def test_publish_is_refused_when_review_interval_is_longer_than_the_policy(clinician, editor):
+@pytest.mark.parametrize(
+    "days_from_today", [-1, 0, 800], ids=["in the past", "same day", "beyond the interval"]
+)
+def test_publish_is_refused_when_review_date_is_out_of_bounds(clinician, editor, days_from_today):
     article = article_in_state(Status.IN_REVIEW, author=clinician, approver=editor)
-    with pytest.raises(workflow.TransitionNotAllowed):
-        workflow.publish(article=article, by=editor, review_months=24)
+    chosen = timezone.localdate() + datetime.timedelta(days=days_from_today)
+    with pytest.raises(workflow.TransitionNotAllowed, match="review"):
+        approve(article=article, by=editor, next_review_due=chosen)
     assert Article.objects.get(pk=article.pk).status == Status.IN_REVIEW
+
+
+def test_review_date_before_a_scheduled_publication_is_refused(clinician, editor):
+    article = article_in_state(Status.IN_REVIEW, author=clinician, approver=editor)
+    goes_live = timezone.now() + datetime.timedelta(days=10)
+    with pytest.raises(workflow.TransitionNotAllowed):
+        approve(
+            article=article,
+            by=editor,
+            at=goes_live,
+            next_review_due=timezone.localdate() + datetime.timedelta(days=5),
+        )
 
 
 def test_article_is_scheduled_when_publish_time_is_in_the_future(clinician, editor):
     article = article_in_state(Status.IN_REVIEW, author=clinician, approver=editor)
     later = timezone.now() + datetime.timedelta(days=2)
-    workflow.publish(article=article, by=editor, at=later)
+    approve(article=article, by=editor, at=later)
     article.refresh_from_db()
     assert article.is_scheduled
     assert not Article.objects.published().filter(pk=article.pk).exists()
@@ -161,12 +181,12 @@ def test_article_is_scheduled_when_publish_time_is_in_the_future(clinician, edit
 def test_publish_is_refused_when_publish_time_is_in_the_past(clinician, editor):
     article = article_in_state(Status.IN_REVIEW, author=clinician, approver=editor)
     with pytest.raises(workflow.TransitionNotAllowed, match="past"):
-        workflow.publish(article=article, by=editor, at=timezone.now() - datetime.timedelta(1))
+        approve(article=article, by=editor, at=timezone.now() - datetime.timedelta(1))
 
 
 def test_archived_scheduled_article_never_goes_live(clinician, editor):
     article = article_in_state(Status.IN_REVIEW, author=clinician, approver=editor)
-    workflow.publish(article=article, by=editor, at=timezone.now() + datetime.timedelta(days=1))
+    approve(article=article, by=editor, at=timezone.now() + datetime.timedelta(days=1))
     workflow.archive(article=article, by=editor, comment="Cancelled.")
     Article.objects.filter(pk=article.pk).update(published_at=timezone.now())
     assert not Article.objects.published().filter(pk=article.pk).exists()
@@ -177,9 +197,9 @@ def test_second_approval_is_refused_when_another_editor_published_first(
 ):
     article = article_in_state(Status.IN_REVIEW, author=clinician, approver=editor)
     stale_copy = Article.objects.get(pk=article.pk)
-    workflow.publish(article=article, by=editor)
+    approve(article=article, by=editor)
     with pytest.raises(workflow.TransitionNotAllowed, match="published"):
-        workflow.publish(article=stale_copy, by=second_editor)
+        approve(article=stale_copy, by=second_editor)
     assert article.events.filter(to_status=Status.PUBLISHED).count() == 1
 
 
@@ -229,7 +249,9 @@ def test_readers_keep_the_approved_text_while_a_new_version_is_reviewed(client, 
     workflow.edit_article(
         article=article,
         by=clinician,
-        content=workflow.Content("Unapproved title", "New summary", "New body", [topic.pk]),
+        content=workflow.Content(
+            "Unapproved title", "New summary", "New body.[^1]\n\n[^1]: A source.", [topic.pk]
+        ),
         expected_version=article.version,
     )
     workflow.submit_for_review(article=article, by=clinician)
@@ -240,7 +262,7 @@ def test_readers_keep_the_approved_text_while_a_new_version_is_reviewed(client, 
     detail = client.get(article.get_absolute_url()).content.decode()
     assert "Approved title" in detail and "New body" not in detail
 
-    workflow.publish(article=article, by=editor)
+    approve(article=article, by=editor)
     page = client.get(topic.get_absolute_url()).content.decode()
     assert "Unapproved title" in page
     assert "Approved title" not in page
@@ -264,7 +286,7 @@ def test_article_is_on_topic_page_only_after_publish(client, clinician, editor):
     article = article_in_state(Status.IN_REVIEW, author=clinician, approver=editor, topics=[topic])
     assert article.title not in client.get(topic.get_absolute_url()).content.decode()
     assert client.get(article.get_absolute_url()).status_code == 404
-    workflow.publish(article=article, by=editor)
+    approve(article=article, by=editor)
     assert article.title in client.get(topic.get_absolute_url()).content.decode()
     assert client.get(article.get_absolute_url()).status_code == 200
 
@@ -310,7 +332,7 @@ class TestNotifications:
         article = article_in_state(Status.IN_REVIEW, author=clinician, approver=editor)
         mail.outbox.clear()
         with django_capture_on_commit_callbacks(execute=True):
-            workflow.publish(article=article, by=editor)
+            approve(article=article, by=editor)
         assert [m.to for m in mail.outbox] == [[clinician.email]]
 
     def test_nothing_is_sent_when_the_transition_is_refused(
@@ -322,7 +344,7 @@ class TestNotifications:
             django_capture_on_commit_callbacks(execute=True) as callbacks,
             pytest.raises(workflow.TransitionNotAllowed),
         ):
-            workflow.publish(article=article, by=clinician)
+            approve(article=article, by=clinician)
         assert callbacks == []
         assert mail.outbox == []
 

@@ -347,4 +347,77 @@ mood gets worse during treatment, tell your care team straight away.
         "topics": ["Ketamine for depression", "Treatment-resistant depression", "Esketamine"],
         "audience": "patients",
     },
+    {
+        "title": "Esketamine Nasal Spray: What Happens at a Treatment Session",
+        "slug": "esketamine-nasal-spray-what-happens-at-a-treatment-session",
+        "summary": (
+            "What to expect on the day you have esketamine nasal spray: who gives it, how long "
+            "you stay, the side effects staff watch for, and how to get home safely."
+        ),
+        "body": """\
+Esketamine nasal spray (brand name Spravato) is only given in a clinic or hospital that is
+certified to use it. You do not take it home.[^1]
+
+## Before the dose
+
+A nurse or doctor checks your blood pressure. If it is too high, the dose may wait. Try not
+to eat for 2 hours before, and not to drink for 30 minutes before, because the spray can
+make you feel sick.[^1]
+
+## During and after the dose
+
+You give yourself the spray while a health professional watches. Many people feel dizzy,
+sleepy or "detached" for a while. Staff check on you and your blood pressure for at least
+2 hours, until they are sure you are well enough to leave.[^1][^2]
+
+## Getting home
+
+Do not drive, cycle or use machines until the next day, after a night's sleep. Plan for
+someone to take you home.[^1]
+
+## When to get help
+
+If you feel much worse, or have thoughts of suicide, tell the clinic team straight away or
+call your local emergency number.
+
+[^1]: Janssen Pharmaceuticals. SPRAVATO (esketamine) nasal spray: prescribing information.
+    US Food and Drug Administration; 2025.
+[^2]: Popova V, et al. Efficacy and safety of flexibly dosed esketamine nasal spray combined
+    with a newly initiated oral antidepressant in treatment-resistant depression. *Am J
+    Psychiatry*. 2019;176(6):428-438. doi:10.1176/appi.ajp.2019.19020172
+""",
+        "topics": ["Esketamine", "Treatment-resistant depression"],
+        "audience": "patients",
+        # Shown in the admin's "Due for review" list: its review is overdue.
+        "reviewed_days_ago": 400,
+    },
+    {
+        "title": "Talking Therapies Alongside Medicine for Depression",
+        "slug": "talking-therapies-alongside-medicine-for-depression",
+        "summary": (
+            "Why doctors often suggest a talking therapy as well as medicine for depression, "
+            "and what the main types involve."
+        ),
+        "body": """\
+For many people with depression, a talking therapy and an antidepressant together work
+better than either on its own.[^1]
+
+## What the main types involve
+
+Cognitive behavioural therapy (CBT) helps you notice and change patterns of thinking and
+behaviour that keep low mood going. Other options include behavioural activation and
+interpersonal therapy.
+
+## How to start
+
+Your GP can refer you, and in some areas you can refer yourself.
+
+[^1]: Cuijpers P, et al. Adding psychotherapy to antidepressant medication in depression
+    and anxiety disorders: a meta-analysis. *World Psychiatry*. 2014;13(1):56-67.
+""",
+        "topics": ["Talking therapies", "Depression"],
+        "audience": "patients",
+        # Left waiting in the editors' review queue.
+        "state": "in_review",
+    },
 ]

@@ -1,14 +1,16 @@
 """Idempotent demo content: the seed's topics and article, and one user per role."""
 
+import datetime
 import secrets
 
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.test.utils import override_settings
+from django.utils import timezone
 
 from accounts.models import CLINICIANS, EDITORS, User
-from articles import workflow
+from articles import linking, workflow
 from articles.models import Article, Topic
 
 from ._demo_content import ARTICLES, TOPICS
@@ -84,6 +86,7 @@ class Command(BaseCommand):
             for name, value in fields.items():
                 setattr(topic, name, value)
             topic.save()
+            linking.topic_saved(topic=topic)  # links it from pages already mentioning it
             topics[spec["name"]] = topic
         for spec in TOPICS:
             topics[spec["name"]].related.set([topics[name] for name in spec["related"]])
@@ -102,4 +105,19 @@ class Command(BaseCommand):
             slug=spec["slug"],
         )
         workflow.submit_for_review(article=article, by=author)
-        workflow.publish(article=article, by=editor, comment="Checked against the sources.")
+        if spec.get("state") == "in_review":
+            return
+        workflow.publish(
+            article=article,
+            by=editor,
+            checklist=list(workflow.CHECKLIST),
+            comment="Checked against the sources.",
+        )
+        if days := spec.get("reviewed_days_ago"):
+            # A demo of currency: this article's medical review has lapsed.
+            reviewed = timezone.localdate() - datetime.timedelta(days=days)
+            Article.objects.filter(pk=article.pk).update(
+                published_at=timezone.now() - datetime.timedelta(days=days),
+                last_reviewed=reviewed,
+                next_review_due=workflow.add_months(reviewed, 12),
+            )

@@ -1,0 +1,58 @@
+"""Wording that suicide-reporting guidance advises against, flagged for the approving editor.
+
+Drawn from the Samaritans' media guidelines and WHO's "Preventing suicide: a resource for
+media professionals": avoid language that presents suicide as a crime, a success or a
+solution, and avoid detail of methods. The editor must acknowledge each flag to approve.
+"""
+
+import re
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Flag:
+    code: str
+    found: str
+    advice: str
+
+
+_RULES = [
+    (
+        "committed",
+        r"\bcommit(?:s|ted|ting)?\s+suicide\b",
+        'Say "died by suicide" or "took their own life": "committed" suggests a crime.',
+    ),
+    (
+        "success",
+        r"\b(?:successful|succeeded\s+in|unsuccessful|failed)\s+(?:suicide\s+)?attempt",
+        'Avoid "successful" or "failed" attempts; say "attempted suicide" or "survived".',
+    ),
+    (
+        "epidemic",
+        r"\bsuicide\s+(?:epidemic|wave|craze|hotspot)\b",
+        "Avoid sensational terms that can normalise suicide.",
+    ),
+    (
+        "solution",
+        r"\b(?:way\s+out|only\s+option|escape\s+(?:from\s+)?(?:the\s+)?pain)\b",
+        "Do not present suicide as a solution or a way out.",
+    ),
+    (
+        "method",
+        r"\b(?:hang(?:ed|ing)\s+(?:himself|herself|themselves)|overdos(?:e|ed)\s+on\s+\w+|"
+        r"lethal\s+dose|how\s+many\s+(?:pills|tablets)|jump(?:ed|ing)\s+(?:from|off))\b",
+        "Remove detail of methods or means: it can lead vulnerable readers to copy them.",
+    ),
+]
+_COMPILED = [(code, re.compile(pattern, re.I), advice) for code, pattern, advice in _RULES]
+
+
+def find_flags(*texts: str) -> list[Flag]:
+    """Each rule broken in the texts, once, with the first wording that broke it."""
+    flags = []
+    joined = "\n".join(t or "" for t in texts)
+    for code, pattern, advice in _COMPILED:
+        match = pattern.search(joined)
+        if match:
+            flags.append(Flag(code=code, found=match.group(0), advice=advice))
+    return flags
