@@ -4,9 +4,14 @@ Only this module imports markdown and bleach. Markdown is rendered first and the
 result sanitised second: the other order lets `[x](javascript:...)` through, because
 the link only exists after rendering. The output is stored at save time and marked
 safe by the models, so no template needs `|safe`.
+
+Linked terms (articles/linking.py) are added to the Markdown element tree before
+sanitising, so bleach checks them like everything else; their text goes through the
+serialiser, which escapes it.
 """
 
-from urllib.parse import urlsplit
+import re
+from urllib.parse import quote, urlsplit
 from xml.etree import ElementTree
 
 import bleach
@@ -16,18 +21,46 @@ from django.utils.safestring import SafeString, mark_safe
 from markdown.extensions import Extension
 from markdown.treeprocessors import Treeprocessor
 
+from . import linking
+from .markdown_defuse import defuse
+
 ALLOWED_TAGS = frozenset(
     {
         "a", "abbr", "blockquote", "br", "code", "dd", "del", "div", "dl", "dt", "em",
         "h2", "h3", "h4", "h5", "h6", "hr", "li", "ol", "p", "pre", "section", "strong",
-        "sub", "sup", "table", "tbody", "td", "th", "thead", "tr", "ul",
+        "span", "sub", "sup", "table", "tbody", "td", "th", "thead", "tr", "ul",
     }
 )  # fmt: skip
+
+
+# Only the classes this pipeline itself writes, so an author's raw HTML cannot dress up as
+# a site element such as the safety notice.
+PIPELINE_CLASSES = {
+    "a": {"footnote-ref", "footnote-backref", "term__link"},
+    "section": {"sources"},
+    "span": {"term", "term__def"},
+}
+_CODE_LANGUAGE = re.compile(r"language-[a-z0-9_+-]{1,30}")
+
+
+def _attribute_check(allowed: set[str]):
+    def check(tag: str, name: str, value: str) -> bool:
+        if name == "class":
+            if tag == "code":
+                return bool(_CODE_LANGUAGE.fullmatch(value))
+            return set(value.split()) <= PIPELINE_CLASSES.get(tag, set())
+        if name == "role":
+            # Linked terms' definitions: <span role="tooltip">; no other roles.
+            return tag == "span" and value == "tooltip"
+        return name in allowed
+
+    return check
+
+
 ALLOWED_ATTRIBUTES = {
-    "a": ["href", "title", "class", "id", "rel"],
+    "a": _attribute_check({"href", "title", "id", "rel", "aria-describedby"}),
     "abbr": ["title"],
-    "code": ["class"],
-    "div": ["class"],
+    "code": _attribute_check(set()),
     "h2": ["id"],
     "h3": ["id"],
     "h4": ["id"],
@@ -35,7 +68,8 @@ ALLOWED_ATTRIBUTES = {
     "h6": ["id"],
     "li": ["id"],
     "ol": ["start"],
-    "section": ["class", "aria-labelledby"],
+    "section": _attribute_check({"aria-labelledby"}),
+    "span": _attribute_check({"id"}),
     "sup": ["id"],
     "td": ["colspan", "rowspan"],
     "th": ["colspan", "rowspan", "scope"],
@@ -50,6 +84,71 @@ class PageHeadings(Treeprocessor):
     def run(self, root: ElementTree.Element) -> None:
         for element in root.iter("h1"):
             element.tag = "h2"
+
+
+# Bibliographic identifiers that readers can follow: doi:10.1001/x and PMID: 31166571.
+_IDENTIFIER = re.compile(
+    r"\b(?:doi:\s*(?P<doi>10\.\d{4,9}/[^\s<>\"']*[^\s<>\"'.,;:)\]])"
+    r"|PMID:?\s*(?P<pmid>\d{1,9})\b)",
+    re.I,
+)
+_NO_LINKS_INSIDE = {"a", "code", "pre"}
+
+
+class IdentifierLinks(Treeprocessor):
+    """Turn plain DOI and PubMed identifiers into links (not inside links or code)."""
+
+    def run(self, root: ElementTree.Element) -> None:
+        self._walk(root)
+
+    def _walk(self, element: ElementTree.Element) -> None:
+        if element.tag in _NO_LINKS_INSIDE:
+            return
+        for child in list(element):
+            self._walk(child)
+        # Process the element's own text, then each child's tail (text after the child).
+        self._link_text(element, None)
+        for child in list(element):
+            self._link_text(element, child)
+
+    def _link_text(self, parent: ElementTree.Element, after) -> None:
+        text = parent.text if after is None else after.tail
+        if not text or not _IDENTIFIER.search(text):
+            return
+        pieces, last = [], 0
+        for match in _IDENTIFIER.finditer(text):
+            pieces.append(text[last : match.start()])
+            if match.group("doi"):
+                href = "https://doi.org/" + quote(match.group("doi"), safe="/:;()._-")
+            else:
+                href = f"https://pubmed.ncbi.nlm.nih.gov/{match.group('pmid')}/"
+            link = ElementTree.Element("a", {"href": href})
+            link.text = match.group(0)
+            pieces.append(link)
+            last = match.end()
+        pieces.append(text[last:])
+        self._replace(parent, after, pieces)
+
+    @staticmethod
+    def _replace(parent, after, pieces) -> None:
+        head, rest = pieces[0], pieces[1:]
+        if after is None:
+            parent.text = head
+            index = 0
+        else:
+            after.tail = head
+            index = list(parent).index(after) + 1
+        previous = after
+        for piece in rest:
+            if isinstance(piece, str):
+                if previous is None:
+                    parent.text = (parent.text or "") + piece
+                else:
+                    previous.tail = (previous.tail or "") + piece
+            else:
+                parent.insert(index, piece)
+                index += 1
+                previous = piece
 
 
 class SourcesSection(Treeprocessor):
@@ -71,11 +170,39 @@ class SourcesSection(Treeprocessor):
             return
 
 
+class LinkTerms(Treeprocessor):
+    """Link the first mention of each topic (see articles/linking.py)."""
+
+    def __init__(self, md, matcher: linking.Matcher, exclude_topic_id: int | None):
+        super().__init__(md)
+        self.matcher = matcher
+        self.exclude_topic_id = exclude_topic_id
+
+    def run(self, root: ElementTree.Element) -> None:
+        linking.link_tree(
+            root,
+            matcher=self.matcher,
+            exclude_topic_id=self.exclude_topic_id,
+            raw_html=self.md.htmlStash.rawHtmlBlocks,
+        )
+
+
 class HubExtension(Extension):
+    def __init__(self, *, matcher: linking.Matcher | None = None, exclude_topic_id=None):
+        super().__init__()
+        self.matcher = matcher
+        self.exclude_topic_id = exclude_topic_id
+
     def extendMarkdown(self, md):  # noqa: N802 - Python-Markdown's API name
         # Lower priority than the footnotes treeprocessor (50), so it runs after it.
         md.treeprocessors.register(SourcesSection(md), "sources_section", 5)
         md.treeprocessors.register(PageHeadings(md), "page_headings", 4)
+        if self.matcher is not None:
+            # After inline processing (20), so text nodes are final; before prettify (10).
+            md.treeprocessors.register(
+                LinkTerms(md, self.matcher, self.exclude_topic_id), "link_terms", 15
+            )
+        md.treeprocessors.register(IdentifierLinks(md), "identifier_links", 3)
 
 
 class ExternalLinkFilter(Filter):
@@ -85,8 +212,9 @@ class ExternalLinkFilter(Filter):
         for token in super().__iter__():
             if token["type"] == "StartTag" and token["name"] == "a":
                 attrs = token["data"]
-                href = attrs.get((None, "href"), "")
-                if urlsplit(href).scheme in {"http", "https"}:
+                parts = urlsplit(attrs.get((None, "href"), ""))
+                # "//host/path" leaves the site too, with the page's own scheme.
+                if parts.scheme in {"http", "https"} or (not parts.scheme and parts.netloc):
                     attrs[(None, "rel")] = EXTERNAL_REL
                 else:
                     attrs.pop((None, "rel"), None)
@@ -103,9 +231,9 @@ _cleaner = bleach.Cleaner(
 )
 
 
-def _markdown() -> markdown.Markdown:
+def _markdown(hub: HubExtension) -> markdown.Markdown:
     return markdown.Markdown(
-        extensions=["tables", "footnotes", "toc", "sane_lists", "fenced_code", HubExtension()],
+        extensions=["tables", "footnotes", "toc", "sane_lists", "fenced_code", hub],
         extension_configs={
             "toc": {"permalink": False},
             "footnotes": {"BACKLINK_TITLE": "Back to text of note %d"},
@@ -114,9 +242,26 @@ def _markdown() -> markdown.Markdown:
     )
 
 
-def render_markdown(text: str) -> SafeString:
-    """Render Markdown to HTML that is safe to show to anyone."""
+_FOOTNOTE_DEFINITION = re.compile(r"^ {0,3}\[\^[^\]\s]+\]:[ \t]*\S", re.M)
+
+
+def count_sources(text: str) -> int:
+    """How many footnote sources (`[^1]: ...`) a Markdown text defines."""
+    return len(_FOOTNOTE_DEFINITION.findall(text or ""))
+
+
+def render_markdown(
+    text: str, *, link_terms: bool = True, exclude_topic_id: int | None = None
+) -> SafeString:
+    """Render Markdown to HTML that is safe to show to anyone.
+
+    With `link_terms`, the first mention of each topic links to it with its definition
+    (this reads the topics, so it needs the database); `exclude_topic_id` is the topic
+    whose own page this is, never linked to itself.
+    """
     if not text:
         return mark_safe("")  # noqa: S308 - empty string
-    html = _markdown().convert(text)
+    matcher = linking.current_matcher() if link_terms else None
+    extension = HubExtension(matcher=matcher, exclude_topic_id=exclude_topic_id)
+    html = _markdown(extension).convert(defuse(text))
     return mark_safe(_cleaner.clean(html))  # noqa: S308 - sanitised just above

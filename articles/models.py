@@ -1,15 +1,17 @@
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import connection, models
 from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.functional import cached_property
 from django.utils.safestring import SafeString, mark_safe
-from taggit.managers import TaggableManager
+from taggit.managers import TaggableManager, _TaggableManager
 from taggit.models import TagBase, TaggedItemBase
 
 from .markdown import render_markdown
+from .readability import WORDS_PER_MINUTE, measure
 from .text import normalise_label, unique_slug
 
 
@@ -41,6 +43,16 @@ class TopicQuerySet(models.QuerySet):
 class Topic(TagBase):
     """A subject readers browse by; a django-taggit tag that carries editorial content."""
 
+    # TagBase's slug is required in forms and allows Unicode, which the URL pattern
+    # (<slug:slug>, ASCII only) cannot link to. Ours is ASCII and made from the name when
+    # left empty, with a fallback when the name has no letters ("$", "..").
+    slug = models.SlugField(
+        "slug",
+        max_length=100,
+        unique=True,
+        blank=True,
+        help_text="The page address. Leave empty to make it from the name.",
+    )
     headline = models.CharField(
         max_length=200, blank=True, help_text="The page title; the name is used when empty."
     )
@@ -64,32 +76,78 @@ class Topic(TagBase):
     )
     is_featured = models.BooleanField("featured on the home page", default=False)
     updated_at = models.DateTimeField(auto_now=True)
+    # Name and aliases (A), headline (B), definition (C); kept current by save() on
+    # PostgreSQL, NULL elsewhere. See articles/search.py.
+    search_vector = SearchVectorField(null=True, editable=False)
 
     objects = TopicQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
         verbose_name = "topic"
+        # GIN indexes exist only on PostgreSQL: migration 0002 creates them there alone.
+        indexes = [
+            GinIndex(fields=["search_vector"], name="articles_topic_search"),
+            GinIndex(fields=["name"], opclasses=["gin_trgm_ops"], name="articles_topic_name_trgm"),
+            GinIndex(
+                fields=["aliases"], opclasses=["gin_trgm_ops"], name="articles_topic_aliases_trgm"
+            ),
+        ]
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        topic = super().from_db(db, field_names, values)
+        # What other pages' linked terms were rendered from; see linking.topic_saved().
+        if all(name in topic.__dict__ for name in LINK_FIELDS):
+            topic.saved_link_state = topic.link_state()
+        return topic
 
     def clean(self):
+        given = self.name
         self.name = normalise_label(self.name)
-        if not self.name:
+        # An empty name already has its "required" error; this is for names made of
+        # nothing but spaces and invisible characters.
+        if given and not self.name:
             raise ValidationError({"name": "Enter a name that has letters or numbers in it."})
         self.headline = normalise_label(self.headline)
         self.definition = normalise_label(self.definition)
         self.aliases = "\n".join(self.alias_list)
 
+    def validate_unique(self, exclude=None):
+        super().validate_unique(exclude=exclude)
+        # The database's unique name is case-sensitive; to readers (and to taggit, with
+        # TAGGIT_CASE_INSENSITIVE) "Depression" and "depression" are the same topic.
+        if exclude and "name" in exclude:
+            return
+        clash = Topic.objects.filter(name__iexact=self.name).exclude(pk=self.pk).first()
+        if clash is not None:
+            raise ValidationError({"name": f"There is already a topic called “{clash.name}”."})
+
     def save(self, *args, **kwargs):
         self.name = normalise_label(self.name)
+        if not self.name:
+            # Forms say this nicely (clean()); code that skips them must not save a blank.
+            raise ValueError("A topic needs a name with letters or numbers in it.")
         if not self.slug:
             self.slug = unique_slug(
                 Topic, self.name, max_length=100, fallback="topic", exclude_pk=self.pk
             )
-        self.intro_html = render_markdown(self.intro)
+        # A topic page never links to itself; every other topic mentioned is linked.
+        self.intro_html = render_markdown(self.intro, exclude_topic_id=self.pk)
         super().save(*args, **kwargs)
+        if connection.vendor == "postgresql":
+            from .search import refresh_topic_vectors  # search.py imports this module
+
+            refresh_topic_vectors([self.pk])
 
     def get_absolute_url(self):
         return reverse("articles:topic", kwargs={"slug": self.slug})
+
+    # What other pages show of this topic when they mention it (see articles/linking.py).
+    saved_link_state: tuple | None = None
+
+    def link_state(self) -> tuple:
+        return (self.slug, self.name, self.aliases, self.definition)
 
     @property
     def title(self) -> str:
@@ -102,6 +160,9 @@ class Topic(TagBase):
     @property
     def intro_safe(self) -> SafeString:
         return mark_safe(self.intro_html)  # noqa: S308 - sanitised by render_markdown at save
+
+
+LINK_FIELDS = ("slug", "name", "aliases", "definition")
 
 
 def safety_notices(topics) -> list[str]:
@@ -125,6 +186,43 @@ class ArticleTopic(TaggedItemBase):
         ]
 
 
+class ArticleTopicsManager(_TaggableManager):
+    """`article.topics`: keeps the article's search vector current when its topics change.
+
+    The vector holds the topics' names and aliases, and topics are set after the article
+    row is saved, so every way of changing them (set, add, remove, clear) refreshes it,
+    once per call. PostgreSQL only; a no-op elsewhere.
+    """
+
+    _in_set = False
+
+    def _topics_changed(self) -> None:
+        if not self._in_set and connection.vendor == "postgresql":
+            from .search import refresh_search_vectors  # search.py imports this module
+
+            refresh_search_vectors([self.instance.pk])
+
+    def set(self, tags, *, through_defaults=None, **kwargs):
+        self._in_set = True
+        try:
+            super().set(tags, through_defaults=through_defaults, **kwargs)
+        finally:
+            self._in_set = False
+        self._topics_changed()
+
+    def add(self, *tags, through_defaults=None, tag_kwargs=None, **kwargs):
+        super().add(*tags, through_defaults=through_defaults, tag_kwargs=tag_kwargs, **kwargs)
+        self._topics_changed()
+
+    def remove(self, *tags):
+        super().remove(*tags)
+        self._topics_changed()
+
+    def clear(self):
+        super().clear()
+        self._topics_changed()
+
+
 class ArticleQuerySet(models.QuerySet):
     def published(self):
         """Live articles whose publish time has come: the only ones readers may see."""
@@ -141,6 +239,10 @@ class ArticleQuerySet(models.QuerySet):
         )
 
 
+# The article's own columns its search vector is made from (its topics are the fourth part).
+SEARCHED_FIELDS = ("title", "summary", "body")
+
+
 class Article(models.Model):
     title = models.CharField(max_length=200)
     slug = models.SlugField(
@@ -151,8 +253,13 @@ class Article(models.Model):
     )
     body = models.TextField(help_text="Markdown. Cite sources as footnotes: text[^1] … [^1]: …")
     body_html = models.TextField(blank=True, editable=False)
+    word_count = models.PositiveIntegerField(default=0, editable=False)
     topics = TaggableManager(
-        through=ArticleTopic, blank=True, related_name="articles", help_text=""
+        through=ArticleTopic,
+        manager=ArticleTopicsManager,
+        blank=True,
+        related_name="articles",
+        help_text="",
     )
     audience = models.CharField(max_length=20, choices=Audience.choices, default=Audience.PATIENTS)
 
@@ -183,6 +290,12 @@ class Article(models.Model):
     # Optimistic locking: bumped on every write, checked against the form's copy.
     version = models.PositiveIntegerField(default=1, editable=False)
 
+    # Title (A), its topics' names and aliases (B), summary (C), body (D); kept current by
+    # save() on PostgreSQL, NULL elsewhere. See articles/search.py.
+    search_vector = SearchVectorField(null=True, editable=False)
+    # The same without the body: small enough to rank thousands of matches quickly.
+    search_head = SearchVectorField(null=True, editable=False)
+
     objects = ArticleQuerySet.as_manager()
 
     class Meta:
@@ -210,6 +323,11 @@ class Article(models.Model):
         indexes = [
             models.Index(fields=["live", "-published_at"], name="articles_article_public"),
             models.Index(fields=["status", "submitted_at"], name="articles_article_queue"),
+            # GIN indexes exist only on PostgreSQL: migration 0002 creates them there alone.
+            GinIndex(fields=["search_vector"], name="articles_article_search"),
+            GinIndex(
+                fields=["title"], opclasses=["gin_trgm_ops"], name="articles_article_title_trgm"
+            ),
         ]
 
     def __str__(self):
@@ -221,7 +339,15 @@ class Article(models.Model):
                 Article, self.title, max_length=220, fallback="article", exclude_pk=self.pk
             )
         self.body_html = render_markdown(self.body)
+        self.word_count = measure(self.body).words
         super().save(*args, **kwargs)
+        update_fields = kwargs.get("update_fields")
+        if connection.vendor == "postgresql" and (
+            update_fields is None or set(update_fields) & set(SEARCHED_FIELDS)
+        ):
+            from .search import refresh_search_vectors  # search.py imports this module
+
+            refresh_search_vectors([self.pk])
 
     def get_absolute_url(self):
         return reverse("articles:detail", kwargs={"slug": self.slug})
@@ -238,14 +364,13 @@ class Article(models.Model):
     def is_scheduled(self) -> bool:
         return self.live and self.published_at is not None and self.published_at > timezone.now()
 
-    @cached_property
-    def word_count(self) -> int:
-        return len(self.body.split())
-
     @property
     def reading_minutes(self) -> int:
-        # 200 words a minute is the usual figure for general readers.
-        return max(1, round(self.word_count / 200))
+        return max(1, round(self.word_count / WORDS_PER_MINUTE))
+
+    @property
+    def is_overdue_for_review(self) -> bool:
+        return self.next_review_due is not None and self.next_review_due < timezone.localdate()
 
 
 class Revision(models.Model):
@@ -322,3 +447,84 @@ class ReviewQueueItem(Article):
         proxy = True
         verbose_name = "article awaiting review"
         verbose_name_plural = "review queue"
+
+
+class Page(models.Model):
+    """A standing page such as the editorial policy, kept current by editors."""
+
+    slug = models.SlugField(max_length=80, unique=True)
+    title = models.CharField(max_length=200)
+    body = models.TextField(max_length=50_000, help_text="Markdown.")
+    body_html = models.TextField(blank=True, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["title"]
+
+    def __str__(self):
+        return self.title
+
+    def save(self, *args, **kwargs):
+        # Policy pages are about the site, not health topics: no linked terms to keep current.
+        self.body_html = render_markdown(self.body, link_terms=False)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("articles:page", kwargs={"slug": self.slug})
+
+    @property
+    def body_safe(self) -> SafeString:
+        return mark_safe(self.body_html)  # noqa: S308 - sanitised by render_markdown at save
+
+
+class ProblemReport(models.Model):
+    """A reader's report of a problem with a page, kept against the version they saw."""
+
+    class State(models.TextChoices):
+        OPEN = "open", "Open"
+        RESOLVED = "resolved", "Resolved"
+        DISMISSED = "dismissed", "Dismissed"
+
+    article = models.ForeignKey(
+        Article, on_delete=models.CASCADE, null=True, blank=True, related_name="problem_reports"
+    )
+    topic = models.ForeignKey(
+        Topic, on_delete=models.CASCADE, null=True, blank=True, related_name="problem_reports"
+    )
+    # Which approved version the reader saw (the article's version counter then).
+    article_version = models.PositiveIntegerField(null=True, blank=True)
+    last_reviewed_seen = models.DateField(null=True, blank=True)
+    message = models.TextField(max_length=2000)
+    email = models.EmailField(blank=True, help_text="Only if the reader wants a reply.")
+    state = models.CharField(max_length=20, choices=State.choices, default=State.OPEN)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolution_note = models.TextField(blank=True, max_length=2000)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(article__isnull=False) | Q(topic__isnull=False),
+                name="articles_problemreport_has_subject",
+            ),
+            models.CheckConstraint(
+                condition=Q(state__in=["open", "resolved", "dismissed"]),
+                name="articles_problemreport_state_valid",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Report on {self.article or self.topic}"
+
+
+class DueForReviewItem(Article):
+    """Live articles whose medical review is overdue or due soon, for the admin."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "article due for review"
+        verbose_name_plural = "due for review"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import feeds, sitemaps, views
 
 app_name = "articles"
 
@@ -8,7 +8,16 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("topics/", views.topic_index, name="topic_index"),
     path("topics/<slug:slug>/", views.TopicDetailView.as_view(), name="topic"),
+    path("topics/<slug:slug>/feed/", feeds.TopicArticlesFeed(), name="topic_feed"),
+    path("topics/<slug:slug>/feed/atom/", feeds.TopicArticlesAtomFeed(), name="topic_feed_atom"),
     path("articles/<slug:slug>/", views.ArticleDetailView.as_view(), name="detail"),
     path("search/", views.search, name="search"),
+    path("feed/", feeds.LatestArticlesFeed(), name="feed"),
+    path("feed/atom/", feeds.LatestArticlesAtomFeed(), name="feed_atom"),
+    path("sitemap.xml", sitemaps.sitemap, name="sitemap"),
+    path("sitemap-<slug:section>.xml", sitemaps.sitemap_section, name="sitemap_section"),
+    path("robots.txt", views.robots_txt, name="robots"),
     path("healthz", views.healthz, name="healthz"),
+    path("about/<slug:slug>/", views.page, name="page"),
+    path("report-a-problem/", views.report_problem, name="report"),
 ]

@@ -1,13 +1,19 @@
-from django.core.paginator import InvalidPage, Paginator
+import unicodedata
+
 from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
 from django.views.generic import DetailView, ListView
 
-from .models import Article, Topic, safety_notices
-from .search import clean_query, search_articles, search_topics
+from hub.ratelimit import client_ip, rate_limited, too_many
+
+from . import structured_data
+from .forms import ProblemReportForm
+from .models import Article, Audience, Page, ProblemReport, Topic, safety_notices
+from .search import find, related_articles
 
 PAGE_SIZE = 20
 
@@ -19,12 +25,19 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "articles/home.html", {"featured": featured, "latest": latest})
 
 
+def _index_key(name: str) -> str:
+    """How the A–Z index files and sorts a name: ignoring case and accents ("Éclampsia")."""
+    decomposed = unicodedata.normalize("NFKD", name)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+
+
 @require_GET
 def topic_index(request: HttpRequest) -> HttpResponse:
-    topics = Topic.objects.with_article_counts().order_by("name")
+    # Sorted here, not by the database, whose collation may put "e" after "E…z".
+    topics = sorted(Topic.objects.with_article_counts(), key=lambda t: (_index_key(t.name), t.name))
     letters: dict[str, list[Topic]] = {}
     for topic in topics:
-        first = topic.name[:1].upper()
+        first = _index_key(topic.name)[:1].upper()
         letters.setdefault(first if first.isalpha() else "#", []).append(topic)
     return render(request, "articles/topic_index.html", {"letters": letters})
 
@@ -37,11 +50,24 @@ class TopicDetailView(ListView):
 
     def get_queryset(self):
         self.topic = get_object_or_404(Topic, slug=self.kwargs["slug"])
-        return Article.objects.published().filter(topics=self.topic).for_listing()
+        articles = Article.objects.published().filter(topics=self.topic)
+        self.audience = self.request.GET.get("audience", "")
+        if self.audience in Audience.values:
+            articles = articles.filter(audience=self.audience)
+        else:
+            self.audience = ""
+        return articles.for_listing()
 
     def get_context_data(self, **kwargs):
         related = self.topic.related.with_article_counts().order_by("name")
-        return super().get_context_data(topic=self.topic, related_topics=related, **kwargs)
+        return super().get_context_data(
+            topic=self.topic,
+            related_topics=related,
+            audience=self.audience,
+            audiences=Audience.choices,
+            jsonld=structured_data.as_script(structured_data.topic_data(self.topic, self.request)),
+            **kwargs,
+        )
 
 
 class ArticleDetailView(DetailView):
@@ -58,24 +84,31 @@ class ArticleDetailView(DetailView):
 
     def get_context_data(self, **kwargs):
         topics = list(self.object.topics.all())
+        jsonld = structured_data.article_data(self.object, topics, self.request)
         return super().get_context_data(
-            topics=topics, safety_notices=safety_notices(topics), **kwargs
+            topics=topics,
+            safety_notices=safety_notices(topics),
+            related_articles=related_articles(self.object, topics),
+            jsonld=structured_data.as_script(jsonld),
+            **kwargs,
         )
 
 
+@rate_limited("search", limit=120, window_seconds=60, methods=("GET",))
 @require_GET
 def search(request: HttpRequest) -> HttpResponse:
-    raw = request.GET.get("q", "")
-    query = clean_query(raw)
-    context = {"raw_query": raw[:200], "query": query, "topics": [], "page_obj": None}
-    if query:
-        context["topics"] = search_topics(query)[:10]
-        paginator = Paginator(search_articles(query), PAGE_SIZE)
-        try:
-            context["page_obj"] = paginator.page(request.GET.get("page", 1))
-        except InvalidPage as exc:
-            raise Http404("No such page of results.") from exc
+    # A repeated ?q= takes the first; bad input of any kind gets a message, never an error.
+    raw = next(iter(request.GET.getlist("q")), "")
+    results = find(raw, page=request.GET.get("page"))
+    context = {"results": results, "query": results.query, "page_obj": results.page}
     return render(request, "articles/search.html", context)
+
+
+@require_GET
+def robots_txt(request: HttpRequest) -> HttpResponse:
+    sitemap = request.build_absolute_uri(reverse("articles:sitemap"))
+    lines = ["User-agent: *", "Disallow: /admin/", "Disallow: /search/", f"Sitemap: {sitemap}"]
+    return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
 
 
 @never_cache
@@ -88,3 +121,49 @@ def healthz(request: HttpRequest) -> JsonResponse:
     except Exception:
         return JsonResponse({"status": "error", "database": "down"}, status=503)
     return JsonResponse({"status": "ok", "database": "up"})
+
+
+@require_GET
+def page(request: HttpRequest, slug: str) -> HttpResponse:
+    return render(request, "articles/page.html", {"page": get_object_or_404(Page, slug=slug)})
+
+
+REPORTS_PER_HOUR = 5
+
+
+@require_http_methods(["GET", "POST"])
+def report_problem(request: HttpRequest) -> HttpResponse:
+    """A reader's report about one public article or topic, kept with the version seen."""
+    article = topic = None
+    if slug := request.GET.get("article"):
+        article = get_object_or_404(Article.objects.published(), slug=slug)
+    elif slug := request.GET.get("topic"):
+        topic = get_object_or_404(Topic, slug=slug)
+    else:
+        raise Http404("Report a problem from the page it is about.")
+    subject = article or topic
+
+    form = ProblemReportForm(request.POST or None)
+    if request.method == "POST":
+        if too_many("report", client_ip(request), limit=REPORTS_PER_HOUR, window_seconds=3600):
+            response = render(
+                request, "articles/report.html", {"form": form, "subject": subject, "limited": True}
+            )
+            response.status_code = 429
+            return response
+        if form.is_valid():
+            if not form.cleaned_data["website"]:
+                ProblemReport.objects.create(
+                    article=article,
+                    topic=topic,
+                    article_version=article.version if article else None,
+                    last_reviewed_seen=article.last_reviewed if article else None,
+                    message=form.cleaned_data["message"],
+                    email=form.cleaned_data["email"],
+                )
+            return redirect(f"{request.path}?{request.GET.urlencode()}&sent=1")
+    return render(
+        request,
+        "articles/report.html",
+        {"form": form, "subject": subject, "sent": request.GET.get("sent") == "1"},
+    )

@@ -1,0 +1,400 @@
+"""Search: /search/?q= over published articles and topics (articles/search.py).
+
+Tests without a mark run on both databases (PostgreSQL full-text search, or the simple
+fallback); those marked `postgres` need the real thing.
+"""
+
+import datetime
+import re
+
+import pytest
+from django.db import connection
+from django.urls import reverse
+from django.utils import timezone
+
+from articles.models import Article, Status
+from articles.search import START, STOP, clean_query, find, highlight, related_articles
+from tests.factories import ArticleFactory, PublishedArticleFactory, TopicFactory
+
+pytestmark = pytest.mark.django_db
+
+SEARCH = "/search/"
+
+
+def titles(response) -> list[str]:
+    html = response.content.decode()
+    return re.findall(r'class="card__title"><a href="[^"]+">([^<]+)</a>', html)
+
+
+def topic_names(response) -> list[str]:
+    html = response.content.decode()
+    section = (
+        html.split('id="topic-results"', 1)[1].split("</section>", 1)[0]
+        if ('id="topic-results"' in html)
+        else ""
+    )
+    return re.findall(r'<a href="/topics/[^"]+">([^<]+)</a>', section)
+
+
+@pytest.fixture
+def esketamine(db):
+    return TopicFactory(
+        name="Esketamine",
+        aliases="Spravato\nesketamine nasal spray",
+        definition="A nasal spray form of ketamine.",
+    )
+
+
+@pytest.fixture
+def trd(db):
+    return TopicFactory(
+        name="Treatment-resistant depression",
+        aliases="TRD",
+        definition="Depression that has not improved after two antidepressants.",
+    )
+
+
+# --- what is found ------------------------------------------------------------------------
+
+
+def test_topic_is_listed_with_its_articles_when_its_name_matches(client, esketamine):
+    PublishedArticleFactory(title="Esketamine: a guide", topics=[esketamine])
+    response = client.get(SEARCH, {"q": "esketamine"})
+    assert response.status_code == 200
+    assert topic_names(response) == ["Esketamine"]
+    assert titles(response) == ["Esketamine: a guide"]
+    html = response.content.decode()
+    assert html.index('id="topic-results"') < html.index('id="article-results"')
+
+
+def test_alias_finds_the_topic_and_its_articles_when_searching_a_brand_name(client, esketamine):
+    PublishedArticleFactory(title="What happens at a treatment session", topics=[esketamine])
+    PublishedArticleFactory(title="Sleep and mood")
+    response = client.get(SEARCH, {"q": "spravato"})
+    assert topic_names(response) == ["Esketamine"]
+    assert titles(response) == ["What happens at a treatment session"]
+
+
+def test_abbreviation_finds_treatment_resistant_depression_when_searching_trd(client, trd):
+    PublishedArticleFactory(title="When antidepressants have not helped", topics=[trd])
+    response = client.get(SEARCH, {"q": "TRD"})
+    assert topic_names(response) == ["Treatment-resistant depression"]
+    assert titles(response) == ["When antidepressants have not helped"]
+
+
+def test_unpublished_articles_never_appear_when_they_match(client, clinician):
+    PublishedArticleFactory(title="Ketamine: published")
+    ArticleFactory(title="Ketamine: draft", author=clinician)
+    ArticleFactory(title="Ketamine: in review", author=clinician, status=Status.IN_REVIEW)
+    PublishedArticleFactory(
+        title="Ketamine: scheduled", published_at=timezone.now() + datetime.timedelta(days=2)
+    )
+    PublishedArticleFactory(title="Ketamine: archived", status=Status.ARCHIVED, live=False)
+    response = client.get(SEARCH, {"q": "ketamine"})
+    assert titles(response) == ["Ketamine: published"]
+
+
+def test_results_are_paginated_by_twenty_when_many_match(client):
+    for n in range(23):
+        PublishedArticleFactory(title=f"Ketamine note {n}")
+    first = client.get(SEARCH, {"q": "ketamine"})
+    second = client.get(SEARCH, {"q": "ketamine", "page": 2})
+    assert len(titles(first)) == 20
+    assert len(titles(second)) == 3
+    assert "23 articles found" in first.content.decode()
+
+
+@pytest.mark.postgres
+def test_title_hit_ranks_above_body_hit_when_both_match(client):
+    PublishedArticleFactory(
+        title="Living with low mood",
+        body="Ketamine is mentioned here. Ketamine again. And ketamine a third time.",
+        published_at=timezone.now() - datetime.timedelta(hours=1),
+    )
+    PublishedArticleFactory(
+        title="Ketamine explained",
+        body="Nothing else to see.",
+        published_at=timezone.now() - datetime.timedelta(days=30),
+    )
+    response = client.get(SEARCH, {"q": "ketamine"})
+    assert titles(response) == ["Ketamine explained", "Living with low mood"]
+
+
+def test_broad_query_counts_up_to_the_limit_and_still_ranks_titles_first(client, monkeypatch):
+    from articles import search
+
+    monkeypatch.setattr(search, "COUNT_LIMIT", 3)
+    for n in range(4):
+        PublishedArticleFactory(title=f"Note {n}", summary="About ketamine.")
+    PublishedArticleFactory(
+        title="Ketamine explained", published_at=timezone.now() - datetime.timedelta(days=30)
+    )
+    response = client.get(SEARCH, {"q": "ketamine"})
+    assert response.context["results"].more
+    assert "More than 3 articles found" in response.content.decode()
+    assert len(titles(response)) == 3
+    if connection.vendor == "postgresql":  # ranked; the fallback lists newest first
+        assert titles(response)[0] == "Ketamine explained"
+
+
+@pytest.mark.postgres
+def test_body_words_are_found_with_stemming_on_postgresql(client):
+    PublishedArticleFactory(title="A session, step by step", body="Patients are monitored closely.")
+    response = client.get(SEARCH, {"q": "monitoring"})
+    assert titles(response) == ["A session, step by step"]
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("typo", ["ketamin", "ketamne"])
+def test_misspelled_word_matches_a_title_when_close(client, typo):
+    PublishedArticleFactory(title="Ketamine infusions for depression")
+    response = client.get(SEARCH, {"q": typo})
+    assert titles(response) == ["Ketamine infusions for depression"]
+
+
+@pytest.mark.postgres
+def test_misspelled_topic_finds_the_topic_and_its_articles(client, esketamine):
+    PublishedArticleFactory(title="What happens at a treatment session", topics=[esketamine])
+    response = client.get(SEARCH, {"q": "esketamne"})
+    assert topic_names(response) == ["Esketamine"]
+    assert titles(response) == ["What happens at a treatment session"]
+
+
+@pytest.mark.postgres
+def test_alias_also_finds_untagged_articles_that_use_the_topic_name(client, esketamine):
+    PublishedArticleFactory(title="Nasal sprays", body="Esketamine is given in a clinic.")
+    response = client.get(SEARCH, {"q": "spravato"})
+    assert titles(response) == ["Nasal sprays"]
+
+
+@pytest.mark.postgres
+def test_article_is_found_by_its_new_topic_when_topics_change(client, esketamine):
+    article = PublishedArticleFactory(title="A clinic visit")
+    assert titles(client.get(SEARCH, {"q": "spravato"})) == []
+    article.topics.add(esketamine)
+    assert titles(client.get(SEARCH, {"q": "spravato"})) == ["A clinic visit"]
+
+
+@pytest.mark.postgres
+def test_article_is_found_by_a_new_alias_when_its_topic_gains_one(client, esketamine):
+    from articles import linking
+
+    PublishedArticleFactory(title="A clinic visit", topics=[esketamine])
+    esketamine.aliases += "\nS-ketamine"
+    esketamine.save()
+    linking.topic_saved(topic=esketamine)
+    assert titles(client.get(SEARCH, {"q": "s-ketamine"})) == ["A clinic visit"]
+
+
+# --- snippets -----------------------------------------------------------------------------
+
+
+@pytest.mark.postgres
+def test_snippet_highlights_the_hit_and_escapes_html_from_the_body(client):
+    PublishedArticleFactory(
+        title="Sprays",
+        body='Before <script>alert(1)</script> the esketamine spray: 5 < 6 & "x" > 2 and more.',
+    )
+    html = client.get(SEARCH, {"q": "esketamine"}).content.decode()
+    snippet = re.search(r'class="card__snippet">(.*?)</p>', html).group(1)
+    assert "<mark>esketamine</mark>" in snippet
+    assert "<script" not in html.split('id="article-results"')[1]
+    assert "5 &lt; 6 &amp; &quot;x&quot; &gt; 2" in snippet
+
+
+@pytest.mark.postgres
+def test_sentinel_characters_in_the_body_cannot_forge_highlights(client):
+    PublishedArticleFactory(title="Sprays", body=f"A {START}fake{STOP} mark near esketamine.")
+    html = client.get(SEARCH, {"q": "esketamine"}).content.decode()
+    snippet = re.search(r'class="card__snippet">(.*?)</p>', html).group(1)
+    assert snippet.count("<mark>") == 1
+    assert "<mark>esketamine</mark>" in snippet
+
+
+def test_highlight_escapes_everything_but_its_own_marks():
+    assert highlight(f'<b>"x"</b> & {START}dose{STOP}') == (
+        "&lt;b&gt;&quot;x&quot;&lt;/b&gt; &amp; <mark>dose</mark>"
+    )
+    assert highlight("no hit here") == ""
+
+
+# --- bad input ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "",
+        "   ",
+        "!!! ??? ...",
+        "'; DROP TABLE articles_article;--",
+        "<script>alert(1)</script>",
+        '"><img src=x onerror=alert(1)>',
+        "x" * 5000,
+        "ketamine\x00",
+        "\u202eenimatek",
+        "-",
+        '"',
+        "a | b & !c :*",
+    ],
+)
+def test_bad_input_gets_a_page_never_an_error_when_searching(client, query):
+    PublishedArticleFactory(title="Ketamine explained")
+    response = client.get(SEARCH, {"q": query})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "<script>alert(1)</script>" not in html
+    assert "<img src=x" not in html
+
+
+@pytest.mark.parametrize("query", ["", "!!!", "\u200b", "—"])
+def test_clear_message_is_shown_when_the_query_has_no_words(client, query):
+    html = client.get(SEARCH, {"q": query}).content.decode()
+    if query:
+        assert "Please type a word to search for" in html
+    else:
+        assert "Type a condition, a treatment or a medicine name." in html
+
+
+def test_long_query_is_shortened_with_a_message(client):
+    html = client.get(SEARCH, {"q": "ketamine " * 600}).content.decode()
+    assert "only its first 200 characters were used" in html
+
+
+def test_query_is_escaped_when_shown_back(client):
+    html = client.get(SEARCH, {"q": "<b>ketamine</b>"}).content.decode()
+    assert "<b>ketamine</b>" not in html
+    assert "&lt;b&gt;ketamine&lt;/b&gt;" in html
+
+
+def test_bytes_that_are_not_utf8_get_a_message(client):
+    response = client.get(f"{SEARCH}?q=%FF%FE")
+    assert response.status_code == 200
+    assert "Please type a word to search for" in response.content.decode()
+
+
+def test_first_query_is_used_when_q_is_repeated(client):
+    PublishedArticleFactory(title="Ketamine explained")
+    response = client.get(f"{SEARCH}?q=ketamine&q=zzzz")
+    assert response.context["query"] == "ketamine"
+    assert titles(response) == ["Ketamine explained"]
+
+
+@pytest.mark.parametrize("page", ["abc", "0", "-1", "999", "1.5", "%FF"])
+def test_bad_page_number_still_gets_a_page(client, page):
+    PublishedArticleFactory(title="Ketamine explained")
+    response = client.get(f"{SEARCH}?q=ketamine&page={page}")
+    assert response.status_code == 200
+    assert titles(response) == ["Ketamine explained"]
+
+
+def test_clean_query_drops_control_and_replacement_characters():
+    assert clean_query("  keta\x00mine\ufffd  \n ") == "ketamine"
+    assert clean_query("\ufffd\ufffd") == ""
+    assert len(clean_query("y" * 5000)) == 200
+
+
+def test_find_returns_no_results_and_a_message_for_punctuation():
+    results = find("?!")
+    assert results.query == "" and results.page is None and results.topics == []
+    assert results.message
+
+
+# --- query counts -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("matches", [2, 25])
+def test_query_count_is_fixed_whatever_the_number_of_results(
+    client, django_assert_num_queries, esketamine, matches
+):
+    for n in range(matches):
+        PublishedArticleFactory(title=f"Esketamine note {n}", topics=[esketamine])
+    # 1 topics with article counts, 2 count of articles, 3 the page with authors,
+    # 4 the page's topics.
+    with django_assert_num_queries(4):
+        response = client.get(SEARCH, {"q": "esketamine"})
+    assert len(titles(response)) == min(matches, 20)
+
+
+def test_no_query_is_run_when_there_is_nothing_to_search_for(client, django_assert_num_queries):
+    with django_assert_num_queries(0):
+        client.get(SEARCH, {"q": "!!!"})
+
+
+# --- related articles ---------------------------------------------------------------------
+
+
+def test_related_articles_share_the_most_topics_newest_first(esketamine, trd):
+    other = TopicFactory(name="Sleep")
+    now = timezone.now()
+    article = PublishedArticleFactory(title="Main", topics=[esketamine, trd, other])
+    two_old = PublishedArticleFactory(
+        title="Two shared, older",
+        topics=[esketamine, trd],
+        published_at=now - datetime.timedelta(days=9),
+    )
+    two_new = PublishedArticleFactory(
+        title="Two shared, newer",
+        topics=[trd, other],
+        published_at=now - datetime.timedelta(days=2),
+    )
+    one = PublishedArticleFactory(title="One shared", topics=[esketamine])
+    ArticleFactory(title="Draft, shared", topics=[esketamine, trd, other])
+    PublishedArticleFactory(title="Nothing shared", topics=[TopicFactory(name="Bones")])
+    related = related_articles(article, [esketamine, trd, other])
+    assert related == [two_new, two_old, one]
+    assert [a.shared for a in related] == [2, 2, 1]
+
+
+def test_related_articles_cost_one_query_and_stop_at_five(esketamine, django_assert_num_queries):
+    article = PublishedArticleFactory(topics=[esketamine])
+    for _ in range(7):
+        PublishedArticleFactory(topics=[esketamine])
+    with django_assert_num_queries(1):
+        related = related_articles(article, [esketamine])
+        names = [a.author.display_name for a in related]
+    assert len(related) == len(names) == 5
+    assert article not in related
+
+
+def test_article_page_lists_related_articles(client, esketamine):
+    article = PublishedArticleFactory(title="Main", topics=[esketamine])
+    PublishedArticleFactory(title="A related one", topics=[esketamine])
+    html = client.get(reverse("articles:detail", kwargs={"slug": article.slug})).content.decode()
+    related = html.split('id="related-articles-heading"', 1)[1]
+    assert "A related one" in related
+    assert "Main" not in related.split("</section>", 1)[0]
+
+
+def test_related_articles_are_empty_when_the_article_has_no_topics():
+    article = PublishedArticleFactory()
+    assert related_articles(article, []) == []
+    assert Article.objects.count() == 1
+
+
+# --- synonyms -------------------------------------------------------------------------------
+
+
+def test_synonyms_that_find_nothing_more_are_left_out_of_the_query():
+    from types import SimpleNamespace
+
+    from articles.search import _expansions
+
+    def topic(name, aliases, word_hit=True, similarity=0.0):
+        return SimpleNamespace(
+            name=name, alias_list=aliases, word_hit=word_hit, similarity=similarity
+        )
+
+    trd = topic("Treatment-resistant depression", ["TRD", "treatment resistant depression"])
+    assert _expansions("TRD", [trd]) == [
+        "Treatment-resistant depression",
+        "treatment resistant depression",
+    ]
+    depression = topic("Depression", ["clinical depression", "MDD"])
+    assert _expansions("depression", [depression]) == ["MDD"]
+    esketamine = topic("Esketamine", ["Spravato", "esketamine nasal spray"])
+    assert _expansions("spravato", [esketamine]) == ["Esketamine"]
+    # A close spelling stands in only when nothing matched the words themselves.
+    close = topic("Esketamine", ["Spravato"], word_hit=False, similarity=0.8)
+    assert _expansions("esketamne", [close]) == ["Esketamine", "Spravato"]
+    assert _expansions("esketamne", [close, topic("Other", [], word_hit=True)]) == []
