@@ -87,3 +87,34 @@ class PublishedArticleFactory(ArticleFactory):
     next_review_due = factory.LazyFunction(
         lambda: timezone.localdate() + datetime.timedelta(days=365)
     )
+
+
+# --- Articles readers must not see (public-side tests) ------------------------------------
+
+
+class ScheduledArticleFactory(PublishedArticleFactory):
+    """Approved, with a publish time still to come: public only from that moment."""
+
+    published_at = factory.LazyFunction(lambda: timezone.now() + datetime.timedelta(days=3))
+
+
+class ArchivedArticleFactory(PublishedArticleFactory):
+    """Published once, then taken off the site."""
+
+    status = Status.ARCHIVED
+    live = False
+
+
+# Every way an article can be hidden from readers, by the name used in test ids.
+HIDDEN_STATES = {
+    "draft": lambda **kw: ArticleFactory(status=Status.DRAFT, **kw),
+    "in_review": lambda **kw: ArticleFactory(status=Status.IN_REVIEW, **kw),
+    "changes_requested": lambda **kw: ArticleFactory(status=Status.CHANGES_REQUESTED, **kw),
+    "scheduled": lambda **kw: ScheduledArticleFactory(**kw),
+    "archived": lambda **kw: ArchivedArticleFactory(**kw),
+}
+
+
+def hidden_article(state: str, **fields) -> Article:
+    """An article in `state` (a key of HIDDEN_STATES), which readers must never see."""
+    return HIDDEN_STATES[state](**fields)

@@ -1,0 +1,147 @@
+"""/authors/<username>/: a clinician's or editor's public profile and published work."""
+
+import pytest
+
+from tests.articles.public_helpers import (
+    LARGE,
+    SMALL,
+    assert_same_queries_at_two_sizes,
+    published_articles,
+)
+from tests.factories import (
+    HIDDEN_STATES,
+    ClinicianFactory,
+    EditorFactory,
+    PublishedArticleFactory,
+    UserFactory,
+    hidden_article,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def author():
+    return ClinicianFactory(
+        username="aokafor",
+        first_name="Amara",
+        last_name="Okafor",
+        credentials="MD, MRCPsych",
+        professional_title="Consultant psychiatrist",
+        bio="Amara leads a mood disorders clinic.",
+        disclosures="Paid talks for Acme Pharma, 2024.",
+    )
+
+
+def test_page_shows_name_with_credentials_when_person_is_a_clinician(client, author):
+    response = client.get("/authors/aokafor/")
+
+    assert response.status_code == 200
+    assert "<h1>Amara Okafor, MD, MRCPsych</h1>" in response.content.decode()
+
+
+def test_page_shows_bio_when_person_has_one(client, author):
+    response = client.get("/authors/aokafor/")
+
+    assert "Amara leads a mood disorders clinic." in response.content.decode()
+
+
+def test_page_shows_disclosures_when_person_has_declared_some(client, author):
+    response = client.get("/authors/aokafor/")
+
+    assert "Conflicts of interest" in response.content.decode()
+    assert "Paid talks for Acme Pharma, 2024." in response.content.decode()
+
+
+def test_page_says_none_declared_when_person_has_no_disclosures(client):
+    ClinicianFactory(username="quiet", disclosures="")
+
+    response = client.get("/authors/quiet/")
+
+    assert "None declared." in response.content.decode()
+
+
+def test_page_lists_published_articles_when_person_wrote_some(client, author):
+    article = PublishedArticleFactory(author=author, title="Esketamine explained")
+
+    response = client.get("/authors/aokafor/")
+
+    assert f'<a href="{article.get_absolute_url()}">Esketamine explained</a>' in (
+        response.content.decode()
+    )
+
+
+@pytest.mark.parametrize("state", list(HIDDEN_STATES))
+def test_page_hides_article_when_it_is_not_public(client, author, state):
+    hidden_article(state, author=author, title="A hidden article")
+
+    response = client.get("/authors/aokafor/")
+
+    assert "A hidden article" not in response.content.decode()
+    assert "No published articles yet." in response.content.decode()
+
+
+def test_page_leaves_out_other_peoples_articles_when_person_wrote_none(client, author):
+    PublishedArticleFactory(title="Someone else's article")
+
+    response = client.get("/authors/aokafor/")
+
+    assert "Someone else&#x27;s article" not in response.content.decode()
+
+
+def test_page_lists_reviewed_articles_when_person_is_an_editor(client):
+    editor = EditorFactory(username="jwhitfield")
+    PublishedArticleFactory(medical_reviewer=editor, title="Reviewed by James")
+
+    response = client.get("/authors/jwhitfield/")
+
+    assert "Articles medically reviewed" in response.content.decode()
+    assert "Reviewed by James" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "make_person",
+    [
+        pytest.param(lambda: UserFactory(username="someone", is_superuser=True), id="superuser"),
+        pytest.param(lambda: UserFactory(username="someone"), id="staff-without-a-role"),
+        pytest.param(
+            lambda: ClinicianFactory(username="someone", is_active=False), id="inactive-clinician"
+        ),
+    ],
+)
+def test_page_is_not_found_when_person_does_not_write_or_review(client, make_person):
+    make_person()
+
+    response = client.get("/authors/someone/")
+
+    assert response.status_code == 404
+    assert "<h1>Page not found</h1>" in response.content.decode()
+
+
+def test_page_is_not_found_when_username_does_not_exist(client):
+    response = client.get("/authors/nobody/")
+
+    assert response.status_code == 404
+    assert "<h1>Page not found</h1>" in response.content.decode()
+
+
+def test_page_costs_the_same_queries_when_person_has_200_articles(client, author):
+    editor = EditorFactory()
+    published_articles(SMALL, authors=[author], reviewer=editor)
+    published_articles(SMALL, reviewer=author)
+
+    def grow():
+        published_articles(LARGE - SMALL, authors=[author], reviewer=editor)
+        published_articles(LARGE - SMALL, reviewer=author)
+
+    assert_same_queries_at_two_sizes(
+        client,
+        "/authors/aokafor/",
+        grow=grow,
+        # 1. the person, if they are an active clinician or editor
+        # 2. the articles they wrote, with authors
+        # 3. those articles' topics (prefetch)
+        # 4. the articles they reviewed, with authors
+        # 5. those articles' topics (prefetch)
+        expected=5,
+    )

@@ -1,0 +1,85 @@
+"""/: featured topics, the latest published articles and a search box."""
+
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from tests.articles.public_helpers import (
+    LARGE,
+    SMALL,
+    assert_same_queries_at_two_sizes,
+    published_articles,
+)
+from tests.factories import HIDDEN_STATES, PublishedArticleFactory, TopicFactory, hidden_article
+
+pytestmark = pytest.mark.django_db
+
+
+def test_home_lists_latest_articles_newest_first_when_some_are_published(client):
+    now = timezone.now()
+    PublishedArticleFactory(title="Older", published_at=now - datetime.timedelta(days=3))
+    PublishedArticleFactory(title="Newer", published_at=now - datetime.timedelta(hours=3))
+
+    response = client.get("/")
+
+    assert [a.title for a in response.context["latest"]] == ["Newer", "Older"]
+
+
+def test_home_lists_eight_articles_when_many_are_published(client):
+    published_articles(12)
+
+    response = client.get("/")
+
+    assert len(response.context["latest"]) == 8
+
+
+@pytest.mark.parametrize("state", list(HIDDEN_STATES))
+def test_home_hides_article_when_it_is_not_public(client, state):
+    hidden_article(state, title="A hidden article")
+
+    response = client.get("/")
+
+    assert "A hidden article" not in response.content.decode()
+    assert "No articles have been published yet." in response.content.decode()
+
+
+def test_home_shows_featured_topic_with_published_count_when_topic_is_featured(client):
+    topic = TopicFactory(name="Esketamine", is_featured=True)
+    PublishedArticleFactory(topics=[topic])
+    hidden_article("draft", topics=[topic])
+
+    response = client.get("/")
+
+    assert f'<a href="{topic.get_absolute_url()}">Esketamine</a>' in response.content.decode()
+    assert "1 article<" in response.content.decode()
+
+
+def test_home_leaves_out_topic_when_it_is_not_featured(client):
+    TopicFactory(name="Rare condition", is_featured=False)
+
+    response = client.get("/")
+
+    assert "Rare condition" not in response.content.decode()
+
+
+def test_home_has_a_search_box_when_visited(client):
+    response = client.get("/")
+
+    assert 'action="/search/"' in response.content.decode()
+    assert 'name="q"' in response.content.decode()
+
+
+def test_home_costs_the_same_queries_when_site_has_200_articles(client):
+    featured = [TopicFactory(is_featured=True) for _ in range(3)]
+    published_articles(SMALL, topics=featured)
+
+    assert_same_queries_at_two_sizes(
+        client,
+        "/",
+        grow=lambda: published_articles(LARGE - SMALL, topics=featured),
+        # 1. featured topics, with their article counts
+        # 2. the latest articles, with their authors
+        # 3. those articles' topics (prefetch)
+        expected=3,
+    )

@@ -1,0 +1,221 @@
+"""/topics/<slug>/: the topic page, with its published articles newest first, 20 a page."""
+
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from tests.articles.public_helpers import (
+    LARGE,
+    SMALL,
+    assert_same_queries_at_two_sizes,
+    published_articles,
+)
+from tests.factories import HIDDEN_STATES, PublishedArticleFactory, TopicFactory, hidden_article
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def topic():
+    return TopicFactory(
+        name="Ketamine for depression",
+        headline="Ketamine for Depression: How It Works and What You Need to Know",
+        definition="A medicine that can ease severe depression.",
+        aliases="ketamine therapy\nketamine infusion",
+        intro="Ketamine has been used for decades as an *anaesthetic*.",
+        safety_notice="If you are thinking about suicide, call 116 123 now.",
+    )
+
+
+def titles_on(response) -> list[str]:
+    return [article.title for article in response.context["articles"]]
+
+
+def test_page_shows_headline_when_topic_has_one(client, topic):
+    response = client.get(topic.get_absolute_url())
+
+    assert response.status_code == 200
+    assert "<h1>Ketamine for Depression: How It Works and What You Need to Know</h1>" in (
+        response.content.decode()
+    )
+
+
+def test_page_shows_name_as_heading_when_topic_has_no_headline(client):
+    topic = TopicFactory(name="Esketamine", headline="")
+
+    response = client.get(topic.get_absolute_url())
+
+    assert "<h1>Esketamine</h1>" in response.content.decode()
+
+
+def test_page_shows_also_known_as_when_topic_has_aliases(client, topic):
+    response = client.get(topic.get_absolute_url())
+
+    assert "Also known as:</strong> ketamine therapy, ketamine infusion" in (
+        response.content.decode()
+    )
+
+
+def test_page_shows_safety_notice_when_topic_has_one(client, topic):
+    response = client.get(topic.get_absolute_url())
+
+    assert '<aside class="safety-notice"' in response.content.decode()
+    assert "call 116 123 now" in response.content.decode()
+
+
+def test_page_has_no_safety_notice_when_topic_has_none(client):
+    topic = TopicFactory(safety_notice="")
+
+    response = client.get(topic.get_absolute_url())
+
+    assert "safety-notice" not in response.content.decode()
+
+
+def test_page_shows_intro_when_topic_has_one(client, topic):
+    response = client.get(topic.get_absolute_url())
+
+    assert "used for decades as an <em>anaesthetic</em>" in response.content.decode()
+
+
+def test_page_links_related_topics_when_topic_has_them(client, topic):
+    esketamine = TopicFactory(name="Esketamine")
+    trd = TopicFactory(name="Treatment-resistant depression")
+    topic.related.set([esketamine, trd])
+
+    response = client.get(topic.get_absolute_url())
+
+    assert "Related topics" in response.content.decode()
+    assert f'<a href="{esketamine.get_absolute_url()}">Esketamine</a>' in response.content.decode()
+    assert f'<a href="{trd.get_absolute_url()}">Treatment-resistant depression</a>' in (
+        response.content.decode()
+    )
+
+
+def test_page_shows_exactly_its_published_articles_newest_first(client, topic):
+    now = timezone.now()
+    PublishedArticleFactory(
+        title="Older", topics=[topic], published_at=now - datetime.timedelta(days=9)
+    )
+    PublishedArticleFactory(
+        title="Newest", topics=[topic], published_at=now - datetime.timedelta(hours=1)
+    )
+    PublishedArticleFactory(
+        title="Middle", topics=[topic], published_at=now - datetime.timedelta(days=2)
+    )
+    PublishedArticleFactory(title="On another topic", topics=[TopicFactory()])
+
+    response = client.get(topic.get_absolute_url())
+
+    assert titles_on(response) == ["Newest", "Middle", "Older"]
+
+
+def test_page_shows_article_summary_and_link_when_article_is_listed(client, topic):
+    article = PublishedArticleFactory(
+        title="What a ketamine session is like", summary="You stay for two hours.", topics=[topic]
+    )
+
+    response = client.get(topic.get_absolute_url())
+
+    assert f'<a href="{article.get_absolute_url()}">What a ketamine session is like</a>' in (
+        response.content.decode()
+    )
+    assert "You stay for two hours." in response.content.decode()
+
+
+@pytest.mark.parametrize("state", list(HIDDEN_STATES))
+def test_page_hides_article_when_it_is_not_public(client, topic, state):
+    PublishedArticleFactory(title="A public article", topics=[topic])
+    hidden_article(state, title="A hidden article", topics=[topic])
+
+    response = client.get(topic.get_absolute_url())
+
+    assert titles_on(response) == ["A public article"]
+    assert "A hidden article" not in response.content.decode()
+
+
+def test_page_says_nothing_is_published_yet_when_topic_has_only_drafts(client, topic):
+    hidden_article("draft", topics=[topic])
+
+    response = client.get(topic.get_absolute_url())
+
+    assert "No articles on this topic have been published yet." in response.content.decode()
+
+
+def test_first_page_has_20_articles_when_topic_has_21(client, topic):
+    published_articles(21, topics=[topic])
+
+    response = client.get(topic.get_absolute_url())
+
+    assert len(titles_on(response)) == 20
+    assert "Page 1 of 2" in response.content.decode()
+
+
+def test_second_page_has_the_21st_article_when_topic_has_21(client, topic):
+    articles = published_articles(21, topics=[topic])  # newest first
+
+    response = client.get(topic.get_absolute_url() + "?page=2")
+
+    assert titles_on(response) == [articles[-1].title]
+    assert "Page 2 of 2" in response.content.decode()
+
+
+def test_page_links_to_next_page_when_there_is_one(client, topic):
+    published_articles(21, topics=[topic])
+
+    response = client.get(topic.get_absolute_url())
+
+    assert 'rel="next" href="?page=2"' in response.content.decode()
+
+
+@pytest.mark.parametrize("page", ["abc", "99999", "0", "-1", "1.5", "%00"])
+def test_page_is_not_found_when_page_number_is_bad(client, topic, page):
+    published_articles(3, topics=[topic])
+
+    response = client.get(f"{topic.get_absolute_url()}?page={page}")
+
+    assert response.status_code == 404
+    assert "<h1>Page not found</h1>" in response.content.decode()
+
+
+def test_page_is_not_found_when_topic_does_not_exist(client):
+    response = client.get("/topics/no-such-topic/")
+
+    assert response.status_code == 404
+    assert "<h1>Page not found</h1>" in response.content.decode()
+
+
+def test_page_is_reachable_when_topic_name_has_no_letters(client):
+    topic = TopicFactory(name="$", headline="")
+
+    response = client.get(topic.get_absolute_url())
+
+    assert response.status_code == 200
+    assert "<h1>$</h1>" in response.content.decode()
+
+
+def test_page_shows_topic_name_as_text_when_it_contains_html(client):
+    topic = TopicFactory(name="<b>x</b>", headline="")
+
+    response = client.get(topic.get_absolute_url())
+
+    assert "<h1>&lt;b&gt;x&lt;/b&gt;</h1>" in response.content.decode()
+    assert "<b>x</b>" not in response.content.decode()
+
+
+def test_page_costs_the_same_queries_when_topic_has_200_articles(client, topic):
+    topic.related.set([TopicFactory(), TopicFactory()])
+    others = [TopicFactory(), TopicFactory()]
+    published_articles(SMALL, topics=[topic, *others])
+
+    assert_same_queries_at_two_sizes(
+        client,
+        topic.get_absolute_url(),
+        grow=lambda: published_articles(LARGE - SMALL, topics=[topic, *others]),
+        # 1. the topic by slug
+        # 2. the count of its published articles, for the paginator
+        # 3. the page of articles, with their authors
+        # 4. those articles' topics (prefetch)
+        # 5. the related topics, with their article counts
+        expected=5,
+    )
