@@ -1,11 +1,38 @@
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.urls import include, path
+
+from .ratelimit import rate_limited
 
 admin.site.site_header = "Health Hub editorial"
 admin.site.site_title = "Health Hub editorial"
 admin.site.index_title = "Editorial work"
 
+# Signing in and password resets are rate-limited per client address (django-axes also
+# locks out a username from one address after repeated failures).
+admin.site.login = rate_limited("login", limit=30, window_seconds=600)(admin.site.login)
+password_reset = rate_limited("password-reset", limit=5, window_seconds=3600)(
+    auth_views.PasswordResetView.as_view()
+)
+
 urlpatterns = [
+    # Django's own reset views never say whether an address has an account.
+    path("admin/password_reset/", password_reset, name="admin_password_reset"),
+    path(
+        "admin/password_reset/done/",
+        auth_views.PasswordResetDoneView.as_view(),
+        name="password_reset_done",
+    ),
+    path(
+        "reset/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "reset/done/",
+        auth_views.PasswordResetCompleteView.as_view(),
+        name="password_reset_complete",
+    ),
     path("admin/", admin.site.urls),
     path("", include("accounts.urls")),
     path("", include("articles.urls")),

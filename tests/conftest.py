@@ -1,4 +1,5 @@
 import pytest
+from django.core.cache import cache
 from django.db import connection
 
 from tests.factories import ClinicianFactory, EditorFactory, UserFactory
@@ -40,6 +41,10 @@ def superuser(db):
 def _fast_test_settings(settings):
     # Password hashing is deliberately slow; tests create many users.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # The test client and live server speak plain HTTP; production redirects to HTTPS.
+    settings.SECURE_SSL_REDIRECT = False
+    # Rate-limit counters and cached pages must not leak from one test into the next.
+    cache.clear()
     # The manifest storage needs `collectstatic`; tests read static files from source.
     settings.STORAGES = {
         **settings.STORAGES,
