@@ -229,6 +229,16 @@ class BaseArticleAdmin(admin.ModelAdmin):
         # Articles are archived, not deleted, so their record stays; only admins delete.
         return request.user.is_superuser
 
+    def get_list_display(self, request):
+        if request.user.is_editor:
+            return self.list_display
+        return [name for name in self.list_display if name != "author"]
+
+    def get_list_filter(self, request):
+        if request.user.is_editor:
+            return self.list_filter
+        return [f for f in self.list_filter if f is not AuthorFilter]
+
     def get_readonly_fields(self, request, obj=None):
         fields = list(self.readonly_fields)
         if obj is not None and obj.live:

@@ -4,13 +4,7 @@ from django.urls import include, path
 
 from .ratelimit import rate_limited
 
-admin.site.site_header = "Health Hub editorial"
-admin.site.site_title = "Health Hub editorial"
-admin.site.index_title = "Editorial work"
-
-# Signing in and password resets are rate-limited per client address (django-axes also
-# locks out a username from one address after repeated failures).
-admin.site.login = rate_limited("login", limit=30, window_seconds=600)(admin.site.login)
+# Password resets are rate-limited per client address, like signing in (hub/admin_site.py).
 password_reset = rate_limited("password-reset", limit=5, window_seconds=3600)(
     auth_views.PasswordResetView.as_view()
 )
