@@ -53,7 +53,9 @@ class TopicAdmin(admin.ModelAdmin):
     ]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).with_article_counts()
+        # Counting groups rows, and Django drops Meta.ordering from grouped queries: order
+        # again, or the topics autocomplete pages through them in no stable order.
+        return super().get_queryset(request).with_article_counts().order_by("name", "pk")
 
     @admin.display(description="Published articles", ordering="num_articles")
     def published_articles(self, topic):

@@ -52,6 +52,9 @@ def _attribute_check(allowed: set[str]):
         if name == "role":
             # Linked terms' definitions: <span role="tooltip">; no other roles.
             return tag == "span" and value == "tooltip"
+        if name == "tabindex":
+            # Tables scroll sideways on phones: keyboard users must reach them (TableFocus).
+            return tag == "table" and value == "0"
         return name in allowed
 
     return check
@@ -71,6 +74,7 @@ ALLOWED_ATTRIBUTES = {
     "section": _attribute_check({"aria-labelledby"}),
     "span": _attribute_check({"id"}),
     "sup": ["id"],
+    "table": _attribute_check({"tabindex"}),
     "td": ["colspan", "rowspan"],
     "th": ["colspan", "rowspan", "scope"],
 }
@@ -88,11 +92,21 @@ class PageHeadings(Treeprocessor):
 
 # Bibliographic identifiers that readers can follow: doi:10.1001/x and PMID: 31166571.
 _IDENTIFIER = re.compile(
-    r"\b(?:doi:\s*(?P<doi>10\.\d{4,9}/[^\s<>\"']*[^\s<>\"'.,;:)\]])"
+    # \x02…\x03 are Python-Markdown placeholders, such as the one footnotes put between a
+    # source's last word and its back-link: never part of a DOI.
+    r"\b(?:doi:\s*(?P<doi>10\.\d{4,9}/[^\s<>\"'\x02\x03]*[^\s<>\"'.,;:)\]\x02\x03])"
     r"|PMID:?\s*(?P<pmid>\d{1,9})\b)",
     re.I,
 )
 _NO_LINKS_INSIDE = {"a", "code", "pre"}
+
+
+class TableFocus(Treeprocessor):
+    """Tables scroll sideways on narrow screens; tabindex="0" lets keyboards scroll them."""
+
+    def run(self, root: ElementTree.Element) -> None:
+        for element in root.iter("table"):
+            element.set("tabindex", "0")
 
 
 class IdentifierLinks(Treeprocessor):
@@ -197,6 +211,7 @@ class HubExtension(Extension):
         # Lower priority than the footnotes treeprocessor (50), so it runs after it.
         md.treeprocessors.register(SourcesSection(md), "sources_section", 5)
         md.treeprocessors.register(PageHeadings(md), "page_headings", 4)
+        md.treeprocessors.register(TableFocus(md), "table_focus", 4)
         if self.matcher is not None:
             # After inline processing (20), so text nodes are final; before prettify (10).
             md.treeprocessors.register(

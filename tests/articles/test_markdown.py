@@ -293,6 +293,13 @@ def test_table_renders_when_body_has_a_pipe_table():
     assert tags.count("td") == 4
 
 
+def test_table_takes_keyboard_focus_when_body_has_a_pipe_table():
+    # On a phone a wide table scrolls sideways; a keyboard scrolls it once it has focus.
+    html = render("| Dose | Effect |\n|---|---|\n| Low | Calm |")
+
+    assert '<table tabindex="0">' in html
+
+
 def test_sources_section_lists_footnotes_in_order_when_body_cites_them():
     html = render("First claim.[^1] Second claim.[^2]\n\n[^1]: Smith 2020.\n\n[^2]: Jones 2021.")
 

@@ -46,6 +46,11 @@ class TestSources:
         assert 'href="https://doi.org/10.1001/jamapsychiatry.2019.1189"' in html
         assert 'href="https://pubmed.ncbi.nlm.nih.gov/31166571/"' in html
 
+    def test_doi_at_the_end_of_a_source_links_to_the_doi_alone(self):
+        # Footnotes put a placeholder between a source's last word and its back-link.
+        html = render_markdown("Claim.[^1]\n\n[^1]: Daly EJ. doi:10.1001/jamapsychiatry.2019.1189")
+        assert 'href="https://doi.org/10.1001/jamapsychiatry.2019.1189"' in html
+
     def test_identifiers_in_code_are_not_linked(self):
         html = render_markdown("`doi:10.1001/abc`")
         assert "<a" not in html
