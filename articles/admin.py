@@ -513,18 +513,11 @@ class ArticleAdmin(BaseArticleAdmin):
         return super().changelist_view(request, {"title": title, **(extra_context or {})})
 
 
-@admin.register(ReviewQueueItem)
-class ReviewQueueAdmin(admin.ModelAdmin):
-    """Editors' queue: everything in review, oldest submission first."""
-
-    list_display = ["title", "author", "submitted_at", "status", "waiting"]
-    list_select_related = ["author"]
-    list_filter = [TopicFilter, AuthorFilter, "audience"]
-    search_fields = ["title", "summary", "author__username", "author__last_name"]
-    ordering = ["submitted_at", "pk"]
+class EditorsArticleList(admin.ModelAdmin):
+    """A read-only list of articles for editors; each row opens the article's own page."""
 
     def get_queryset(self, request):
-        queryset = super().get_queryset(request).filter(status=Status.IN_REVIEW)
+        queryset = super().get_queryset(request)
         return queryset if request.user.is_editor else queryset.none()
 
     def has_module_permission(self, request):
@@ -542,13 +535,26 @@ class ReviewQueueAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        return HttpResponseRedirect(reverse("admin:articles_article_change", args=[object_id]))
+
+
+@admin.register(ReviewQueueItem)
+class ReviewQueueAdmin(EditorsArticleList):
+    """Editors' queue: everything in review, oldest submission first."""
+
+    list_display = ["title", "author", "submitted_at", "status", "waiting"]
+    list_select_related = ["author"]
+    list_filter = [TopicFilter, AuthorFilter, "audience"]
+    search_fields = ["title", "summary", "author__username", "author__last_name"]
+    ordering = ["submitted_at", "pk"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(status=Status.IN_REVIEW)
+
     @admin.display(description="Waiting")
     def waiting(self, article):
         return timesince(article.submitted_at) if article.submitted_at else "—"
-
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        # The queue lists; the work happens on the article's own page.
-        return HttpResponseRedirect(reverse("admin:articles_article_change", args=[object_id]))
 
 
 @admin.register(WorkflowEvent)
@@ -575,7 +581,7 @@ class WorkflowEventAdmin(admin.ModelAdmin):
 
 
 @admin.register(DueForReviewItem)
-class DueForReviewAdmin(admin.ModelAdmin):
+class DueForReviewAdmin(EditorsArticleList):
     """Live articles overdue for medical review or due within 30 days, soonest first."""
 
     WINDOW_DAYS = 30
@@ -594,23 +600,7 @@ class DueForReviewAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         horizon = timezone.localdate() + datetime.timedelta(days=self.WINDOW_DAYS)
-        queryset = super().get_queryset(request).filter(live=True, next_review_due__lte=horizon)
-        return queryset if request.user.is_editor else queryset.none()
-
-    def has_module_permission(self, request):
-        return request.user.is_active and request.user.is_editor
-
-    def has_view_permission(self, request, obj=None):
-        return request.user.is_active and request.user.is_editor
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+        return super().get_queryset(request).filter(live=True, next_review_due__lte=horizon)
 
     @admin.display(description="Due")
     def when(self, article):
@@ -629,9 +619,6 @@ class DueForReviewAdmin(admin.ModelAdmin):
         subtitle = f"{counts['overdue']} overdue · {counts['due_soon']} due in the next 30 days"
         extra = {"subtitle": subtitle, "review_counts": counts, **(extra_context or {})}
         return super().changelist_view(request, extra)
-
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        return HttpResponseRedirect(reverse("admin:articles_article_change", args=[object_id]))
 
 
 @admin.register(ProblemReport)
