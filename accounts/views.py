@@ -1,14 +1,16 @@
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
+from articles.cache import public_page
 from articles.models import Article
 
 from .models import CLINICIANS, EDITORS, User
 
 
-@require_GET
+@public_page
+@require_safe
 def author(request: HttpRequest, username: str) -> HttpResponse:
     # Only people who write or review have a public page; other accounts stay private.
     person = get_object_or_404(

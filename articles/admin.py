@@ -15,6 +15,7 @@ from accounts.models import CLINICIANS, User
 from hub.ratelimit import client_ip, rate_limited
 
 from . import linking, workflow
+from .cache import content_changed
 from .diff import compare
 from .forms import (
     ArticleAdminForm,
@@ -230,6 +231,15 @@ class BaseArticleAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         # Articles are archived, not deleted, so their record stays; only admins delete.
         return request.user.is_superuser
+
+    def delete_model(self, request, obj):
+        self.delete_queryset(request, type(obj).objects.filter(pk=obj.pk))
+
+    def delete_queryset(self, request, queryset):
+        topics = list(Topic.objects.filter(articles__in=queryset).values_list("pk", flat=True))
+        super().delete_queryset(request, queryset)
+        Topic.objects.filter(pk__in=topics).recount_live_articles()
+        content_changed()
 
     def get_list_display(self, request):
         if request.user.is_editor:
@@ -678,6 +688,14 @@ class ProblemReportAdmin(admin.ModelAdmin):
 class PageAdmin(admin.ModelAdmin):
     list_display = ["title", "slug", "updated_at"]
     fields = ["title", "slug", "body"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        content_changed()
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        content_changed()
 
     def has_delete_permission(self, request, obj=None):
         return request.user.is_superuser

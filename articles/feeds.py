@@ -12,9 +12,11 @@ from django.contrib.syndication.views import Feed
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.decorators import method_decorator
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 
-from .models import Article, Topic
+from .cache import public_page
+from .models import UNLISTED_FIELDS, Article, Topic
 
 FEED_SIZE = 20
 
@@ -23,6 +25,7 @@ def _as_datetime(day: datetime.date) -> datetime.datetime:
     return datetime.datetime.combine(day, datetime.time.min, tzinfo=datetime.UTC)
 
 
+@method_decorator(public_page, name="__call__")
 class LatestArticlesFeed(Feed):
     feed_type = Rss201rev2Feed
     description = "The newest clinician-written, medically reviewed articles."
@@ -43,6 +46,7 @@ class LatestArticlesFeed(Feed):
         return (
             self.articles(obj)
             .select_related("author")
+            .defer(*UNLISTED_FIELDS)
             .prefetch_related("topics")
             .order_by("-published_at", "-pk")[:FEED_SIZE]
         )

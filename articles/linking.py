@@ -392,10 +392,13 @@ def topic_saved(*, topic) -> int:
 
     When its name, aliases or definition changed (or it is new), pages that mention it by
     an old or new name are rendered again, and its articles' search vectors (which hold
-    their topics' names and aliases) are refreshed. Returns the number of pages changed.
+    their topics' names and aliases) are refreshed. Cached pages are dropped (whatever
+    changed: intro, safety notice, related topics). Returns the number of pages changed.
     """
+    from .cache import content_changed
     from .search import refresh_search_vectors
 
+    content_changed()
     before, after = topic.saved_link_state, topic.link_state()
     if before == after:
         return 0
@@ -410,6 +413,7 @@ def topic_saved(*, topic) -> int:
 @contextlib.contextmanager
 def deleting_topics(topics: Iterable) -> Iterator[None]:
     """Wrap a deletion of topics: afterwards unlink them from the pages that mentioned them."""
+    from .cache import content_changed
     from .models import ArticleTopic
     from .search import refresh_search_vectors
 
@@ -422,3 +426,4 @@ def deleting_topics(topics: Iterable) -> Iterator[None]:
         yield
         rerender_mentions(terms=terms)
         refresh_search_vectors(article_ids)
+        content_changed()

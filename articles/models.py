@@ -2,8 +2,9 @@ from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
-from django.db import connection, models
-from django.db.models import Count, Q
+from django.db import connection, models, transaction
+from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
@@ -35,9 +36,31 @@ def _published_q(prefix: str = "") -> Q:
 
 class TopicQuerySet(models.QuerySet):
     def with_article_counts(self):
+        """Each topic's public articles, counted: for a few topics at a time."""
         return self.annotate(
             num_articles=Count("articles", filter=_published_q("articles__"), distinct=True)
         )
+
+    def recount_live_articles(self) -> int:
+        """Store each topic's number of live articles (public or scheduled): two queries.
+
+        Called wherever an article goes live or stops being live, or a live article's
+        topics change (ArticleTopicsManager, the workflow, bulk loads); read by
+        with_public_counts(). The topics are locked first, so that two publications on one
+        topic count each other: the second waits, then counts in a fresh snapshot.
+        """
+        live = (
+            ArticleTopic.objects.filter(tag=OuterRef("pk"), content_object__live=True)
+            .order_by()
+            .values("tag")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        with transaction.atomic(savepoint=False):
+            locked = list(self.order_by("pk").select_for_update().values_list("pk", flat=True))
+            return Topic.objects.filter(pk__in=locked).update(
+                live_article_count=Coalesce(Subquery(live), 0)
+            )
 
 
 class Topic(TagBase):
@@ -76,6 +99,9 @@ class Topic(TagBase):
     )
     is_featured = models.BooleanField("featured on the home page", default=False)
     updated_at = models.DateTimeField(auto_now=True)
+    # Live articles (public, or scheduled to be): kept by TopicQuerySet.recount_live_articles()
+    # so the A–Z index needs no pass over every article (see with_public_counts()).
+    live_article_count = models.PositiveIntegerField(default=0, editable=False)
     # Name and aliases (A), headline (B), definition (C); kept current by save() on
     # PostgreSQL, NULL elsewhere. See articles/search.py.
     search_vector = SearchVectorField(null=True, editable=False)
@@ -87,6 +113,11 @@ class Topic(TagBase):
         verbose_name = "topic"
         # GIN indexes exist only on PostgreSQL: migration 0002 creates them there alone.
         indexes = [
+            # The sitemap's newest change; the home page's featured topics.
+            models.Index(fields=["-updated_at"], name="articles_topic_updated"),
+            models.Index(
+                fields=["name"], condition=Q(is_featured=True), name="articles_topic_featured"
+            ),
             GinIndex(fields=["search_vector"], name="articles_topic_search"),
             GinIndex(fields=["name"], opclasses=["gin_trgm_ops"], name="articles_topic_name_trgm"),
             GinIndex(
@@ -165,6 +196,27 @@ class Topic(TagBase):
 LINK_FIELDS = ("slug", "name", "aliases", "definition")
 
 
+def with_public_counts(topics) -> list[Topic]:
+    """These topics, each with `num_articles`: its public articles, at any size in two queries.
+
+    The stored count of live articles, less those still scheduled (few, and found through
+    the articles_article_public index).
+    """
+    scheduled = dict(
+        ArticleTopic.objects.filter(
+            content_object__live=True, content_object__published_at__gt=timezone.now()
+        )
+        .order_by()
+        .values("tag")
+        .annotate(n=Count("pk"))
+        .values_list("tag", "n")
+    )
+    topics = list(topics)
+    for topic in topics:
+        topic.num_articles = topic.live_article_count - scheduled.get(topic.pk, 0)
+    return topics
+
+
 def safety_notices(topics) -> list[str]:
     """Each distinct safety notice of these topics once, in topic order."""
     return list(dict.fromkeys(t.safety_notice.strip() for t in topics if t.safety_notice.strip()))
@@ -173,16 +225,23 @@ def safety_notices(topics) -> list[str]:
 class ArticleTopic(TaggedItemBase):
     """The article-topic link, with a real foreign key and one row per pair."""
 
+    # Indexed by the unique pair (an article's topics) and by articles_articletopic_topic (a
+    # topic's articles); single-column indexes would only slow writes down.
     content_object = models.ForeignKey(
-        "Article", on_delete=models.CASCADE, related_name="topic_links"
+        "Article", on_delete=models.CASCADE, related_name="topic_links", db_index=False
     )
-    tag = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="article_links")
+    tag = models.ForeignKey(
+        Topic, on_delete=models.CASCADE, related_name="article_links", db_index=False
+    )
 
     class Meta:
         constraints = [
             models.UniqueConstraint(
                 fields=["content_object", "tag"], name="articles_articletopic_unique_pair"
             )
+        ]
+        indexes = [
+            models.Index(fields=["tag", "content_object"], name="articles_articletopic_topic")
         ]
 
 
@@ -202,24 +261,49 @@ class ArticleTopicsManager(_TaggableManager):
 
             refresh_search_vectors([self.instance.pk])
 
+    def _topic_ids(self) -> set[int]:
+        return set(
+            self.through.objects.filter(content_object=self.instance).values_list(
+                "tag_id", flat=True
+            )
+        )
+
+    def _changing(self, change) -> None:
+        """Make the change; for a live article, recount its old and new topics' articles."""
+        if self._in_set or not self.instance.live:
+            change()
+            return
+        before = self._topic_ids()
+        change()
+        Topic.objects.filter(pk__in=before | self._topic_ids()).recount_live_articles()
+
     def set(self, tags, *, through_defaults=None, **kwargs):
-        self._in_set = True
-        try:
-            super().set(tags, through_defaults=through_defaults, **kwargs)
-        finally:
-            self._in_set = False
+        def change():
+            self._in_set = True
+            try:
+                super(ArticleTopicsManager, self).set(
+                    tags, through_defaults=through_defaults, **kwargs
+                )
+            finally:
+                self._in_set = False
+
+        self._changing(change)
         self._topics_changed()
 
     def add(self, *tags, through_defaults=None, tag_kwargs=None, **kwargs):
-        super().add(*tags, through_defaults=through_defaults, tag_kwargs=tag_kwargs, **kwargs)
+        self._changing(
+            lambda: super(ArticleTopicsManager, self).add(
+                *tags, through_defaults=through_defaults, tag_kwargs=tag_kwargs, **kwargs
+            )
+        )
         self._topics_changed()
 
     def remove(self, *tags):
-        super().remove(*tags)
+        self._changing(lambda: super(ArticleTopicsManager, self).remove(*tags))
         self._topics_changed()
 
     def clear(self):
-        super().clear()
+        self._changing(lambda: super(ArticleTopicsManager, self).clear())
         self._topics_changed()
 
 
@@ -232,11 +316,17 @@ class ArticleQuerySet(models.QuerySet):
         return self.filter(author=user)
 
     def for_listing(self):
+        """Newest first, with authors, for article cards: one query, whatever the size.
+
+        Cards show no topics and no text beyond the summary, so neither is fetched.
+        """
         return (
-            self.select_related("author")
-            .prefetch_related("topics")
-            .order_by("-published_at", "-pk")
+            self.select_related("author").defer(*UNLISTED_FIELDS).order_by("-published_at", "-pk")
         )
+
+
+# Large columns no list of articles shows.
+UNLISTED_FIELDS = ("body", "body_html", "search_vector", "search_head")
 
 
 # The article's own columns its search vector is made from (its topics are the fourth part).
@@ -322,6 +412,20 @@ class Article(models.Model):
         ]
         indexes = [
             models.Index(fields=["live", "-published_at"], name="articles_article_public"),
+            # Author pages (written, reviewed) and the sitemap's newest change: live rows only.
+            models.Index(
+                fields=["author", "-published_at"],
+                condition=Q(live=True),
+                name="articles_article_written_by",
+            ),
+            models.Index(
+                fields=["medical_reviewer", "-published_at"],
+                condition=Q(live=True),
+                name="articles_article_reviewed_by",
+            ),
+            models.Index(
+                fields=["-updated_at"], condition=Q(live=True), name="articles_article_live_updated"
+            ),
             models.Index(fields=["status", "submitted_at"], name="articles_article_queue"),
             # GIN indexes exist only on PostgreSQL: migration 0002 creates them there alone.
             GinIndex(fields=["search_vector"], name="articles_article_search"),

@@ -13,9 +13,12 @@ On PostgreSQL
   and article titles. When no topic matches the words themselves, the closest topics'
   names join the query ("esketamne" → esketamine).
 - Topics matching come first; then articles by rank, 20 a page. Counting stops at
-  COUNT_LIMIT. Up to that many matches are ranked on the full vector; beyond it
-  ("depression" in a big library) on `search_head`, the vector without the body, small
-  enough to rank thousands of rows quickly.
+  COUNT_LIMIT, and only that many matches are ranked: all of them when there are no more,
+  otherwise ("depression" in a big library) the COUNT_LIMIT newest. So a results page
+  costs the same at any size: a broad word shows the most relevant of its recent
+  articles, and its topic page (listed first) leads to the rest. Up to FULL_RANK_LIMIT
+  matches are ranked on the full vector; more, on `search_head`, the vector without the
+  body, several times cheaper to rank.
 - Each result has a snippet from ts_headline. Its highlight markers are sentinel
   characters removed from the text beforehand; the snippet is escaped whole and only then
   are the sentinels turned into <mark>, so the author's text can never inject HTML.
@@ -30,7 +33,7 @@ topics. bench/bench_search.py times it at 100,000 articles.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import reduce
 from operator import and_, or_
@@ -64,7 +67,7 @@ from django.utils.functional import cached_property
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from .models import Article, ArticleTopic, Topic
+from .models import UNLISTED_FIELDS, Article, ArticleTopic, Topic
 from .text import normalise_label
 
 CONFIG = "english"
@@ -81,9 +84,11 @@ MAX_FUZZY_TOPICS = 3
 MAX_EXPANSIONS = 12
 # Matches are counted up to this many; pages stop there ("more than 1,000 found").
 COUNT_LIMIT = 1_000
-SNIPPET_SOURCE_CHARS = 20_000
-# Large columns a results page never shows: not fetched.
-UNLISTED_FIELDS = ("body", "body_html", "search_vector", "search_head")
+# Up to this many matches are ranked on the full vector (the body's words count too);
+# more, on the head vector alone, which is several times cheaper to rank.
+FULL_RANK_LIMIT = 200
+# ts_headline reads the whole text it is given: the snippet comes from the first part.
+SNIPPET_SOURCE_CHARS = 8_000
 
 # Private-use characters: ts_headline marks hits with them; they are removed from the text
 # first, so the only ones in a snippet are ts_headline's own.
@@ -142,10 +147,16 @@ def find(raw: str, *, page: str | int | None = 1) -> SearchResults:
     message = MESSAGE_SHORTENED if len(" ".join((raw or "").split())) > MAX_QUERY_CHARS else ""
     search = _search_postgres if connection.vendor == "postgresql" else _search_fallback
     topics, matching, rank_articles = search(query)
-    # Query 2: how many match, counting no further than COUNT_LIMIT + 1.
-    total = matching.order_by().values("pk")[: COUNT_LIMIT + 1].count()
+    # Query 2: the newest matches, no more than COUNT_LIMIT + 1: how many match, and the
+    # only ones ranked, so a word found in every article costs what a rare one does.
+    candidates = list(
+        matching.order_by("-published_at", "-pk").values_list("pk", flat=True)[: COUNT_LIMIT + 1]
+    )
+    total = len(candidates)
     more = total > COUNT_LIMIT
-    articles = rank_articles(matching, broad=more)
+    articles = rank_articles(
+        Article.objects.filter(pk__in=candidates[:COUNT_LIMIT]), broad=total > FULL_RANK_LIMIT
+    )
     paginator = _CountedPaginator(articles, PAGE_SIZE, count=min(total, COUNT_LIMIT))
     result_page = paginator.get_page(page)  # Query 3 (and 4, the page's topics)
     result_page.object_list = list(result_page.object_list)
@@ -388,6 +399,51 @@ def refresh_search_vectors(article_ids: Iterable[int] | QuerySet | None) -> int:
             return 0
         articles = articles.filter(pk__in=ids)
     return articles.update(search_vector=article_vector(), search_head=article_head_vector())
+
+
+def new_article_vectors(
+    rows: Sequence[tuple[str, str, str, int]], bodies: Sequence[str]
+) -> list[tuple[str, str]]:
+    """(search_vector, search_head), as text, for articles about to be bulk-inserted.
+
+    `rows` are (title, topics' names and aliases, summary, index into `bodies`). The same
+    vectors as article_vector() and article_head_vector() (a test compares them), made in
+    one query with each distinct body parsed once: for seed_bulk, whose thousands of
+    articles share a few bodies, so that no UPDATE has to rewrite them afterwards.
+    """
+    if not rows:
+        return []
+    titles, names, summaries, body_numbers = (list(column) for column in zip(*rows, strict=True))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            WITH body AS MATERIALIZED (
+                SELECT n, setweight(to_tsvector(%(config)s::regconfig, COALESCE(b, '')), 'D') v
+                FROM unnest(%(bodies)s::text[]) WITH ORDINALITY AS b(b, n)
+            ), head AS (
+                SELECT n, body_number,
+                    setweight(to_tsvector(%(config)s::regconfig, COALESCE(title, '')), 'A')
+                    || setweight(to_tsvector(%(config)s::regconfig, COALESCE(names, '')), 'B')
+                    || setweight(to_tsvector(%(config)s::regconfig, COALESCE(summary, '')), 'C')
+                    AS v
+                FROM unnest(%(titles)s::text[], %(names)s::text[], %(summaries)s::text[],
+                            %(body_numbers)s::int[])
+                    WITH ORDINALITY AS r(title, names, summary, body_number, n)
+            )
+            SELECT (head.v || body.v)::text, head.v::text
+            FROM head JOIN body ON body.n = head.body_number + 1
+            ORDER BY head.n
+            """,
+            {
+                "config": CONFIG,
+                "bodies": list(bodies),
+                "titles": titles,
+                "names": names,
+                "summaries": summaries,
+                "body_numbers": body_numbers,
+            },
+        )
+        return cursor.fetchall()
 
 
 def refresh_topic_vectors(topic_ids: Iterable[int] | None) -> int:

@@ -12,11 +12,12 @@ from django.contrib.auth import get_user_model
 from django.contrib.sitemaps import Sitemap
 from django.contrib.sitemaps import views as sitemap_views
 from django.core.paginator import Paginator
-from django.db.models import Max
+from django.db.models import Exists, OuterRef, Subquery
 from django.http import HttpRequest, HttpResponse
 from django.utils.functional import cached_property
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
+from .cache import public_page
 from .models import Article, Topic
 
 SECTION_LIMIT = 10_000
@@ -50,7 +51,7 @@ class TopicSitemap(HubSitemap):
         return topic.updated_at
 
     def get_latest_lastmod(self):
-        return Topic.objects.aggregate(latest=Max("updated_at"))["latest"]
+        return Topic.objects.order_by("-updated_at").values_list("updated_at", flat=True).first()
 
 
 class ArticleSitemap(HubSitemap):
@@ -66,19 +67,30 @@ class ArticleSitemap(HubSitemap):
         return _later(article.last_reviewed, article.updated_at)
 
     def get_latest_lastmod(self):
-        found = Article.objects.published().aggregate(
-            reviewed=Max("last_reviewed"), updated=Max("updated_at")
+        # Every review saves the row, so the newest update is also the newest review: one
+        # index lookup (articles_article_live_updated) rather than a pass over every row.
+        newest = (
+            Article.objects.published()
+            .order_by("-updated_at")
+            .values("last_reviewed", "updated_at")
+            .first()
         )
-        return _later(found["reviewed"], found["updated"])
+        return _later(newest["last_reviewed"], newest["updated_at"]) if newest else None
 
 
 class AuthorSitemap(HubSitemap):
+    """People with published articles; a page's lastmod is their newest publication.
+
+    Both come from one lookup per person in articles_article_written_by, never from a
+    pass over all their articles.
+    """
+
     def _authors(self):
-        published = Article.objects.published()
+        theirs = Article.objects.published().filter(author=OuterRef("pk"))
         return (
             get_user_model()
-            .objects.filter(articles__in=published)
-            .annotate(latest=Max("articles__updated_at"))
+            .objects.filter(Exists(theirs))
+            .annotate(latest=Subquery(theirs.order_by("-published_at").values("published_at")[:1]))
             .order_by("pk")
             .only("username")
         )
@@ -90,7 +102,12 @@ class AuthorSitemap(HubSitemap):
         return author.latest
 
     def get_latest_lastmod(self):
-        return self._authors().aggregate(overall=Max("latest"))["overall"]
+        return (
+            Article.objects.published()
+            .order_by("-published_at")
+            .values_list("published_at", flat=True)
+            .first()
+        )
 
 
 SITEMAPS = {"topics": TopicSitemap, "articles": ArticleSitemap, "authors": AuthorSitemap}
@@ -101,7 +118,8 @@ def _sections() -> dict[str, HubSitemap]:
     return {name: section() for name, section in SITEMAPS.items()}
 
 
-@require_GET
+@public_page
+@require_safe
 def sitemap(request: HttpRequest) -> HttpResponse:
     """One file of URLs while they fit; a sitemap index of sections beyond that."""
     sections = _sections()
@@ -112,6 +130,7 @@ def sitemap(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_GET
+@public_page
+@require_safe
 def sitemap_section(request: HttpRequest, section: str) -> HttpResponse:
     return sitemap_views.sitemap(request, sitemaps=_sections(), section=section)

@@ -1,24 +1,36 @@
 import unicodedata
 
+from django.conf import settings
 from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_safe
 from django.views.generic import DetailView, ListView
 
 from hub.ratelimit import client_ip, rate_limited, too_many
 
 from . import structured_data
+from .cache import public_page
 from .forms import ProblemReportForm
-from .models import Article, Audience, Page, ProblemReport, Topic, safety_notices
+from .models import (
+    Article,
+    Audience,
+    Page,
+    ProblemReport,
+    Topic,
+    safety_notices,
+    with_public_counts,
+)
 from .search import find, related_articles
 
 PAGE_SIZE = 20
 
 
-@require_GET
+@public_page
+@require_safe
 def home(request: HttpRequest) -> HttpResponse:
     featured = Topic.objects.filter(is_featured=True).with_article_counts()
     latest = Article.objects.published().for_listing()[:8]
@@ -31,10 +43,14 @@ def _index_key(name: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
 
 
-@require_GET
+@public_page
+@require_safe
 def topic_index(request: HttpRequest) -> HttpResponse:
     # Sorted here, not by the database, whose collation may put "e" after "E…z".
-    topics = sorted(Topic.objects.with_article_counts(), key=lambda t: (_index_key(t.name), t.name))
+    topics = sorted(
+        with_public_counts(Topic.objects.defer("intro", "intro_html", "search_vector")),
+        key=lambda t: (_index_key(t.name), t.name),
+    )
     letters: dict[str, list[Topic]] = {}
     for topic in topics:
         first = _index_key(topic.name)[:1].upper()
@@ -42,6 +58,7 @@ def topic_index(request: HttpRequest) -> HttpResponse:
     return render(request, "articles/topic_index.html", {"letters": letters})
 
 
+@method_decorator(public_page, name="dispatch")
 class TopicDetailView(ListView):
     template_name = "articles/topic_detail.html"
     context_object_name = "articles"
@@ -70,6 +87,7 @@ class TopicDetailView(ListView):
         )
 
 
+@method_decorator(public_page, name="dispatch")
 class ArticleDetailView(DetailView):
     template_name = "articles/article_detail.html"
     context_object_name = "article"
@@ -95,16 +113,20 @@ class ArticleDetailView(DetailView):
 
 
 @rate_limited("search", limit=120, window_seconds=60, methods=("GET",))
-@require_GET
+@require_safe
 def search(request: HttpRequest) -> HttpResponse:
     # A repeated ?q= takes the first; bad input of any kind gets a message, never an error.
     raw = next(iter(request.GET.getlist("q")), "")
     results = find(raw, page=request.GET.get("page"))
     context = {"results": results, "query": results.query, "page_obj": results.page}
-    return render(request, "articles/search.html", context)
+    response = render(request, "articles/search.html", context)
+    # Off by default: every query is a page of its own, and rarely asked twice.
+    response.public_page = settings.PAGE_CACHE_SEARCH
+    return response
 
 
-@require_GET
+@public_page
+@require_safe
 def robots_txt(request: HttpRequest) -> HttpResponse:
     sitemap = request.build_absolute_uri(reverse("articles:sitemap"))
     lines = ["User-agent: *", "Disallow: /admin/", "Disallow: /search/", f"Sitemap: {sitemap}"]
@@ -123,7 +145,8 @@ def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"status": "ok", "database": "up"})
 
 
-@require_GET
+@public_page
+@require_safe
 def page(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "articles/page.html", {"page": get_object_or_404(Page, slug=slug)})
 

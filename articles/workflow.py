@@ -22,6 +22,7 @@ from django.db.models import F, Max
 from django.utils import timezone
 
 from . import notifications
+from .cache import content_changed
 from .markdown import count_sources
 from .models import Article, Revision, Status, Topic, WorkflowEvent
 from .safe_messaging import find_flags
@@ -388,6 +389,7 @@ def edit_article(
                 comment="Started a new version; readers still see the approved one.",
                 revision=revision,
             )
+        content_changed()  # the text waits for approval, but the row's slug or audience may not
     else:
         article.title, article.summary, article.body = content.title, content.summary, content.body
         for name, value in (fields or {}).items():
@@ -510,6 +512,7 @@ def publish(
     article.last_reviewed = timezone.localdate(max(now, article.published_at))
     article.next_review_due = _next_review(article.last_reviewed, next_review_due)
     article.save()
+    Topic.objects.filter(article_links__content_object=article).recount_live_articles()
     _bump_version(article)
     if article.is_scheduled:
         details["scheduled_for"] = article.published_at.isoformat()
@@ -522,6 +525,7 @@ def publish(
         revision=revision,
         details=details,
     )
+    content_changed()
     transaction.on_commit(lambda: notifications.published(article_id=article.pk))
     return article
 
@@ -536,6 +540,7 @@ def archive(*, article: Article, by, comment: str = "") -> Article:
     article.status = S.ARCHIVED
     article.live = False
     article.save(update_fields=["status", "live", "updated_at"])
+    Topic.objects.filter(article_links__content_object=article).recount_live_articles()
     _bump_version(article)
     _record(
         article,
@@ -545,6 +550,7 @@ def archive(*, article: Article, by, comment: str = "") -> Article:
         comment=comment,
         details=details,
     )
+    content_changed()
     return article
 
 
@@ -566,6 +572,7 @@ def restore(*, article: Article, by, comment: str = "") -> Article:
     _record(
         article, by=by, from_status=S.ARCHIVED, to_status=S.DRAFT, comment=comment, details=details
     )
+    content_changed()
     return article
 
 
@@ -595,4 +602,5 @@ def reconfirm_review(
         comment=comment or "Reviewed; no change needed.",
         details=details,
     )
+    content_changed()
     return article

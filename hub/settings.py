@@ -57,6 +57,10 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # 304s for conditional GETs, cached pages included; then whole public pages for
+    # anonymous readers from the cache (articles/cache.py), before any session work.
+    "django.middleware.http.ConditionalGetMiddleware",
+    "articles.cache.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -103,7 +107,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {
             "connect_timeout": int(os.environ.get("DB_CONNECT_TIMEOUT", "3")),
-            "options": f"-c statement_timeout={os.environ.get('DB_STATEMENT_TIMEOUT_MS', '15000')}",
+            "options": (
+                f"-c statement_timeout={os.environ.get('DB_STATEMENT_TIMEOUT_MS', '15000')}"
+                # Costs for a database on SSD or in memory, not spinning disks (the default,
+                # 4, makes the planner scan small tables whole rather than use an index).
+                f" -c random_page_cost={os.environ.get('DB_RANDOM_PAGE_COST', '1.1')}"
+            ),
         }
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -127,7 +136,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT") or BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -141,13 +150,29 @@ STORAGES = {
 }
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
-CACHES = {
-    "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
-        if REDIS_URL
-        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
-    )
+# redis (needs REDIS_URL), locmem (per process), or dummy (caches nothing: benchmarks).
+CACHE_BACKEND = os.environ.get("CACHE_BACKEND", "redis" if REDIS_URL else "locmem")
+_CACHE_BACKENDS = {
+    "redis": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL},
+    "locmem": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "dummy": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"},
 }
+if CACHE_BACKEND not in _CACHE_BACKENDS or (CACHE_BACKEND == "redis" and not REDIS_URL):
+    raise ImproperlyConfigured("CACHE_BACKEND must be redis (with REDIS_URL), locmem or dummy.")
+CACHES = {"default": _CACHE_BACKENDS[CACHE_BACKEND]}
+
+# Whole public pages for anonymous readers, from the cache (articles/cache.py). Every
+# process must share the cache, or a publish seen by one worker would not reach another's
+# pages: on by default with Redis only. Pages are dropped at once when content changes.
+PAGE_CACHE = env_bool("PAGE_CACHE", CACHE_BACKEND == "redis")
+PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "600"))
+# Pages each process also keeps in its own memory (about 30 KB each), under the same keys.
+PAGE_CACHE_LOCAL_PAGES = int(os.environ.get("PAGE_CACHE_LOCAL_PAGES", "200"))
+# Search results too (each query is a page of its own; cached answers skip the rate limit).
+PAGE_CACHE_SEARCH = env_bool("PAGE_CACHE_SEARCH")
+# How long a CDN or proxy may keep a public page (s-maxage); browsers always revalidate.
+# A retracted article can stay this long at a CDN: keep it short for health content.
+PAGE_CDN_SECONDS = int(os.environ.get("PAGE_CDN_SECONDS", "30"))
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")

@@ -45,6 +45,8 @@ def _fast_test_settings(settings):
     settings.SECURE_SSL_REDIRECT = False
     # Rate-limit counters and cached pages must not leak from one test into the next.
     cache.clear()
+    # Pages are rendered afresh (query budgets); tests of the page cache turn it on.
+    settings.PAGE_CACHE = False
     # The manifest storage needs `collectstatic`; tests read static files from source.
     settings.STORAGES = {
         **settings.STORAGES,

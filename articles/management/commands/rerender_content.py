@@ -3,6 +3,7 @@
 from django.core.management.base import BaseCommand
 
 from articles import linking
+from articles.cache import content_changed
 from articles.models import Article, Topic
 from articles.search import refresh_search_vectors, refresh_topic_vectors
 
@@ -39,4 +40,5 @@ class Command(BaseCommand):
         if not skip_vectors:
             refresh_topic_vectors(None)
             refresh_search_vectors(None)
+        content_changed()
         self.stdout.write(self.style.SUCCESS(f"Rendered {total} pages; {changed} changed."))

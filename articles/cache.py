@@ -1,0 +1,274 @@
+"""Whole public pages for anonymous readers, from the cache, and never stale.
+
+- Public views are marked with `@public_page`. `PageCacheMiddleware` (early in the stack)
+  answers a GET or HEAD without a session cookie from the cache when it can: the stored
+  body and headers (CSP, X-Frame-Options, ETag, ...) as first sent, with no view, session
+  or SQL. Otherwise the request goes on, and a 200 answer of a marked view is stored
+  unless something in it is personal: a cookie set, the CSRF token used, a Vary other than
+  Accept-Encoding (Vary: Cookie means the session was read), or Cache-Control private or
+  no-store.
+- Keys carry a generation number: `page:<generation>:<hash of the absolute URL>`. Every
+  change readers could see calls `content_changed()`, which adds one to the generation
+  when the transaction commits (one cache incr): every stored page is then out of reach
+  at once, and the next request renders afresh. Callers: the workflow's transitions
+  (publish, archive, restore, re-confirm, an edit of a live article's row), topic saves
+  and deletions (linking.topic_saved / deleting_topics), policy pages and author profiles
+  (admin), and the bulk commands. Unreachable pages expire by themselves.
+- Time changes pages without any write: a scheduled article becomes public at its publish
+  time, and review notices appear at midnight. So a page is kept at most
+  PAGE_CACHE_SECONDS, never past the next scheduled publication (one query, itself cached
+  per generation) and never past midnight.
+- Each process also keeps the last PAGE_CACHE_LOCAL_PAGES pages it served, under the same
+  keys: a hit then asks the shared cache only for the generation, a few bytes.
+- HTTP: marked pages for anonymous readers get an ETag and Last-Modified (304s come from
+  ConditionalGetMiddleware, placed just before this one so cached answers get them too)
+  and `Cache-Control: public, max-age=0, s-maxage=N, must-revalidate`: browsers check
+  back every time (a cheap 304), a CDN may keep the page N seconds (PAGE_CDN_SECONDS,
+  capped like the cache). Anything for a request with a session, or that sets a cookie,
+  is `private, no-store`.
+
+The generation lives in the cache, so every process serving pages must share that cache
+(Redis): with the per-process local-memory cache, a publish handled by one worker would
+not reach another's pages. hub/settings.py therefore turns the page cache on by default
+only with REDIS_URL.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import math
+import threading
+import time
+from collections import OrderedDict
+from functools import wraps
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+from django.utils.cache import patch_cache_control, set_response_etag
+from django.utils.http import http_date
+
+GENERATION_KEY = "page:generation"
+# Longer query strings are served but not stored: they are not links the site makes.
+MAX_STORED_QUERY = 200
+_NO_SCHEDULE = 0.0
+
+
+def public_page(view):
+    """Mark a view's answers as the same for every anonymous reader, so they may be cached.
+
+    Also works on a class-based view's dispatch() through method_decorator.
+    """
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        response = view(request, *args, **kwargs)
+        response.public_page = True
+        return response
+
+    return wrapper
+
+
+# --- the generation ------------------------------------------------------------------------
+
+
+def _fresh_generation() -> int:
+    # Microseconds: a generation started after the key was lost (evicted, flushed) can never
+    # equal one that pages were stored under before.
+    return time.time_ns() // 1000
+
+
+def generation() -> int:
+    value = cache.get(GENERATION_KEY)
+    if value is None:
+        value = _fresh_generation()
+        if not cache.add(GENERATION_KEY, value, timeout=None):
+            value = cache.get(GENERATION_KEY) or value
+    return value
+
+
+def _bump() -> None:
+    try:
+        cache.incr(GENERATION_KEY)
+    except ValueError:  # no generation yet, or it was evicted: start a new one
+        cache.set(GENERATION_KEY, _fresh_generation(), timeout=None)
+
+
+def content_changed() -> None:
+    """Call after any change readers could see: cached pages go when the transaction commits.
+
+    Outside a transaction, at once.
+    """
+    transaction.on_commit(_bump)
+
+
+# --- how long a page may be kept ------------------------------------------------------------
+
+
+def next_scheduled_publication(gen: int) -> datetime.datetime | None:
+    """When the next scheduled article goes public: one query, cached per generation."""
+    key = f"page:{gen}:next-scheduled"
+    now = timezone.now()
+    stamp = cache.get(key)
+    if stamp is None or (stamp != _NO_SCHEDULE and stamp <= now.timestamp()):
+        from .models import Article  # models import markdown, which imports this module
+
+        upcoming = (
+            Article.objects.filter(live=True, published_at__gt=now)
+            .order_by("published_at")
+            .values_list("published_at", flat=True)
+            .first()
+        )
+        stamp = upcoming.timestamp() if upcoming else _NO_SCHEDULE
+        cache.set(key, stamp, timeout=settings.PAGE_CACHE_SECONDS)
+    if stamp == _NO_SCHEDULE:
+        return None
+    return datetime.datetime.fromtimestamp(stamp, tz=datetime.UTC)
+
+
+def page_timeout(gen: int) -> int:
+    """Whole seconds a page rendered now may be kept: 0 means do not keep it."""
+    now = timezone.now()
+    seconds = float(settings.PAGE_CACHE_SECONDS)
+    tomorrow = timezone.localtime(now).date() + datetime.timedelta(days=1)
+    midnight = datetime.datetime.combine(
+        tomorrow, datetime.time.min, tzinfo=timezone.get_current_timezone()
+    )
+    seconds = min(seconds, (midnight - now).total_seconds())
+    upcoming = next_scheduled_publication(gen)
+    if upcoming is not None:
+        seconds = min(seconds, (upcoming - now).total_seconds())
+    return max(0, math.floor(seconds))
+
+
+# --- the middleware -----------------------------------------------------------------------
+
+
+def page_key(gen: int, request: HttpRequest, *, by_encoding: bool = False) -> str:
+    """The cache key of this request's page in generation `gen`."""
+    address = request.build_absolute_uri()  # scheme, host and port, path, query string
+    if by_encoding:
+        gzip = "gzip" in request.META.get("HTTP_ACCEPT_ENCODING", "")
+        address += "\n" + ("gzip" if gzip else "identity")
+    digest = hashlib.blake2b(address.encode(), digest_size=16).hexdigest()
+    return f"page:{gen}:{digest}"
+
+
+def _has_session(request: HttpRequest) -> bool:
+    return settings.SESSION_COOKIE_NAME in request.COOKIES
+
+
+def _personal(request: HttpRequest, response: HttpResponse) -> bool:
+    """Whether anything in this answer belongs to one reader rather than to everybody."""
+    if response.cookies or request.META.get("CSRF_COOKIE_NEEDS_UPDATE"):
+        return True
+    if request.META.get("CSRF_COOKIE_USED") or b"csrfmiddlewaretoken" in response.content:
+        return True
+    vary = {v.strip().lower() for v in response.get("Vary", "").split(",") if v.strip()}
+    if vary - {"accept-encoding"}:
+        return True
+    cache_control = response.get("Cache-Control", "").lower()
+    return "private" in cache_control or "no-store" in cache_control
+
+
+class _RecentPages:
+    """The pages this process served last, in front of the shared cache.
+
+    Keyed like the shared cache (generation included), so a change reaches them exactly
+    as it reaches the shared cache; each entry also keeps its own expiry. A hit then costs
+    one small cache round trip (the generation) instead of two, one of them the page.
+    """
+
+    def __init__(self, size: int):
+        self.size = size
+        self.pages: OrderedDict[str, tuple] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key: str) -> tuple | None:
+        with self.lock:
+            stored = self.pages.get(key)
+            if stored is None:
+                return None
+            if stored[3] <= time.time():
+                del self.pages[key]
+                return None
+            self.pages.move_to_end(key)
+            return stored
+
+    def put(self, key: str, stored: tuple) -> None:
+        with self.lock:
+            self.pages[key] = stored
+            self.pages.move_to_end(key)
+            while len(self.pages) > self.size:
+                self.pages.popitem(last=False)
+
+
+def _restore(stored: tuple) -> HttpResponse:
+    content, headers, stored_at, _expires_at = stored
+    response = HttpResponse(content)
+    for name, value in headers:
+        response.headers[name] = value
+    response.headers["Age"] = str(max(0, int(time.time() - stored_at)))
+    return response
+
+
+class PageCacheMiddleware:
+    """Serve and store public pages for anonymous readers; see the module's docstring.
+
+    Place it right after WhiteNoise and ConditionalGetMiddleware, before the session.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.by_encoding = "django.middleware.gzip.GZipMiddleware" in settings.MIDDLEWARE
+        self.recent = _RecentPages(settings.PAGE_CACHE_LOCAL_PAGES)
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        anonymous = not _has_session(request)
+        gen = key = None
+        if settings.PAGE_CACHE and anonymous and request.method in ("GET", "HEAD"):
+            # The key is taken before rendering: a page that was being rendered while
+            # content changed is stored under the old generation, out of reach.
+            gen = generation()
+            key = page_key(gen, request, by_encoding=self.by_encoding)
+            stored = self.recent.get(key)
+            if stored is None:
+                stored = cache.get(key)
+                if stored is not None:
+                    self.recent.put(key, stored)
+            if stored is not None:
+                return _restore(stored)
+
+        response = self.get_response(request)
+
+        if not anonymous or response.cookies:
+            # Staff pages, previews, forms: never kept by a browser's or a CDN's cache.
+            patch_cache_control(response, private=True, no_store=True)
+            return response
+        if not (
+            gen is not None
+            and getattr(response, "public_page", False)
+            and response.status_code == 200
+            and not response.streaming
+        ):
+            return response
+        if _personal(request, response):
+            return response
+        timeout = page_timeout(gen)
+        now = time.time()
+        if not response.has_header("ETag"):
+            set_response_etag(response)
+        if not response.has_header("Last-Modified"):
+            response.headers["Last-Modified"] = http_date(now)
+        cdn_seconds = min(settings.PAGE_CDN_SECONDS, timeout)
+        patch_cache_control(
+            response, public=True, max_age=0, s_maxage=cdn_seconds, must_revalidate=True
+        )
+        if timeout >= 1 and len(request.META.get("QUERY_STRING", "")) <= MAX_STORED_QUERY:
+            stored = (response.content, list(response.items()), now, now + timeout)
+            cache.set(key, stored, timeout)
+            self.recent.put(key, stored)
+        return response

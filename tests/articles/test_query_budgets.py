@@ -1,0 +1,247 @@
+"""Every public page costs a fixed number of SQL queries, whatever the amount of content.
+
+Each page is requested with a little content and again after about 200 more articles (on
+the same topics, by the same people): the count must be the same, and exactly the budget
+named here, query by query. The page cache is off in tests (tests/conftest.py), so these
+are the queries of a page rendered afresh; tests/articles/test_page_cache.py covers the
+cached answer (no query at all).
+"""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from articles import sitemaps, workflow
+from articles.models import Page
+from tests.articles.public_helpers import (
+    LARGE,
+    SMALL,
+    assert_same_queries_at_two_sizes,
+    published_articles,
+)
+from tests.articles.workflow_helpers import approve
+from tests.factories import ArticleFactory, ClinicianFactory, EditorFactory, TopicFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def site():
+    """A topic with related topics, articles on it by three authors, one editor."""
+    topic = TopicFactory(slug="ketamine", name="Ketamine", is_featured=True)
+    topic.related.set([TopicFactory(), TopicFactory()])
+    others = [TopicFactory(), TopicFactory()]
+    authors = [ClinicianFactory(username=f"author-{n}") for n in range(3)]
+    editor = EditorFactory(username="the-editor")
+    articles = published_articles(
+        SMALL, topics=[topic, *others], authors=authors, reviewer=editor, prefix="Ketamine"
+    )
+
+    def grow():
+        published_articles(
+            LARGE - SMALL, topics=[topic, *others], authors=authors, reviewer=editor, prefix="More"
+        )
+
+    return {"topic": topic, "article": articles[0], "author": authors[0], "grow": grow}
+
+
+def test_home_costs_two_queries_at_any_size(client, site):
+    assert_same_queries_at_two_sizes(
+        client,
+        "/",
+        grow=site["grow"],
+        # 1. featured topics, with their article counts
+        # 2. the eight latest articles, with their authors
+        expected=2,
+    )
+
+
+def test_topic_index_costs_two_queries_at_any_size(client, site):
+    assert_same_queries_at_two_sizes(
+        client,
+        "/topics/",
+        grow=site["grow"],
+        # 1. every topic, with its stored count of live articles
+        # 2. the scheduled articles per topic, not public yet: taken off those counts
+        expected=2,
+    )
+
+
+@pytest.mark.parametrize("query", ["", "?page=2", "?audience=patients"])
+def test_topic_page_costs_four_queries_at_any_size(client, site, query):
+    if query == "?page=2":
+        site["grow"]()  # a second page exists only with more articles
+    assert_same_queries_at_two_sizes(
+        client,
+        f"/topics/ketamine/{query}",
+        grow=site["grow"],
+        # 1. the topic by slug
+        # 2. the count of its published articles, for the paginator
+        # 3. the page of articles, with their authors
+        # 4. the related topics, with their article counts
+        expected=4,
+    )
+
+
+def test_article_page_costs_three_queries_at_any_size(client, site):
+    assert_same_queries_at_two_sizes(
+        client,
+        site["article"].get_absolute_url(),
+        grow=site["grow"],
+        # 1. the article by slug, with its author and medical reviewer
+        # 2. its topics
+        # 3. up to five related articles sharing its topics, with their authors
+        expected=3,
+    )
+
+
+def test_author_page_costs_three_queries_at_any_size(client, site):
+    assert_same_queries_at_two_sizes(
+        client,
+        "/authors/author-0/",
+        grow=site["grow"],
+        # 1. the person, if they are an active clinician or editor
+        # 2. the articles they wrote, with authors
+        # 3. the articles they reviewed, with authors
+        expected=3,
+    )
+
+
+def test_reviewer_page_costs_three_queries_at_any_size(client, site):
+    assert_same_queries_at_two_sizes(
+        client,
+        "/authors/the-editor/",
+        grow=site["grow"],
+        # 1. the person, if they are an active clinician or editor
+        # 2. the articles they wrote, with authors
+        # 3. the articles they reviewed, with authors
+        expected=3,
+    )
+
+
+@pytest.mark.parametrize("words", ["ketamine", "ketamine article"])
+def test_search_costs_four_queries_at_any_size(client, site, words):
+    # The same four on PostgreSQL (full-text) and on SQLite (the fallback).
+    assert_same_queries_at_two_sizes(
+        client,
+        f"/search/?q={words}",
+        grow=site["grow"],
+        # 1. matching topics
+        # 2. the newest matching articles' ids, up to COUNT_LIMIT + 1: the count
+        # 3. the page of those articles, ranked, with their authors
+        # 4. that page's topics
+        expected=4,
+    )
+
+
+def test_search_costs_two_queries_when_nothing_matches(client, site):
+    assert_same_queries_at_two_sizes(
+        client,
+        "/search/?q=nothing-matches",
+        grow=site["grow"],
+        # 1. matching topics
+        # 2. the newest matching articles' ids: none, so no page to fetch
+        expected=2,
+    )
+
+
+@pytest.mark.parametrize("url", ["/feed/", "/feed/atom/"])
+def test_site_feed_costs_two_queries_at_any_size(client, site, url):
+    assert_same_queries_at_two_sizes(
+        client,
+        url,
+        grow=site["grow"],
+        # 1. the newest articles, with their authors
+        # 2. their topics, for the categories
+        expected=2,
+    )
+
+
+@pytest.mark.parametrize("url", ["/topics/ketamine/feed/", "/topics/ketamine/feed/atom/"])
+def test_topic_feed_costs_three_queries_at_any_size(client, site, url):
+    assert_same_queries_at_two_sizes(
+        client,
+        url,
+        grow=site["grow"],
+        # 1. the topic by slug
+        # 2. its newest articles, with their authors
+        # 3. their topics, for the categories
+        expected=3,
+    )
+
+
+def test_sitemap_costs_six_queries_at_any_size(client, site):
+    assert_same_queries_at_two_sizes(
+        client,
+        "/sitemap.xml",
+        grow=site["grow"],
+        # 1-3. the number of topics, of published articles, of their authors
+        # 4-6. the topics, the articles and the authors listed
+        expected=6,
+    )
+
+
+def test_sitemap_index_costs_six_queries_when_sections_need_several_files(
+    client, site, monkeypatch
+):
+    monkeypatch.setattr(sitemaps, "SECTION_LIMIT", 10)
+    monkeypatch.setattr(sitemaps.HubSitemap, "limit", 10)
+    assert_same_queries_at_two_sizes(
+        client,
+        "/sitemap.xml",
+        grow=site["grow"],
+        # 1-3. the number of topics, of published articles, of their authors
+        # 4-6. each section's newest change (one index lookup each)
+        expected=6,
+    )
+
+
+def test_robots_txt_costs_no_query(client, django_assert_num_queries):
+    with django_assert_num_queries(0):
+        assert client.get("/robots.txt").status_code == 200
+
+
+def test_policy_page_costs_one_query(client, django_assert_num_queries):
+    Page.objects.update_or_create(slug="funding", defaults={"title": "Funding", "body": "x"})
+    with django_assert_num_queries(1):  # the page by slug
+        assert client.get("/about/funding/").status_code == 200
+
+
+# --- publishing ---------------------------------------------------------------------------
+
+
+def _publish_queries(django_capture_on_commit_callbacks, *, topic) -> list[str]:
+    author, editor = ClinicianFactory(), EditorFactory()
+    article = ArticleFactory(author=author, topics=[topic])
+    workflow.submit_for_review(article=article, by=author)
+    article.refresh_from_db()
+    editor.refresh_from_db()
+    with (
+        CaptureQueriesContext(connection) as captured,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        approve(article=article, by=editor)
+    return [query["sql"] for query in captured.captured_queries]
+
+
+def test_publishing_costs_the_same_queries_at_any_size(
+    site, django_capture_on_commit_callbacks, mailoutbox
+):
+    # Publishing, the cache invalidation and the e-mail to the author after commit.
+    topic = site["topic"]
+    small = _publish_queries(django_capture_on_commit_callbacks, topic=topic)
+    site["grow"]()
+    large = _publish_queries(django_capture_on_commit_callbacks, topic=topic)
+    listing = "\n".join(f"{n}. {sql}" for n, sql in enumerate(large, 1))
+    assert len(small) == len(large), listing
+    # 1. savepoint  2. the article, locked  3. the editor's groups (the four-eyes check)
+    # 4. its topics, for the safe-messaging check  5. the version in review
+    # 6. its topics again, to compare with that version  7. the version, approved
+    # 8. the topics' signature, for linked terms  9. the article row
+    # [PostgreSQL: its search vectors]  10-11. its topics, locked, then their stored
+    # counts of live articles  12. its version counter  13. the workflow event
+    # 14. release savepoint  15. after commit: the article, for the author's e-mail.
+    # The cache invalidation after commit is one cache incr: no SQL.
+    expected = 16 if connection.vendor == "postgresql" else 15
+    assert len(large) == expected, listing
+    assert len(large) < 25

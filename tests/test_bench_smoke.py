@@ -1,0 +1,113 @@
+"""bench/bench_pages.py and bench/explain.py still work: their pieces at a tiny size.
+
+No load is generated here (--no-wrk): the database is made and seeded, static files
+collected, gunicorn started with the production settings, cold and warm, every page
+checked, and publishing measured. wrk's output parser is checked on a sample.
+"""
+
+import importlib.util
+import json
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.db import connection
+
+ROOT = Path(__file__).resolve().parent.parent
+
+pytestmark = pytest.mark.postgres
+
+
+def _bench_module():
+    spec = importlib.util.spec_from_file_location("bench_pages", ROOT / "bench" / "bench_pages.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _redis_up() -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", 6379), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def _server_url() -> str:
+    settings = connection.settings_dict
+    host, port = settings["HOST"] or "127.0.0.1", settings["PORT"] or "5432"
+    user = settings["USER"] or "postgres"
+    password = f":{settings['PASSWORD']}" if settings["PASSWORD"] else ""
+    return f"postgres://{user}{password}@{host}:{port}"
+
+
+def test_wrk_output_is_understood():
+    bench = _bench_module()
+    assert bench._ms("830.00us") == pytest.approx(0.83)
+    assert bench._ms("1.25s") == 1250
+    assert bench._ms("12.5ms") == 12.5
+
+
+@pytest.mark.skipif(not _redis_up(), reason="needs Redis on 127.0.0.1:6379 for the warm run")
+def test_benchmark_runs_end_to_end_at_a_tiny_size(tmp_path):
+    name = f"{connection.settings_dict['NAME']}_bench_smoke"[:60]
+    out = tmp_path / "bench.json"
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    result = subprocess.run(  # noqa: S603 - our own script, fixed arguments
+        [
+            sys.executable,
+            "bench/bench_pages.py",
+            "--db",
+            name,
+            "--db-server",
+            _server_url(),
+            "--articles",
+            "20",
+            "--duration",
+            "1",
+            "--no-wrk",
+            "--json",
+            str(out),
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    try:
+        assert result.returncode == 0, result.stdout + result.stderr
+        report = json.loads(out.read_text())
+        assert report["articles"] == 20
+        assert [row["page"] for row in report["cold"]][1:] == [
+            "home",
+            "topic index",
+            "topic page",
+            "article page",
+            "author page",
+            "search ketamine",
+            "feed",
+        ]
+        assert report["pages"]["static css"].startswith("/static/css/site.")
+        assert all(len(sizes) == 3 for sizes in report["rss_kib"].values())
+        publish = report["publish"]
+        assert len(set(publish["queries"])) == 1 and publish["queries"][0] < 25
+        assert publish["generation_bumped"] == [1] * len(publish["queries"])
+
+        explained = subprocess.run(  # noqa: S603 - our own script
+            [sys.executable, "bench/explain.py"],
+            cwd=ROOT,
+            env={**env, "DATABASE_URL": f"{_server_url()}/{name}"},
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert explained.returncode in (0, 1), explained.stdout + explained.stderr
+        assert "search ketamine" in explained.stdout
+    finally:
+        bench = _bench_module()
+        with bench.admin_connection(f"{_server_url()}/{name}") as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
