@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import logging
 import math
 import threading
 import time
@@ -45,12 +46,17 @@ from functools import wraps
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control, set_response_etag
 from django.utils.http import http_date
+from redis.exceptions import RedisError
 
+log = logging.getLogger(__name__)
+
+# The shared cache being unreachable must cost readers the cache, never the page.
+CACHE_ERRORS = (RedisError, OSError)
 GENERATION_KEY = "page:generation"
 # Longer query strings are served but not stored: they are not links the site makes.
 MAX_STORED_QUERY = 200
@@ -92,9 +98,14 @@ def generation() -> int:
 
 def _bump() -> None:
     try:
-        cache.incr(GENERATION_KEY)
-    except ValueError:  # no generation yet, or it was evicted: start a new one
-        cache.set(GENERATION_KEY, _fresh_generation(), timeout=None)
+        try:
+            cache.incr(GENERATION_KEY)
+        except ValueError:  # no generation yet, or it was evicted: start a new one
+            cache.set(GENERATION_KEY, _fresh_generation(), timeout=None)
+    except CACHE_ERRORS:
+        # The change has committed; pages cannot be served from an unreachable cache
+        # either, and a new generation starts when it comes back (see generation()).
+        log.exception("could not bump the page-cache generation")
 
 
 def content_changed() -> None:
@@ -232,13 +243,17 @@ class PageCacheMiddleware:
         if settings.PAGE_CACHE and anonymous and request.method in ("GET", "HEAD"):
             # The key is taken before rendering: a page that was being rendered while
             # content changed is stored under the old generation, out of reach.
-            gen = generation()
-            key = page_key(gen, request, by_encoding=self.by_encoding)
-            stored = self.recent.get(key)
-            if stored is None:
-                stored = cache.get(key)
-                if stored is not None:
-                    self.recent.put(key, stored)
+            try:
+                gen = generation()
+                key = page_key(gen, request, by_encoding=self.by_encoding)
+                stored = self.recent.get(key)
+                if stored is None:
+                    stored = cache.get(key)
+                    if stored is not None:
+                        self.recent.put(key, stored)
+            except CACHE_ERRORS:
+                log.warning("page cache unreachable; rendering", exc_info=True)
+                gen = key = stored = None
             if stored is not None:
                 return _restore(stored)
 
@@ -257,7 +272,13 @@ class PageCacheMiddleware:
             return response
         if _personal(request, response):
             return response
-        timeout = page_timeout(gen)
+        try:
+            timeout = page_timeout(gen)
+        except (DatabaseError, *CACHE_ERRORS):
+            # The page was rendered, but when it would go stale cannot be known now.
+            log.warning("page not cached: its lifetime is unknown", exc_info=True)
+            patch_cache_control(response, no_cache=True)
+            return response
         now = time.time()
         if not response.has_header("ETag"):
             set_response_etag(response)
@@ -269,6 +290,10 @@ class PageCacheMiddleware:
         )
         if timeout >= 1 and len(request.META.get("QUERY_STRING", "")) <= MAX_STORED_QUERY:
             stored = (response.content, list(response.items()), now, now + timeout)
-            cache.set(key, stored, timeout)
-            self.recent.put(key, stored)
+            try:
+                cache.set(key, stored, timeout)
+            except CACHE_ERRORS:
+                log.warning("page cache unreachable; page not stored", exc_info=True)
+            else:
+                self.recent.put(key, stored)
         return response

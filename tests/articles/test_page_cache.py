@@ -422,3 +422,48 @@ def test_page_is_kept_no_longer_than_midnight(topic, monkeypatch):
     almost = datetime.datetime(2030, 5, 1, 23, 59, 30, tzinfo=datetime.UTC)
     monkeypatch.setattr(timezone, "now", lambda: almost)
     assert page_cache.page_timeout(page_cache.generation()) == 30
+
+
+UNREACHABLE_REDIS = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens on port 1
+    }
+}
+
+
+def test_pages_still_render_when_the_shared_cache_is_down(client, settings, article):
+    settings.CACHES = UNREACHABLE_REDIS
+    response = client.get(article.get_absolute_url())
+    assert response.status_code == 200
+    assert "Ketamine clinics explained" in response.content.decode()
+
+
+def test_publishing_still_succeeds_when_the_shared_cache_is_down(settings, on_commit):
+    author, editor = ClinicianFactory(username="a"), EditorFactory(username="e")
+    draft = ArticleFactory(author=author)
+    workflow.submit_for_review(article=draft, by=author)
+    settings.CACHES = UNREACHABLE_REDIS
+    with on_commit():
+        approve(article=draft, by=editor)
+    assert Article.objects.get(pk=draft.pk).status == Status.PUBLISHED
+
+
+def test_page_is_served_but_not_stored_when_the_database_fails_after_rendering(
+    client, article, monkeypatch
+):
+    from django.db import OperationalError, connection
+    from django.test.utils import CaptureQueriesContext
+
+    def database_gone(gen):
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(page_cache, "next_scheduled_publication", database_gone)
+    response = client.get(article.get_absolute_url())
+    assert response.status_code == 200
+    assert "no-cache" in response["Cache-Control"]
+    monkeypatch.undo()
+    # Nothing was stored: the next request renders the page again.
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(article.get_absolute_url()).status_code == 200
+    assert len(queries) > 0
