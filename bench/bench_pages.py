@@ -236,7 +236,9 @@ def wrk(base: str, paths: list[str], *, seconds: float, connections: int) -> dic
     finally:
         os.unlink(handle.name)
     out = result.stdout
-    latency = dict(re.findall(r"^\s+(50|99)%\s+(\S+)$", out, re.M))
+    latency = dict(re.findall(r"^\s*(50|99)(?:\.0+)?%\s+(\S+)\s*$", out, re.M))
+    if "50" not in latency or "99" not in latency:
+        raise RuntimeError(f"wrk printed no latency distribution:\n{out}\n{result.stderr}")
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     socket_errors = re.search(r"Socket errors: (.*)$", out, re.M)
     return {
@@ -317,7 +319,9 @@ def pages(articles: int) -> list[tuple[str, str]]:
 def table(title: str, rows: list[dict], *, compare: dict | None) -> str:
     head = f"{'page':<16} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'% static':>9} {'errors':>7}"
     if compare is not None:
-        head += f" {'% of 1k':>8}"
+        # Against the earlier run: raw, and as shares of each run's static file (which
+        # cancels out a machine that was busier in one run than in the other).
+        head += f" {'vs then':>8} {'vs then, static-norm.':>22}"
     lines = [title, head, "-" * len(head)]
     for row in rows:
         line = (
@@ -326,9 +330,40 @@ def table(title: str, rows: list[dict], *, compare: dict | None) -> str:
         )
         if compare is not None:
             earlier = compare.get(row["page"])
-            line += f" {100 * row['rps'] / earlier:>7.1f}%" if earlier else f" {'-':>8}"
+            if earlier:
+                normalised = row["pct_static"] / earlier["pct_static"]
+                line += f" {100 * row['rps'] / earlier['rps']:>7.1f}% {100 * normalised:>21.1f}%"
+            else:
+                line += f" {'-':>8} {'-':>22}"
         lines.append(line)
     return "\n".join(lines)
+
+
+def print_report(results: dict, compare: dict | None) -> None:
+    print(f"\n{results['articles']:,} articles in {results['db']}; {results['workers']} workers")
+    if results.get("seed_seconds") is not None:
+        print(f"seed_bulk --articles {results['articles']}: {results['seed_seconds']} s")
+    if "cold" in results and "rps" in results["cold"][0]:
+        print(
+            f"wrk: 1 thread, {results['connections']} connections, "
+            f"{results['duration']:g} s a page\n"
+        )
+        print(table("COLD (CACHE_BACKEND=dummy)", results["cold"], compare=compare) + "\n")
+        print(table("WARM (Redis, pages primed)", results["warm"], compare=None) + "\n")
+    if "memory" in results:
+        memory = results["memory"]
+        print(
+            f"worker RSS over {memory['requests']:,} cold requests: "
+            f"{[round(k / 1024, 1) for k in memory['rss_before_kib']]} MiB -> "
+            f"{[round(k / 1024, 1) for k in memory['rss_after_kib']]} MiB, "
+            f"growth {memory['growth_pct']} %"
+            + (" (a worker was replaced)" if memory.get("workers_replaced") else "")
+        )
+    publish = results["publish"]
+    print(
+        f"publish: {publish['queries']} queries, {publish['ms_median']:.1f} ms median "
+        f"({publish['ms_max']:.1f} max), cache generation +{publish['generation_bumped']}"
+    )
 
 
 def main() -> int:  # noqa: C901 - one script, read top to bottom
@@ -346,11 +381,21 @@ def main() -> int:  # noqa: C901 - one script, read top to bottom
     parser.add_argument("--no-wrk", action="store_true", help="check the pieces, no load")
     parser.add_argument("--json", type=Path, default=None)
     parser.add_argument("--compare", type=Path, default=None, help="an earlier run's JSON")
+    parser.add_argument(
+        "--report", type=Path, default=None, help="print the tables of a JSON file, run nothing"
+    )
     parser.add_argument("--publish-cost", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
 
     if args.publish_cost:  # the in-process part, in a child with the bench environment
         print(json.dumps(publish_cost()))
+        return 0
+    compare = None
+    if args.compare:
+        earlier = json.loads(args.compare.read_text())
+        compare = {row["page"]: row for row in earlier["cold"]}
+    if args.report:
+        print_report(json.loads(args.report.read_text()), compare)
         return 0
 
     db_url = f"{args.db_server}/{args.db}"
@@ -370,7 +415,13 @@ def main() -> int:  # noqa: C901 - one script, read top to bottom
     }
     cold_env = {**env, "CACHE_BACKEND": "dummy", "PAGE_CACHE": "1"}
     warm_env = {**env, "REDIS_URL": args.redis_url, "CACHE_BACKEND": "redis", "PAGE_CACHE": "1"}
-    results: dict = {"articles": args.articles, "db": args.db}
+    results: dict = {
+        "articles": args.articles,
+        "db": args.db,
+        "workers": args.workers,
+        "connections": args.connections,
+        "duration": args.duration,
+    }
     if not args.no_wrk:
         ensure_wrk()
 
@@ -391,11 +442,6 @@ def main() -> int:  # noqa: C901 - one script, read top to bottom
     targets = [("static css", static_path), *pages(args.articles)]
     results["pages"] = dict(targets)
     port = args.port or free_port()
-
-    compare = None
-    if args.compare:
-        earlier = json.loads(args.compare.read_text())
-        compare = {row["page"]: row["rps"] for row in earlier["cold"]}
 
     try:
         for mode, mode_env in (("cold", cold_env), ("warm", warm_env)):
@@ -475,26 +521,7 @@ def main() -> int:  # noqa: C901 - one script, read top to bottom
     )
     results["publish"] = json.loads(cost.stdout.strip().splitlines()[-1])
 
-    print(f"\n{args.articles:,} articles in {args.db}; {args.workers} gunicorn workers")
-    if results.get("seed_seconds") is not None:
-        print(f"seed_bulk --articles {args.articles}: {results['seed_seconds']} s")
-    if not args.no_wrk:
-        print(f"wrk: 1 thread, {args.connections} connections, {args.duration:g} s a page\n")
-        print(table("COLD (CACHE_BACKEND=dummy)", results["cold"], compare=compare) + "\n")
-        print(table("WARM (Redis, pages primed)", results["warm"], compare=None) + "\n")
-        if "memory" in results:
-            memory = results["memory"]
-            print(
-                f"worker RSS over {memory['requests']:,} cold requests: "
-                f"{[round(k / 1024, 1) for k in memory['rss_before_kib']]} MiB -> "
-                f"{[round(k / 1024, 1) for k in memory['rss_after_kib']]} MiB, "
-                f"growth {memory['growth_pct']} %"
-            )
-    publish = results["publish"]
-    print(
-        f"publish: {publish['queries']} queries, {publish['ms_median']:.1f} ms median "
-        f"({publish['ms_max']:.1f} max), cache generation +{publish['generation_bumped']}"
-    )
+    print_report(results, compare)
     target = args.json or (ROOT / "var" / f"bench-pages-{args.articles}.json")
     target.parent.mkdir(exist_ok=True)
     target.write_text(json.dumps(results, indent=2))

@@ -145,5 +145,7 @@ def page(new_context):
 
 
 @pytest.fixture
-def public_site(transactional_db) -> PublicSite:
+def public_site(transactional_db, django_db_serialized_rollback) -> PublicSite:
+    # Serialized rollback puts back what the data migrations made (the role groups) after
+    # the flush that ends a transactional test; without it later tests lose their roles.
     return build_public_site()
