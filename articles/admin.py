@@ -251,8 +251,14 @@ class BaseArticleAdmin(admin.ModelAdmin):
             return self.list_filter
         return [f for f in self.list_filter if f is not AuthorFilter]
 
+    # Only administrators reassign an article (say, when its author leaves); they pick
+    # the new author by typing a name.
+    autocomplete_fields = ["author"]
+
     def get_readonly_fields(self, request, obj=None):
         fields = list(self.readonly_fields)
+        if request.user.is_superuser and obj is not None:
+            fields.remove("author")
         if obj is not None and obj.live:
             fields += ["slug", "audience"]
         return fields
@@ -295,7 +301,7 @@ class BaseArticleAdmin(admin.ModelAdmin):
             )
             obj._state.adding = False
             return
-        fields = {k: data[k] for k in ("slug", "audience") if k in data}
+        fields = {k: data[k] for k in ("slug", "audience", "author") if k in data}
         workflow.edit_article(
             article=obj,
             by=request.user,

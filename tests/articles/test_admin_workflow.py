@@ -5,7 +5,7 @@ from django.urls import reverse
 from articles import workflow
 from articles.models import Article, Revision, Status
 from tests.articles.workflow_helpers import article_in_state
-from tests.factories import ArticleFactory, TopicFactory
+from tests.factories import ArticleFactory, ClinicianFactory, TopicFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -323,3 +323,19 @@ def test_resubmission_shows_changes_since_the_version_the_editor_saw(client, cli
     page = client.get(change_url(article)).content.decode()
     assert "Changes since version 1, submitted on" in page
     assert "+ A clearer summary" in page
+
+
+def test_superuser_reassigns_an_article_by_picking_the_new_author(client, clinician, superuser):
+    article = article_in_state(Status.DRAFT, author=clinician)
+    successor = ClinicianFactory(username="successor", last_name="Successor")
+    client.force_login(superuser)
+    page = client.get(change_url(article)).content.decode()
+    assert 'data-field-name="author"' in page  # the author field is an autocomplete
+    autocomplete = client.get(
+        reverse("admin:autocomplete"),
+        {"app_label": "articles", "model_name": "article", "field_name": "author", "term": "succ"},
+    )
+    assert [r["id"] for r in autocomplete.json()["results"]] == [str(successor.pk)]
+    response = client.post(change_url(article), form_data(article, author=successor.pk))
+    assert response.status_code == 302
+    assert Article.objects.get(pk=article.pk).author == successor
