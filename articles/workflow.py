@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Max
+from django.db.models import Max
 from django.utils import timezone
 
 from . import notifications
@@ -192,7 +192,7 @@ def _record(article, *, by, from_status, to_status, comment="", revision=None, d
 
 
 def _bump_version(article: Article) -> None:
-    Article.objects.filter(pk=article.pk).update(version=F("version") + 1)
+    """Count one more write, saved with the row: callers hold its lock (_locked)."""
     article.version += 1
 
 
@@ -379,6 +379,7 @@ def edit_article(
             article.status = S.DRAFT
         for name, value in (fields or {}).items():
             setattr(article, name, value)
+        _bump_version(article)
         article.save()
         if from_status != article.status:
             _record(
@@ -394,9 +395,9 @@ def edit_article(
         article.title, article.summary, article.body = content.title, content.summary, content.body
         for name, value in (fields or {}).items():
             setattr(article, name, value)
+        _bump_version(article)
         article.save()
         article.topics.set(list(Topic.objects.filter(pk__in=content.topic_ids)))
-    _bump_version(article)
     return article
 
 
@@ -420,8 +421,8 @@ def submit_for_review(*, article: Article, by, comment: str = "") -> Article:
     from_status = article.status
     article.status = S.IN_REVIEW
     article.submitted_at = timezone.now()
-    article.save(update_fields=["status", "submitted_at", "updated_at"])
     _bump_version(article)
+    article.save(update_fields=["status", "submitted_at", "version", "updated_at"])
     _record(
         article,
         by=by,
@@ -441,8 +442,8 @@ def request_changes(*, article: Article, by, comment: str) -> Article:
     if not comment.strip():
         raise TransitionNotAllowed("Say what needs to change: a comment is required.")
     article.status = S.CHANGES_REQUESTED
-    article.save(update_fields=["status", "updated_at"])
     _bump_version(article)
+    article.save(update_fields=["status", "version", "updated_at"])
     _record(
         article,
         by=by,
@@ -511,9 +512,9 @@ def publish(
     article.medical_reviewer = by
     article.last_reviewed = timezone.localdate(max(now, article.published_at))
     article.next_review_due = _next_review(article.last_reviewed, next_review_due)
+    _bump_version(article)
     article.save()
     Topic.objects.filter(article_links__content_object=article).recount_live_articles()
-    _bump_version(article)
     if article.is_scheduled:
         details["scheduled_for"] = article.published_at.isoformat()
     _record(
@@ -539,9 +540,9 @@ def archive(*, article: Article, by, comment: str = "") -> Article:
     from_status = article.status
     article.status = S.ARCHIVED
     article.live = False
-    article.save(update_fields=["status", "live", "updated_at"])
-    Topic.objects.filter(article_links__content_object=article).recount_live_articles()
     _bump_version(article)
+    article.save(update_fields=["status", "live", "version", "updated_at"])
+    Topic.objects.filter(article_links__content_object=article).recount_live_articles()
     _record(
         article,
         by=by,
@@ -567,8 +568,8 @@ def restore(*, article: Article, by, comment: str = "") -> Article:
             revision.delete()
     article.status = S.DRAFT
     article.has_pending_changes = False
-    article.save()
     _bump_version(article)
+    article.save()
     _record(
         article, by=by, from_status=S.ARCHIVED, to_status=S.DRAFT, comment=comment, details=details
     )
@@ -589,10 +590,16 @@ def reconfirm_review(
     article.last_reviewed = today
     article.next_review_due = _next_review(today, next_review_due)
     article.medical_reviewer = by
-    article.save(
-        update_fields=["last_reviewed", "next_review_due", "medical_reviewer", "updated_at"]
-    )
     _bump_version(article)
+    article.save(
+        update_fields=[
+            "last_reviewed",
+            "next_review_due",
+            "medical_reviewer",
+            "version",
+            "updated_at",
+        ]
+    )
     details.update(reconfirmed=True, previous_review=previous.isoformat() if previous else None)
     _record(
         article,
