@@ -153,7 +153,7 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 # redis (needs REDIS_URL), locmem (per process), or dummy (caches nothing: benchmarks).
 CACHE_BACKEND = os.environ.get("CACHE_BACKEND", "redis" if REDIS_URL else "locmem")
 _CACHE_BACKENDS = {
-    "redis": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL},
+    "redis": {"BACKEND": "hub.cache_backends.RedisCache", "LOCATION": REDIS_URL},
     "locmem": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     "dummy": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"},
 }

@@ -426,7 +426,7 @@ def test_page_is_kept_no_longer_than_midnight(topic, monkeypatch):
 
 UNREACHABLE_REDIS = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "hub.cache_backends.RedisCache",
         "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens on port 1
     }
 }
