@@ -6,6 +6,12 @@ CLINICIANS = "Clinicians"
 EDITORS = "Editors"
 
 
+def credited_name(first_name: str, last_name: str, username: str, credentials: str) -> str:
+    """How a person is named on the site: "Dr Ana Ruiz, MD", or the username alone."""
+    name = f"{first_name} {last_name}".strip() or username
+    return f"{name}, {credentials}" if credentials else name
+
+
 class User(AbstractUser):
     """A person who signs in: clinicians write, editors review, superusers administer."""
 
@@ -35,9 +41,7 @@ class User(AbstractUser):
 
     @property
     def name_with_credentials(self) -> str:
-        if self.credentials:
-            return f"{self.display_name}, {self.credentials}"
-        return self.display_name
+        return credited_name(self.first_name, self.last_name, self.username, self.credentials)
 
     def get_absolute_url(self):
         return reverse("accounts:author", kwargs={"username": self.username})

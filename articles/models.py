@@ -11,6 +11,7 @@ from django.utils.safestring import SafeString, mark_safe
 from taggit.managers import TaggableManager, _TaggableManager
 from taggit.models import TagBase, TaggedItemBase
 
+from .cards import CARD_FIELDS, card_for
 from .markdown import render_markdown
 from .readability import WORDS_PER_MINUTE, measure
 from .text import normalise_label, unique_slug
@@ -316,17 +317,15 @@ class ArticleQuerySet(models.QuerySet):
         return self.filter(author=user)
 
     def for_listing(self):
-        """Newest first, with authors, for article cards: one query, whatever the size.
+        """Newest first, for lists of cards: one query, whatever the size.
 
-        Cards show no topics and no text beyond the summary, so neither is fetched.
+        A list needs each article's stored card (cards.py) and nothing else.
         """
-        return (
-            self.select_related("author").defer(*UNLISTED_FIELDS).order_by("-published_at", "-pk")
-        )
+        return self.only("card_html").order_by("-published_at", "-pk")
 
 
 # Large columns no list of articles shows.
-UNLISTED_FIELDS = ("body", "body_html", "search_vector", "search_head")
+UNLISTED_FIELDS = ("body", "body_html", "card_html", "search_vector", "search_head")
 
 
 # The article's own columns its search vector is made from (its topics are the fourth part).
@@ -343,6 +342,8 @@ class Article(models.Model):
     )
     body = models.TextField(help_text="Markdown. Cite sources as footnotes: text[^1] … [^1]: …")
     body_html = models.TextField(blank=True, editable=False)
+    # The article's card in lists (topic, home, author pages), rendered at save: see cards.py.
+    card_html = models.TextField(blank=True, editable=False)
     word_count = models.PositiveIntegerField(default=0, editable=False)
     topics = TaggableManager(
         through=ArticleTopic,
@@ -444,8 +445,12 @@ class Article(models.Model):
             )
         self.body_html = render_markdown(self.body)
         self.word_count = measure(self.body).words
-        super().save(*args, **kwargs)
         update_fields = kwargs.get("update_fields")
+        if update_fields is None or CARD_FIELDS & set(update_fields):
+            self.card_html = card_for(self)
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, "card_html"}
+        super().save(*args, **kwargs)
         if connection.vendor == "postgresql" and (
             update_fields is None or set(update_fields) & set(SEARCHED_FIELDS)
         ):
@@ -459,6 +464,10 @@ class Article(models.Model):
     @property
     def body_safe(self) -> SafeString:
         return mark_safe(self.body_html)  # noqa: S308 - sanitised by render_markdown at save
+
+    @property
+    def card_safe(self) -> SafeString:
+        return mark_safe(self.card_html)  # noqa: S308 - rendered with autoescape at save
 
     @property
     def is_public(self) -> bool:

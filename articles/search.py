@@ -487,6 +487,6 @@ def related_articles(article: Article, topics: Iterable[Topic]) -> list[Article]
         .filter(topic_links__tag_id__in=topic_ids)
         .exclude(pk=article.pk)
         .annotate(shared=Count("topic_links"))
-        .select_related("author")
+        .only("card_html")  # shown as their stored cards (cards.py)
         .order_by("-shared", "-published_at", "-pk")[:RELATED_LIMIT]
     )

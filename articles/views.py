@@ -1,14 +1,13 @@
 import unicodedata
 
 from django.conf import settings
+from django.core.paginator import InvalidPage, Paginator
 from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_safe
-from django.views.generic import DetailView, ListView
 
 from hub.ratelimit import client_ip, rate_limited, too_many
 
@@ -58,58 +57,62 @@ def topic_index(request: HttpRequest) -> HttpResponse:
     return render(request, "articles/topic_index.html", {"letters": letters})
 
 
-@method_decorator(public_page, name="dispatch")
-class TopicDetailView(ListView):
-    template_name = "articles/topic_detail.html"
-    context_object_name = "articles"
-    paginate_by = PAGE_SIZE
-    http_method_names = ["get", "head"]
-
-    def get_queryset(self):
-        self.topic = get_object_or_404(Topic, slug=self.kwargs["slug"])
-        articles = Article.objects.published().filter(topics=self.topic)
-        self.audience = self.request.GET.get("audience", "")
-        if self.audience in Audience.values:
-            articles = articles.filter(audience=self.audience)
-        else:
-            self.audience = ""
-        return articles.for_listing()
-
-    def get_context_data(self, **kwargs):
-        related = self.topic.related.with_article_counts().order_by("name")
-        return super().get_context_data(
-            topic=self.topic,
-            related_topics=related,
-            audience=self.audience,
-            audiences=Audience.choices,
-            jsonld=structured_data.as_script(structured_data.topic_data(self.topic, self.request)),
-            **kwargs,
-        )
+def _page_or_404(objects, number, *, count: int | None = None):
+    """One page of `objects`; `count`, when known already, spares the paginator a COUNT."""
+    paginator = Paginator(objects, PAGE_SIZE)
+    if count is not None:
+        paginator.count = count  # a cached_property: this value stands in for the query
+    try:
+        return paginator.page(number or 1)
+    except InvalidPage:
+        raise Http404("No such page.") from None
 
 
-@method_decorator(public_page, name="dispatch")
-class ArticleDetailView(DetailView):
-    template_name = "articles/article_detail.html"
-    context_object_name = "article"
-    http_method_names = ["get", "head"]
+@public_page
+@require_safe
+def topic_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    topic = get_object_or_404(Topic.objects.defer("intro", "search_vector"), slug=slug)
+    articles = Article.objects.published().filter(topics=topic)
+    audience = request.GET.get("audience", "")
+    if audience in Audience.values:
+        articles, count = articles.filter(audience=audience), None
+    else:
+        # The stored count of live articles less the scheduled ones: its cost does not
+        # grow with the topic, as a COUNT over its articles would.
+        audience, count = "", with_public_counts([topic])[0].num_articles
+    page = _page_or_404(articles.for_listing(), request.GET.get("page"), count=count)
+    context = {
+        "topic": topic,
+        "articles": page.object_list,
+        "page_obj": page,
+        "related_topics": topic.related.order_by("name").only("name", "slug"),
+        "audience": audience,
+        "audiences": Audience.choices,
+        "jsonld": structured_data.as_script(structured_data.topic_data(topic, request)),
+    }
+    return render(request, "articles/topic_detail.html", context)
 
-    def get_queryset(self):
-        return (
-            Article.objects.published()
-            .select_related("author", "medical_reviewer")
-            .prefetch_related("topics")
-        )
 
-    def get_context_data(self, **kwargs):
-        topics = list(self.object.topics.all())
-        jsonld = structured_data.article_data(self.object, topics, self.request)
-        return super().get_context_data(
-            topics=topics,
-            safety_notices=safety_notices(topics),
-            related_articles=related_articles(self.object, topics),
-            jsonld=structured_data.as_script(jsonld),
-            **kwargs,
-        )
+@public_page
+@require_safe
+def article_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    article = get_object_or_404(
+        Article.objects.published()
+        .select_related("author", "medical_reviewer")
+        .defer("body", "card_html", "search_vector", "search_head")
+        .prefetch_related("topics"),
+        slug=slug,
+    )
+    topics = list(article.topics.all())
+    jsonld = structured_data.article_data(article, topics, request)
+    context = {
+        "article": article,
+        "topics": topics,
+        "safety_notices": safety_notices(topics),
+        "related_articles": related_articles(article, topics),
+        "jsonld": structured_data.as_script(jsonld),
+    }
+    return render(request, "articles/article_detail.html", context)
 
 
 @rate_limited("search", limit=120, window_seconds=60, methods=("GET",))

@@ -158,7 +158,11 @@ TRANSITION_NAMES = tuple(_CHECKS)
 
 
 def _locked(article: Article) -> Article:
-    return Article.objects.select_for_update().get(pk=article.pk)
+    # With its author, whose name the stored card shows (cards.py); only the article's row
+    # is locked.
+    return (
+        Article.objects.select_related("author").select_for_update(of=("self",)).get(pk=article.pk)
+    )
 
 
 def _override_details(article: Article, user, comment: str) -> dict:

@@ -234,7 +234,8 @@ def test_publishing_costs_the_same_queries_at_any_size(
     large = _publish_queries(django_capture_on_commit_callbacks, topic=topic)
     listing = "\n".join(f"{n}. {sql}" for n, sql in enumerate(large, 1))
     assert len(small) == len(large), listing
-    # 1. savepoint  2. the article, locked  3. the editor's groups (the four-eyes check)
+    # 1. savepoint  2. the article, locked, with its author (its card shows the name)
+    # 3. the editor's groups (the four-eyes check)
     # 4. its topics, for the safe-messaging check  5. the version in review
     # 6. its topics again, to compare with that version  7. the version, approved
     # 8. the topics' signature, for linked terms  9. the article row, version counter

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from accounts.models import CLINICIANS, EDITORS, User
 from articles import linking, workflow
+from articles.cards import refresh_cards
 from articles.models import Article, Topic
 
 from ._demo_content import ARTICLES, TOPICS
@@ -121,3 +122,4 @@ class Command(BaseCommand):
                 last_reviewed=reviewed,
                 next_review_due=workflow.add_months(reviewed, 12),
             )
+            refresh_cards(Article.objects.filter(pk=article.pk).select_related("author"))

@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand
 
 from articles import linking
 from articles.cache import content_changed
+from articles.cards import refresh_cards
 from articles.models import Article, Topic
 from articles.search import refresh_search_vectors, refresh_topic_vectors
 
@@ -11,7 +12,8 @@ from articles.search import refresh_search_vectors, refresh_topic_vectors
 class Command(BaseCommand):
     help = (
         "Render every article's body and every topic's intro again from their Markdown, "
-        "so linked terms and the sanitiser's rules are current; refresh search vectors."
+        "so linked terms and the sanitiser's rules are current; render every article's card; "
+        "refresh search vectors."
     )
 
     def add_arguments(self, parser):
@@ -37,8 +39,11 @@ class Command(BaseCommand):
             progress=progress,
         )
         self.stdout.write("")
+        cards = refresh_cards(Article.objects.select_related("author").iterator(chunk_size=1000))
         if not skip_vectors:
             refresh_topic_vectors(None)
             refresh_search_vectors(None)
         content_changed()
-        self.stdout.write(self.style.SUCCESS(f"Rendered {total} pages; {changed} changed."))
+        self.stdout.write(
+            self.style.SUCCESS(f"Rendered {total} pages; {changed} changed; {cards} cards changed.")
+        )

@@ -21,6 +21,7 @@ from django.utils import timezone
 from accounts.models import CLINICIANS, EDITORS, User
 from articles import search
 from articles.cache import content_changed
+from articles.cards import card_for
 from articles.markdown import render_markdown
 from articles.models import Article, ArticleTopic, Status, Topic
 from articles.readability import measure
@@ -220,6 +221,7 @@ class Command(BaseCommand):
                 )
                 names = "\n".join(topic_names[t] for t in tags)
                 heads.append((article.title, names, article.summary, number))
+                article.card_html = card_for(article)
                 batch.append(article)
                 chosen.append(tags)
             if vectors:
