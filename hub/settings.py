@@ -101,12 +101,28 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+
+
+def _prepare_threshold(value: str) -> int | None:
+    if value.strip().lower() in ("", "off", "none"):
+        return None  # never prepare: for poolers that cannot keep prepared statements
+    try:
+        return int(value)
+    except ValueError:
+        raise ImproperlyConfigured("DB_PREPARE_THRESHOLD must be a number or off.") from None
+
+
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Fail fast while the database is unreachable (503), and never let one query hold a
     # worker for long.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {
             "connect_timeout": int(os.environ.get("DB_CONNECT_TIMEOUT", "3")),
+            # Parameters sent apart from the SQL, so a page's statements are the same text
+            # every time and psycopg prepares them after a few runs: PostgreSQL then skips
+            # planning, which took longer than running most of them (0.9 ms against 0.3).
+            "server_side_binding": True,
+            "prepare_threshold": _prepare_threshold(os.environ.get("DB_PREPARE_THRESHOLD", "2")),
             "options": (
                 f"-c statement_timeout={os.environ.get('DB_STATEMENT_TIMEOUT_MS', '15000')}"
                 # Costs for a database on SSD or in memory, not spinning disks (the default,
