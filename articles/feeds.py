@@ -16,7 +16,7 @@ from django.utils.decorators import method_decorator
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 
 from .cache import public_page
-from .models import UNLISTED_FIELDS, Article, Topic
+from .models import UNLISTED_FIELDS, Article, Topic, topic_names
 
 FEED_SIZE = 20
 
@@ -43,13 +43,16 @@ class LatestArticlesFeed(Feed):
         return Article.objects.published()
 
     def items(self, obj=None):
-        return (
+        articles = list(
             self.articles(obj)
             .select_related("author")
             .defer(*UNLISTED_FIELDS)
-            .prefetch_related("topics")
             .order_by("-published_at", "-pk")[:FEED_SIZE]
         )
+        names = topic_names(article.pk for article in articles)
+        for article in articles:
+            article.topic_names = names.get(article.pk, [])
+        return articles
 
     def item_title(self, item: Article) -> str:
         return item.title
@@ -70,7 +73,7 @@ class LatestArticlesFeed(Feed):
         return item.updated_at or timezone.now()
 
     def item_categories(self, item: Article) -> list[str]:
-        return [topic.name for topic in item.topics.all()]
+        return item.topic_names
 
 
 class LatestArticlesAtomFeed(LatestArticlesFeed):

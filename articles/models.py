@@ -1,3 +1,5 @@
+from collections.abc import Iterable
+
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
@@ -244,6 +246,22 @@ class ArticleTopic(TaggedItemBase):
         indexes = [
             models.Index(fields=["tag", "content_object"], name="articles_articletopic_topic")
         ]
+
+
+def topic_names(article_ids: Iterable[int]) -> dict[int, list[str]]:
+    """Each article's topic names, A to Z, in one query: for lists that show them.
+
+    prefetch_related("topics") costs more: taggit builds a filtered queryset per article.
+    """
+    names: dict[int, list[str]] = {}
+    links = (
+        ArticleTopic.objects.filter(content_object_id__in=list(article_ids))
+        .order_by("tag__name")
+        .values_list("content_object_id", "tag__name")
+    )
+    for article_id, name in links:
+        names.setdefault(article_id, []).append(name)
+    return names
 
 
 class ArticleTopicsManager(_TaggableManager):
