@@ -10,7 +10,8 @@
 - Keys carry a generation number: `page:<generation>:<hash of the absolute URL>`. Every
   change readers could see calls `content_changed()`, which adds one to the generation
   when the transaction commits (one cache incr): every stored page is then out of reach
-  at once, and the next request renders afresh. Callers: the workflow's transitions
+  at once, and the next request renders afresh (a bump the cache refused is retried, and
+  owed until it succeeds: see _bump()). Callers: the workflow's transitions
   (publish, archive, restore, re-confirm, an edit of a live article's row), topic saves
   and deletions (linking.topic_saved / deleting_topics), policy pages and author profiles
   (admin), and the bulk commands. Unreachable pages expire by themselves.
@@ -96,16 +97,52 @@ def generation() -> int:
     return value
 
 
-def _bump() -> None:
+# Seconds to wait before each further attempt at a bump that failed (a dropped connection,
+# a failover). Short: the change has committed and its author is waiting for the answer.
+BUMP_RETRY_DELAYS = (0.05, 0.25)
+# Set while a bump this process owes has not reached the cache: see _bump().
+_bump_owed = threading.Event()
+
+
+def _bump_once() -> None:
     try:
+        cache.incr(GENERATION_KEY)
+    except ValueError:  # no generation yet, or it was evicted: start a new one
+        cache.set(GENERATION_KEY, _fresh_generation(), timeout=None)
+
+
+def _bump() -> bool:
+    """Move every process to a new generation; True once the cache has it.
+
+    A change has committed, so cached pages must not outlive a cache that was briefly
+    unreachable: the bump is tried again after each of BUMP_RETRY_DELAYS and, failing
+    that, owed. While a bump is owed, this process serves and stores no cached page and
+    tries it again on each request, so the pages go as soon as the cache answers.
+    """
+    for delay in (0, *BUMP_RETRY_DELAYS):
+        time.sleep(delay)
         try:
-            cache.incr(GENERATION_KEY)
-        except ValueError:  # no generation yet, or it was evicted: start a new one
-            cache.set(GENERATION_KEY, _fresh_generation(), timeout=None)
+            _bump_once()
+        except CACHE_ERRORS:
+            continue
+        _bump_owed.clear()
+        return True
+    _bump_owed.set()
+    log.error("could not bump the page-cache generation; trying again on the next request")
+    return False
+
+
+def _settle_owed_bump() -> bool:
+    """Pay an owed bump now (one attempt); True when nothing is owed any more."""
+    if not _bump_owed.is_set():
+        return True
+    try:
+        _bump_once()
     except CACHE_ERRORS:
-        # The change has committed; pages cannot be served from an unreachable cache
-        # either, and a new generation starts when it comes back (see generation()).
-        log.exception("could not bump the page-cache generation")
+        return False
+    _bump_owed.clear()
+    log.warning("owed page-cache generation bump done")
+    return True
 
 
 def content_changed() -> None:
@@ -240,7 +277,12 @@ class PageCacheMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         anonymous = not _has_session(request)
         gen = key = None
-        if settings.PAGE_CACHE and anonymous and request.method in ("GET", "HEAD"):
+        if (
+            settings.PAGE_CACHE
+            and anonymous
+            and request.method in ("GET", "HEAD")
+            and _settle_owed_bump()
+        ):
             # The key is taken before rendering: a page that was being rendered while
             # content changed is stored under the old generation, out of reach.
             try:

@@ -467,3 +467,61 @@ def test_page_is_served_but_not_stored_when_the_database_fails_after_rendering(
     with CaptureQueriesContext(connection) as queries:
         assert client.get(article.get_absolute_url()).status_code == 200
     assert len(queries) > 0
+
+
+# --- a bump the cache refused --------------------------------------------------------------
+
+
+@pytest.fixture
+def flaky_bump(monkeypatch):
+    """The cache refuses the next `failures` bumps, then answers again."""
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
+    state = {"failures": 0}
+    real = page_cache._bump_once
+
+    def bump_once():
+        if state["failures"]:
+            state["failures"] -= 1
+            raise RedisConnectionError("Connection reset by peer")
+        real()
+
+    monkeypatch.setattr(page_cache, "_bump_once", bump_once)
+    monkeypatch.setattr(page_cache, "BUMP_RETRY_DELAYS", (0, 0))
+    yield state
+    page_cache._bump_owed.clear()
+
+
+def test_archived_article_vanishes_when_the_first_bumps_are_refused(
+    client, article, topic, editor, on_commit, flaky_bump
+):
+    assert "Ketamine clinics explained" in client.get(topic.get_absolute_url()).content.decode()
+    flaky_bump["failures"] = 2  # the retries get it through
+
+    with on_commit():
+        workflow.archive(article=article, by=editor, comment="Retracted.")
+
+    assert not page_cache._bump_owed.is_set()
+    assert "Ketamine clinics explained" not in client.get(topic.get_absolute_url()).content.decode()
+
+
+def test_a_refused_bump_is_owed_and_no_cached_page_is_served_until_it_is_paid(
+    client, article, topic, editor, on_commit, flaky_bump
+):
+    url = topic.get_absolute_url()
+    assert "Ketamine clinics explained" in client.get(url).content.decode()
+    flaky_bump["failures"] = 4  # all three attempts fail, and the first request's too
+
+    with on_commit():
+        workflow.archive(article=article, by=editor, comment="Retracted.")
+    assert page_cache._bump_owed.is_set()
+
+    response = client.get(url)  # the cache still refuses the bump: rendered, not from it
+    assert "Age" not in response and "Ketamine clinics explained" not in response.content.decode()
+    assert page_cache._bump_owed.is_set()
+
+    before = page_cache.generation()
+    response = client.get(url)  # the cache answers: the bump is paid first
+    assert not page_cache._bump_owed.is_set()
+    assert page_cache.generation() == before + 1
+    assert "Ketamine clinics explained" not in response.content.decode()
