@@ -1,3 +1,4 @@
+import unicodedata
 from collections.abc import Iterable
 
 from django.conf import settings
@@ -66,6 +67,23 @@ class TopicQuerySet(models.QuerySet):
             )
 
 
+# Long enough for any 100-character name: folding can lengthen one ("ﬃ" is "ffi").
+INDEX_KEY_LENGTH = 200
+
+
+def index_position(name: str) -> tuple[str, str]:
+    """Where the A–Z index files a name: its letter, and the key it is sorted by there.
+
+    Case and accents are ignored ("Éclampsia" and "ébola" go under E, with "eczema"); a
+    name that does not start with a letter goes under "#". Stored by Topic.save(); a pure
+    function of the name, which migration 0008 also uses.
+    """
+    decomposed = unicodedata.normalize("NFKD", name)
+    key = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+    first = key[:1].upper()[:1]
+    return (first if first.isalpha() else "#"), key[:INDEX_KEY_LENGTH]
+
+
 class Topic(TagBase):
     """A subject readers browse by; a django-taggit tag that carries editorial content."""
 
@@ -105,6 +123,9 @@ class Topic(TagBase):
     # Live articles (public, or scheduled to be): kept by TopicQuerySet.recount_live_articles()
     # so the A–Z index needs no pass over every article (see with_public_counts()).
     live_article_count = models.PositiveIntegerField(default=0, editable=False)
+    # Where the A–Z index files and sorts the topic (index_position()); kept by save().
+    index_letter = models.CharField(max_length=1, blank=True, editable=False)
+    index_key = models.CharField(max_length=INDEX_KEY_LENGTH, blank=True, editable=False)
     # Name and aliases (A), headline (B), definition (C); kept current by save() on
     # PostgreSQL, NULL elsewhere. See articles/search.py.
     search_vector = SearchVectorField(null=True, editable=False)
@@ -121,6 +142,8 @@ class Topic(TagBase):
             models.Index(
                 fields=["name"], condition=Q(is_featured=True), name="articles_topic_featured"
             ),
+            # The A–Z index: the letters that have topics, and one letter's topics in order.
+            models.Index(fields=["index_letter", "index_key"], name="articles_topic_a_to_z"),
             GinIndex(fields=["search_vector"], name="articles_topic_search"),
             GinIndex(fields=["name"], opclasses=["gin_trgm_ops"], name="articles_topic_name_trgm"),
             GinIndex(
@@ -162,6 +185,10 @@ class Topic(TagBase):
         if not self.name:
             # Forms say this nicely (clean()); code that skips them must not save a blank.
             raise ValueError("A topic needs a name with letters or numbers in it.")
+        self.index_letter, self.index_key = index_position(self.name)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "name" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "index_letter", "index_key"}
         if not self.slug:
             self.slug = unique_slug(
                 Topic, self.name, max_length=100, fallback="topic", exclude_pk=self.pk

@@ -1,8 +1,7 @@
-import unicodedata
-
 from django.conf import settings
 from django.core.paginator import InvalidPage, Paginator
 from django.db import connection
+from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -36,25 +35,52 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "articles/home.html", {"featured": featured, "latest": latest})
 
 
-def _index_key(name: str) -> str:
-    """How the A–Z index files and sorts a name: ignoring case and accents ("Éclampsia")."""
-    decomposed = unicodedata.normalize("NFKD", name)
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+# Up to this many topics the A–Z index is one page; beyond, one letter a page, paginated.
+INDEX_ONE_PAGE = 300
+INDEX_PAGE_SIZE = 100
 
 
 @public_page
 @require_safe
 def topic_index(request: HttpRequest) -> HttpResponse:
-    # Sorted here, not by the database, whose collation may put "e" after "E…z".
-    topics = sorted(
-        with_public_counts(Topic.objects.defer("intro", "intro_html", "search_vector")),
-        key=lambda t: (_index_key(t.name), t.name),
+    """Topics A to Z, filed by Topic.index_letter: three queries, whatever the size.
+
+    1. the number of topics under each letter 2. the topics shown 3. the scheduled articles
+    their counts leave out (with_public_counts). With more than INDEX_ONE_PAGE topics, a
+    page shows one letter's (?letter=, the first by default), INDEX_PAGE_SIZE at a time.
+    """
+    # COUNT(*), not of a column: PostgreSQL answers it from articles_topic_a_to_z alone.
+    sizes = dict(
+        Topic.objects.order_by("index_letter").values_list("index_letter").annotate(n=Count("*"))
     )
-    letters: dict[str, list[Topic]] = {}
-    for topic in topics:
-        first = _index_key(topic.name)[:1].upper()
-        letters.setdefault(first if first.isalpha() else "#", []).append(topic)
-    return render(request, "articles/topic_index.html", {"letters": letters})
+    topics = Topic.objects.defer("intro", "intro_html", "search_vector")
+    if sum(sizes.values()) <= INDEX_ONE_PAGE:
+        # Sorted here, not by the database, whose collation may order keys differently.
+        letters: dict[str, list[Topic]] = {}
+        for topic in sorted(with_public_counts(topics), key=lambda t: (t.index_key, t.name)):
+            letters.setdefault(topic.index_letter, []).append(topic)
+        return render(request, "articles/topic_index.html", {"letters": letters})
+
+    nav = sorted(sizes)  # "#" first, then A to Z, then other alphabets
+    letter = request.GET.get("letter") or nav[0]
+    if letter not in sizes:  # checked before any query: PostgreSQL refuses a NUL, say
+        raise Http404("No topics are filed under that letter.")
+    paginator = Paginator(
+        topics.filter(index_letter=letter).order_by("index_key", "name"), INDEX_PAGE_SIZE
+    )
+    paginator.count = sizes[letter]  # a cached_property: this stands in for a COUNT query
+    try:
+        page = paginator.page(request.GET.get("page") or 1)
+    except InvalidPage:
+        raise Http404("No such page.") from None
+    page.object_list = with_public_counts(page.object_list)
+    context = {
+        "letters": {letter: page.object_list},
+        "nav": nav,
+        "letter": letter,
+        "page_obj": page,
+    }
+    return render(request, "articles/topic_index.html", context)
 
 
 def _page_or_404(objects, number, *, count: int | None = None):

@@ -56,14 +56,23 @@ def test_home_costs_two_queries_at_any_size(client, site):
     )
 
 
-def test_topic_index_costs_two_queries_at_any_size(client, site):
+@pytest.mark.parametrize("one_page", [300, 3], ids=["all on one page", "one letter a page"])
+def test_topic_index_costs_three_queries_at_any_size(client, site, monkeypatch, one_page):
+    # The site's five topics fit on one page under 300, and are too many for one under 3.
+    monkeypatch.setattr("articles.views.INDEX_ONE_PAGE", one_page)
+
+    def grow():
+        site["grow"]()
+        TopicFactory.create_batch(LARGE - SMALL)
+
     assert_same_queries_at_two_sizes(
         client,
         "/topics/",
-        grow=site["grow"],
-        # 1. every topic, with its stored count of live articles
-        # 2. the scheduled articles per topic, not public yet: taken off those counts
-        expected=2,
+        grow=grow,
+        # 1. the number of topics under each letter
+        # 2. the topics shown (all, or a page of one letter's), with their stored counts
+        # 3. the scheduled articles per topic, not public yet: taken off those counts
+        expected=3,
     )
 
 

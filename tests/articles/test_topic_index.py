@@ -1,7 +1,18 @@
-"""/topics/: every topic A to Z, with how many published articles each has."""
+"""/topics/: every topic A to Z, with how many published articles each has.
+
+Up to views.INDEX_ONE_PAGE topics, all on one page; beyond, one letter a page, paginated.
+Tests of the second mode lower the threshold and the page size rather than make hundreds
+of topics.
+"""
+
+import importlib
 
 import pytest
+from django.apps import apps
 
+from articles import views
+from articles.management.commands import seed_bulk
+from articles.models import Topic, index_position
 from tests.articles.public_helpers import (
     LARGE,
     SMALL,
@@ -97,7 +108,208 @@ def test_index_costs_the_same_queries_when_site_has_200_topics_and_articles(clie
         client,
         "/topics/",
         grow=grow,
-        # 1. all topics, with their stored counts of live articles
-        # 2. the scheduled articles per topic, not public yet: taken off those counts
-        expected=2,
+        # 1. the number of topics under each letter (one page: there are few enough)
+        # 2. all topics, with their stored counts of live articles
+        # 3. the scheduled articles per topic, not public yet: taken off those counts
+        expected=3,
+    )
+
+
+# --- where a name is filed -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "position"),
+    [
+        ("Éclampsia", ("E", "eclampsia")),
+        ("ébola", ("E", "ebola")),
+        ("anxiety", ("A", "anxiety")),
+        ("DEPRESSION", ("D", "depression")),
+        ("3-day fever", ("#", "3-day fever")),
+        ("$", ("#", "$")),
+        ("Депрессия", ("Д", "депрессия")),
+    ],
+)
+def test_name_is_filed_by_folded_first_letter_when_indexed(name, position):
+    assert index_position(name) == position
+
+
+def test_key_fits_its_column_when_folding_lengthens_a_long_name():
+    _, key = index_position("\ufdfa" * 100)  # each folds to 18 characters
+
+    assert len(key) == Topic._meta.get_field("index_key").max_length
+
+
+def test_topic_is_filed_when_saved():
+    topic = TopicFactory(name="ébola")
+
+    topic.refresh_from_db()
+
+    assert (topic.index_letter, topic.index_key) == ("E", "ebola")
+
+
+def test_topic_is_filed_again_when_renamed_with_update_fields():
+    topic = TopicFactory(name="Zika")
+    topic.name = "Éclampsia"
+
+    topic.save(update_fields=["name"])
+    topic.refresh_from_db()
+
+    assert (topic.index_letter, topic.index_key) == ("E", "eclampsia")
+
+
+def test_existing_topics_are_filed_when_migration_runs():
+    topic = TopicFactory(name="Éclampsia")
+    Topic.objects.update(index_letter="", index_key="")
+
+    migration = importlib.import_module("articles.migrations.0008_topic_index_letter")
+    migration.file_topics(apps, None)
+
+    topic.refresh_from_db()
+    assert (topic.index_letter, topic.index_key) == ("E", "eclampsia")
+
+
+def test_bulk_loaded_topics_are_filed_when_seeded():
+    # The command's topic step alone: the whole command vacuums, outside any transaction.
+    seed_bulk.Command()._topics(2)
+
+    assert set(Topic.objects.values_list("index_letter", "index_key")) == {
+        ("B", "bulk topic 0"),
+        ("B", "bulk topic 1"),
+    }
+
+
+# --- up to INDEX_ONE_PAGE topics: one page ---------------------------------------------------
+
+
+def test_index_links_letters_to_their_sections_when_topics_fit_on_one_page(client):
+    TopicFactory(name="Depression")
+    TopicFactory(name="5-HT3 antagonists")
+
+    html = client.get("/topics/").content.decode()
+
+    assert '<a href="#letter-#">#</a>' in html
+    assert '<a href="#letter-D">D</a>' in html
+    assert 'aria-label="Pages"' not in html
+
+
+def test_index_shows_every_topic_when_letter_and_page_are_asked_of_one_page(client):
+    TopicFactory(name="Depression")
+    TopicFactory(name="Anxiety")
+
+    response = client.get("/topics/?letter=Q&page=abc")
+
+    assert response.status_code == 200
+    assert letters_on(response) == {"A": ["Anxiety"], "D": ["Depression"]}
+
+
+# --- more than INDEX_ONE_PAGE topics: one letter a page --------------------------------------
+
+
+@pytest.fixture
+def many_topics(monkeypatch):
+    """Eight topics, over a threshold of three; two a page: E has two pages."""
+    monkeypatch.setattr(views, "INDEX_ONE_PAGE", 3)
+    monkeypatch.setattr(views, "INDEX_PAGE_SIZE", 2)
+    names = ["Esketamine", "Éclampsia", "ébola", "Depression", "anxiety", "3-day fever", "Zika"]
+    topics = {name: TopicFactory(name=name) for name in names}
+    topics["Депрессия"] = TopicFactory(name="Депрессия", aliases="Depressiya")
+    return topics
+
+
+def test_index_shows_only_the_first_letter_when_there_are_many_topics(client, many_topics):
+    response = client.get("/topics/")
+
+    assert letters_on(response) == {"#": ["3-day fever"]}
+
+
+def test_index_shows_the_letter_asked_for_in_order_when_there_are_many_topics(client, many_topics):
+    response = client.get("/topics/?letter=E")
+
+    assert letters_on(response) == {"E": ["ébola", "Éclampsia"]}
+
+
+def test_index_shows_the_rest_of_a_letter_on_its_second_page(client, many_topics):
+    response = client.get("/topics/?letter=E&page=2")
+
+    assert letters_on(response) == {"E": ["Esketamine"]}
+    assert "Page 2 of 2" in response.content.decode()
+
+
+def test_index_links_to_the_next_page_of_the_letter_when_there_is_one(client, many_topics):
+    html = client.get("/topics/?letter=E").content.decode()
+
+    assert 'rel="next" href="?letter=E&amp;page=2"' in html
+    assert "Page 1 of 2" in html
+
+
+def test_index_links_every_letter_with_topics_when_there_are_many_topics(client, many_topics):
+    html = client.get("/topics/?letter=E").content.decode()
+
+    for letter in ["%23", "A", "D", "Z", "%D0%94"]:  # "#" and "Д", encoded
+        assert f'<a href="?letter={letter}">' in html
+    assert "?letter=B" not in html
+
+
+def test_index_marks_the_letter_shown_when_there_are_many_topics(client, many_topics):
+    html = client.get("/topics/?letter=E").content.decode()
+
+    assert '<a href="?letter=E" aria-current="page">E</a>' in html
+    assert html.count('aria-current="page">') == 2  # the letter, and "Page 1 of 2"
+
+
+def test_index_shows_counts_and_aliases_when_there_are_many_topics(client, many_topics):
+    PublishedArticleFactory.create_batch(3, topics=[many_topics["Депрессия"]])
+
+    html = client.get("/topics/?letter=%D0%94").content.decode()
+
+    assert "(3 articles)" in html
+    assert "also called Depressiya" in html
+
+
+def test_index_title_names_the_letter_and_page_when_there_are_many_topics(client, many_topics):
+    html = client.get("/topics/?letter=E&page=2").content.decode()
+
+    assert "<title>Topics A–Z: E, page 2" in html
+
+
+@pytest.mark.parametrize("letter", ["B", "e", "EE", "%00", "%3Cscript%3E", "%FF"])
+def test_index_is_not_found_when_no_topics_are_under_the_letter(client, many_topics, letter):
+    response = client.get(f"/topics/?letter={letter}")
+
+    assert response.status_code == 404
+    assert "<h1>Page not found</h1>" in response.content.decode()
+
+
+@pytest.mark.parametrize("page", ["abc", "3", "0", "-1", "1.5", "%00", "9" * 5000])
+def test_index_is_not_found_when_page_number_is_bad(client, many_topics, page):
+    response = client.get(f"/topics/?letter=E&page={page}")
+
+    assert response.status_code == 404
+    assert "<h1>Page not found</h1>" in response.content.decode()
+
+
+def test_index_shows_the_first_page_when_page_is_empty(client, many_topics):
+    response = client.get("/topics/?letter=E&page=")
+
+    assert letters_on(response) == {"E": ["ébola", "Éclampsia"]}
+
+
+def test_index_costs_the_same_queries_at_any_size_when_there_are_many_topics(client, monkeypatch):
+    monkeypatch.setattr(views, "INDEX_ONE_PAGE", 3)
+    TopicFactory.create_batch(SMALL + 3)
+    published_articles(SMALL, topics=[TopicFactory()])
+
+    def grow():
+        topics = TopicFactory.create_batch(LARGE - SMALL)
+        published_articles(LARGE - SMALL, topics=topics[:5])
+
+    assert_same_queries_at_two_sizes(
+        client,
+        "/topics/",
+        grow=grow,
+        # 1. the number of topics under each letter: the letters, and the paginator's count
+        # 2. this page of the letter's topics, with their stored counts of live articles
+        # 3. the scheduled articles per topic, not public yet: taken off those counts
+        expected=3,
     )

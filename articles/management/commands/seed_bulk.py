@@ -23,7 +23,7 @@ from articles import search
 from articles.cache import content_changed
 from articles.cards import card_for
 from articles.markdown import render_markdown
-from articles.models import Article, ArticleTopic, Status, Topic
+from articles.models import Article, ArticleTopic, Status, Topic, index_position
 from articles.readability import measure
 
 BATCH = 2_000
@@ -184,6 +184,8 @@ class Command(BaseCommand):
             for i in range(n)
             if f"bulk-topic-{i}" not in existing
         ]
+        for topic in new:  # bulk_create skips save(), which files each topic A to Z
+            topic.index_letter, topic.index_key = index_position(topic.name)
         Topic.objects.bulk_create(new, batch_size=BATCH)
         # What an article's search vector holds of each topic: see search._topic_names().
         rows = Topic.objects.filter(slug__startswith="bulk-topic-").values_list(
