@@ -11,10 +11,10 @@
    127.0.0.1) and loads it with `wrk` from a second process, one page at a time, for
    --duration seconds each: a static file served by the same stack (WhiteNoise), home,
    topic index, a topic page, an article page, an author page, search "ketamine", the feed.
-   Twice: cold (CACHE_BACKEND=dummy: every page rendered, nothing cached) and warm (Redis
-   at --redis-url, pages primed). Each request carries its own X-Forwarded-For (gunicorn
-   runs with TRUSTED_PROXY_COUNT=1), as many readers would: the search rate limit is per
-   reader.
+   Twice: cold (cache off: PAGE_CACHE=0, CACHE_BACKEND=dummy; every page rendered) and
+   warm (Redis at --redis-url, pages primed). Each request carries its own
+   X-Forwarded-For (gunicorn runs with TRUSTED_PROXY_COUNT=1), as many readers would: the
+   search rate limit is per reader.
 4. Measures the workers' memory (RSS) before and after --memory-requests more cold
    requests over all the pages, and the cost of publishing one article in-process
    (queries and milliseconds of workflow.publish, the cache invalidation included).
@@ -348,7 +348,7 @@ def print_report(results: dict, compare: dict | None) -> None:
             f"wrk: 1 thread, {results['connections']} connections, "
             f"{results['duration']:g} s a page\n"
         )
-        print(table("COLD (CACHE_BACKEND=dummy)", results["cold"], compare=compare) + "\n")
+        print(table("COLD (cache off)", results["cold"], compare=compare) + "\n")
         print(table("WARM (Redis, pages primed)", results["warm"], compare=None) + "\n")
     if "memory" in results:
         memory = results["memory"]
@@ -413,7 +413,7 @@ def main() -> int:  # noqa: C901 - one script, read top to bottom
         "STATIC_ROOT": str(static_root),
         "TRUSTED_PROXY_COUNT": "1",
     }
-    cold_env = {**env, "CACHE_BACKEND": "dummy", "PAGE_CACHE": "1"}
+    cold_env = {**env, "CACHE_BACKEND": "dummy", "PAGE_CACHE": "0"}
     warm_env = {**env, "REDIS_URL": args.redis_url, "CACHE_BACKEND": "redis", "PAGE_CACHE": "1"}
     results: dict = {
         "articles": args.articles,
