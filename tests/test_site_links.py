@@ -1,0 +1,36 @@
+"""The header and footer link to the site's fixed pages on every page built on base.html."""
+
+import pytest
+from django.urls import set_script_prefix
+
+from hub.context_processors import site_links
+from tests.factories import TopicFactory
+
+LINKS = (
+    'href="/">Health Hub</a>',
+    'href="/topics/">Topics A–Z</a>',
+    'action="/search/"',
+    'href="/feed/"',
+    'href="/feed/atom/"',
+    'href="/about/editorial-policy/">How we write and review</a>',
+    'href="/about/funding/">Funding and advertising</a>',
+    'href="/about/accessibility/">Accessibility</a>',
+)
+
+
+@pytest.mark.parametrize("url", ["/", "/topics/", "/search/?q=x", "/no-such-page/"])
+def test_pages_link_to_the_fixed_pages(client, db, url):
+    TopicFactory(name="Esketamine")
+    html = client.get(url).content.decode()
+    for link in LINKS:
+        assert link in html
+
+
+def test_links_follow_a_site_mounted_under_a_prefix(rf):
+    set_script_prefix("/health/")
+    try:
+        links = site_links(rf.get("/"))["links"]
+    finally:
+        set_script_prefix("/")
+    assert links["topic_index"] == "/health/topics/"
+    assert site_links(rf.get("/"))["links"]["topic_index"] == "/topics/"
