@@ -2,11 +2,14 @@
 
 import datetime
 import itertools
+import re
+from html import unescape
 
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from articles.cards import card_for
 from articles.markdown import render_markdown
 from articles.models import Article, ArticleTopic, Status, Topic
 from tests.factories import ClinicianFactory, EditorFactory
@@ -25,7 +28,7 @@ def published_articles(count, *, topics=(), authors=None, reviewer=None, prefix=
     body = "Careful text.[^1]\n\n[^1]: Smith J. A trial. *BMJ*. 2020;1:1."
     body_html = str(render_markdown(body))
     start = Article.objects.count()
-    articles = Article.objects.bulk_create(
+    articles = [
         Article(
             title=f"{prefix} article {start + i}",
             slug=f"{prefix.lower()}-article-{start + i}",
@@ -41,7 +44,10 @@ def published_articles(count, *, topics=(), authors=None, reviewer=None, prefix=
             next_review_due=now.date() + datetime.timedelta(days=365),
         )
         for i, author in zip(range(count), itertools.cycle(authors), strict=False)
-    )
+    ]
+    for article in articles:  # as seed_bulk does: a bulk insert skips save(), which renders it
+        article.card_html = card_for(article)
+    articles = Article.objects.bulk_create(articles)
     ArticleTopic.objects.bulk_create(
         ArticleTopic(content_object=article, tag=topic) for article in articles for topic in topics
     )
@@ -70,3 +76,12 @@ def assert_same_queries_at_two_sizes(client, url, *, grow, expected):
         f"{url}: {len(small)} queries with little data, {len(large)} with more:\n{listing}"
     )
     assert len(large) == expected, f"{url}: expected {expected} queries, got:\n{listing}"
+
+
+CARD_TITLE = re.compile(r'class="card__title"><a href="[^"]*">([^<]*)</a>')
+
+
+def card_titles(response) -> list[str]:
+    """The titles of the article cards a reader sees on a page, in order."""
+    html = response.content.decode()
+    return [unescape(title) for title in CARD_TITLE.findall(html)]

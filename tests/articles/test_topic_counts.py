@@ -28,6 +28,8 @@ def shown(topic) -> int:
     """The count the A–Z index shows, checked against counting the articles themselves."""
     (listed,) = with_public_counts(Topic.objects.filter(pk=topic.pk))
     assert listed.num_articles == Topic.objects.with_article_counts().get(pk=topic.pk).num_articles
+    # The topic page and home count in the topic's own query; the same number.
+    assert Topic.objects.with_public_count().get(pk=topic.pk).num_articles == listed.num_articles
     return listed.num_articles
 
 

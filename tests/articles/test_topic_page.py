@@ -9,9 +9,16 @@ from tests.articles.public_helpers import (
     LARGE,
     SMALL,
     assert_same_queries_at_two_sizes,
+    card_titles,
     published_articles,
 )
-from tests.factories import HIDDEN_STATES, PublishedArticleFactory, TopicFactory, hidden_article
+from tests.factories import (
+    HIDDEN_STATES,
+    PublishedArticleFactory,
+    ScheduledArticleFactory,
+    TopicFactory,
+    hidden_article,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -29,7 +36,7 @@ def topic():
 
 
 def titles_on(response) -> list[str]:
-    return [article.title for article in response.context["articles"]]
+    return card_titles(response)
 
 
 def test_page_shows_headline_when_topic_has_one(client, topic):
@@ -212,9 +219,20 @@ def test_page_costs_the_same_queries_when_topic_has_200_articles(client, topic):
         client,
         topic.get_absolute_url(),
         grow=lambda: published_articles(LARGE - SMALL, topics=[topic, *others]),
-        # 1. the topic by slug
-        # 2. the count of its published articles, for the paginator
-        # 3. the page of articles, with their authors
-        # 4. the related topics, with their article counts
-        expected=4,
+        # 1. the topic by slug, with its stored count of live articles less scheduled ones
+        # 2. the page of articles' stored cards
+        # 3. the related topics
+        expected=3,
     )
+
+
+def test_pages_count_only_public_articles_when_some_are_scheduled(client, topic):
+    published_articles(20, topics=[topic])
+    ScheduledArticleFactory(title="Coming soon", topics=[topic])
+
+    response = client.get(topic.get_absolute_url())
+
+    assert len(titles_on(response)) == 20
+    assert "Coming soon" not in response.content.decode()
+    assert "Page 1 of" not in response.content.decode()  # twenty fit on one page
+    assert client.get(topic.get_absolute_url() + "?page=2").status_code == 404
