@@ -39,6 +39,13 @@ def _published_q(prefix: str = "") -> Q:
 
 
 class TopicQuerySet(models.QuerySet):
+    def bulk_create(self, objs, *args, **kwargs):
+        # A bulk insert skips save(), which files each topic in the A–Z index.
+        objs = list(objs)
+        for topic in objs:
+            topic.index_letter, topic.index_key = index_position(topic.name)
+        return super().bulk_create(objs, *args, **kwargs)
+
     def with_public_count(self):
         """Each topic with `num_articles`, counted as with_public_counts() does, in the same
         query: its stored count of live articles less those still scheduled (a subquery that
@@ -372,6 +379,14 @@ class ArticleTopicsManager(_TaggableManager):
 
 
 class ArticleQuerySet(models.QuerySet):
+    def bulk_create(self, objs, *args, **kwargs):
+        # A bulk insert skips save(), which renders each article's card (cards.py).
+        objs = list(objs)
+        for article in objs:
+            if not article.card_html:
+                article.card_html = card_for(article)
+        return super().bulk_create(objs, *args, **kwargs)
+
     def published(self):
         """Live articles whose publish time has come: the only ones readers may see."""
         return self.filter(_published_q())

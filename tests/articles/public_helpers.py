@@ -9,7 +9,6 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from articles.cards import card_for
 from articles.markdown import render_markdown
 from articles.models import Article, ArticleTopic, Status, Topic
 from tests.factories import ClinicianFactory, EditorFactory
@@ -45,8 +44,6 @@ def published_articles(count, *, topics=(), authors=None, reviewer=None, prefix=
         )
         for i, author in zip(range(count), itertools.cycle(authors), strict=False)
     ]
-    for article in articles:  # as seed_bulk does: a bulk insert skips save(), which renders it
-        article.card_html = card_for(article)
     articles = Article.objects.bulk_create(articles)
     ArticleTopic.objects.bulk_create(
         ArticleTopic(content_object=article, tag=topic) for article in articles for topic in topics

@@ -133,3 +133,19 @@ def test_the_migration_that_added_cards_renders_them_as_save_does(topic):
     migration.render_cards(apps, None)
 
     assert Article.objects.get(pk=article.pk).card_html == saved
+
+
+def test_a_bulk_insert_renders_cards_too(client, topic):
+    author = ClinicianFactory(first_name="Ana", last_name="Ruiz")
+    (article,) = Article.objects.bulk_create(
+        [
+            PublishedArticleFactory.build(
+                title="Bulk loaded", slug="bulk-loaded", author=author, medical_reviewer=None
+            )
+        ]
+    )
+    article.topics.set([topic])
+
+    html = topic_page(client, topic)
+
+    assert "Bulk loaded" in html and "Ana Ruiz" in html

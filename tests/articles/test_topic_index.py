@@ -313,3 +313,11 @@ def test_index_costs_the_same_queries_at_any_size_when_there_are_many_topics(cli
         # 3. the scheduled articles per topic, not public yet: taken off those counts
         expected=3,
     )
+
+
+def test_a_bulk_insert_files_topics_a_to_z_too(client):
+    Topic.objects.bulk_create([Topic(name="Éclampsia", slug="eclampsia")])
+
+    topic = Topic.objects.get(slug="eclampsia")
+
+    assert (topic.index_letter, topic.index_key) == ("E", "eclampsia")

@@ -21,9 +21,8 @@ from django.utils import timezone
 from accounts.models import CLINICIANS, EDITORS, User
 from articles import search
 from articles.cache import content_changed
-from articles.cards import card_for
 from articles.markdown import render_markdown
-from articles.models import Article, ArticleTopic, Status, Topic, index_position
+from articles.models import Article, ArticleTopic, Status, Topic
 from articles.readability import measure
 
 BATCH = 2_000
@@ -184,8 +183,6 @@ class Command(BaseCommand):
             for i in range(n)
             if f"bulk-topic-{i}" not in existing
         ]
-        for topic in new:  # bulk_create skips save(), which files each topic A to Z
-            topic.index_letter, topic.index_key = index_position(topic.name)
         Topic.objects.bulk_create(new, batch_size=BATCH)
         # What an article's search vector holds of each topic: see search._topic_names().
         rows = Topic.objects.filter(slug__startswith="bulk-topic-").values_list(
@@ -223,7 +220,6 @@ class Command(BaseCommand):
                 )
                 names = "\n".join(topic_names[t] for t in tags)
                 heads.append((article.title, names, article.summary, number))
-                article.card_html = card_for(article)
                 batch.append(article)
                 chosen.append(tags)
             if vectors:
