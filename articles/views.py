@@ -37,7 +37,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 # Up to this many topics the A–Z index is one page; beyond, one letter a page, paginated.
 INDEX_ONE_PAGE = 300
-INDEX_PAGE_SIZE = 100
+INDEX_PAGE_SIZE = 50
 
 
 @public_page
@@ -65,14 +65,12 @@ def topic_index(request: HttpRequest) -> HttpResponse:
     letter = request.GET.get("letter") or nav[0]
     if letter not in sizes:  # checked before any query: PostgreSQL refuses a NUL, say
         raise Http404("No topics are filed under that letter.")
-    paginator = Paginator(
-        topics.filter(index_letter=letter).order_by("index_key", "name"), INDEX_PAGE_SIZE
+    page = _page_or_404(
+        topics.filter(index_letter=letter).order_by("index_key", "name"),
+        request.GET.get("page"),
+        count=sizes[letter],
+        per_page=INDEX_PAGE_SIZE,
     )
-    paginator.count = sizes[letter]  # a cached_property: this stands in for a COUNT query
-    try:
-        page = paginator.page(request.GET.get("page") or 1)
-    except InvalidPage:
-        raise Http404("No such page.") from None
     page.object_list = with_public_counts(page.object_list)
     context = {
         "letters": {letter: page.object_list},
@@ -83,9 +81,9 @@ def topic_index(request: HttpRequest) -> HttpResponse:
     return render(request, "articles/topic_index.html", context)
 
 
-def _page_or_404(objects, number, *, count: int | None = None):
+def _page_or_404(objects, number, *, count: int | None = None, per_page: int = PAGE_SIZE):
     """One page of `objects`; `count`, when known already, spares the paginator a COUNT."""
-    paginator = Paginator(objects, PAGE_SIZE)
+    paginator = Paginator(objects, per_page)
     if count is not None:
         paginator.count = count  # a cached_property: this value stands in for the query
     try:
