@@ -197,7 +197,10 @@ def page_timeout(gen: int) -> int:
 
 def page_key(gen: int, request: HttpRequest, *, by_encoding: bool = False) -> str:
     """The cache key of this request's page in generation `gen`."""
-    address = request.build_absolute_uri()  # scheme, host and port, path, query string
+    # What build_absolute_uri() holds, without its quoting work (a tenth of a hit's time).
+    address = "\n".join(
+        (request.scheme, request.get_host(), request.path, request.META.get("QUERY_STRING", ""))
+    )
     if by_encoding:
         gzip = "gzip" in request.META.get("HTTP_ACCEPT_ENCODING", "")
         address += "\n" + ("gzip" if gzip else "identity")
