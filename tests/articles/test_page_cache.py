@@ -169,10 +169,9 @@ def test_host_is_part_of_the_page(client, article, settings):
     assert "http://mirror.example/articles/clinics/" in body(other)
 
 
-def test_scheme_is_part_of_the_page(client, article, settings):
-    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+def test_scheme_is_part_of_the_page(client, article):
     client.get(article.get_absolute_url())
-    secure = client.get(article.get_absolute_url(), HTTP_X_FORWARDED_PROTO="https")
+    secure = client.get(article.get_absolute_url(), secure=True)
     assert "Age" not in secure
     assert "https://testserver/articles/clinics/" in body(secure)
 
