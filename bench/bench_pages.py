@@ -18,7 +18,11 @@
 4. Measures the workers' memory (RSS) before and after --memory-requests more cold
    requests over all the pages, and the cost of publishing one article in-process
    (queries and milliseconds of workflow.publish, the cache invalidation included).
-5. Prints tables, and writes them as JSON (--json, default var/bench-pages-N.json);
+5. Also reports the serving side's CPU time per request (gunicorn, PostgreSQL and Redis
+   processes, from /proc), and the static file's CPU per request as a share of each
+   page's: on a machine shared with other jobs, throughput drifts from run to run, CPU
+   time per request much less.
+6. Prints tables, and writes them as JSON (--json, default var/bench-pages-N.json);
    --compare with an earlier JSON adds each page's throughput as a share of that run's.
 
 Every load is bounded in time (wrk -d) or count. Load runs must not overlap others on a
@@ -209,10 +213,32 @@ def _ms(value: str) -> float:
     return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
 
 
+def server_cpu_seconds() -> float:
+    """CPU time used so far by the serving side: gunicorn, PostgreSQL and Redis processes.
+
+    Unlike requests per second, CPU time per request hardly moves when other jobs share
+    the machine, so the report shows it too.
+    """
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)
+            name = fields[0].split("(", 1)[1]
+        except (OSError, IndexError):
+            continue  # the process ended meanwhile
+        if name.startswith(("gunicorn", "postgres", "redis-server")):
+            values = fields[1].split()
+            total += int(values[11]) + int(values[12])  # utime, stime
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def load(base: str, path: str, seconds: float, connections: int) -> dict:
-    """A short warm-up, then one measured wrk run on `path`."""
+    """A short warm-up, then one measured wrk run on `path`, with server CPU per request."""
     wrk(base, [path], seconds=min(2, seconds), connections=4)
-    return wrk(base, [path], seconds=seconds, connections=connections)
+    before = server_cpu_seconds()
+    result = wrk(base, [path], seconds=seconds, connections=connections)
+    result["cpu_ms"] = 1000 * (server_cpu_seconds() - before) / max(result["requests"], 1)
+    return result
 
 
 def wrk(base: str, paths: list[str], *, seconds: float, connections: int) -> dict:
@@ -323,7 +349,10 @@ def pages(articles: int) -> list[tuple[str, str]]:
 
 
 def table(title: str, rows: list[dict], *, compare: dict | None) -> str:
-    head = f"{'page':<16} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'% static':>9} {'errors':>7}"
+    head = (
+        f"{'page':<16} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'% static':>9} {'errors':>7}"
+        f" {'CPU ms/req':>10} {'static/page CPU':>15}"
+    )
     if compare is not None:
         # Against the earlier run: raw, and as shares of each run's static file (which
         # cancels out a machine that was busier in one run than in the other).
@@ -334,6 +363,9 @@ def table(title: str, rows: list[dict], *, compare: dict | None) -> str:
             f"{row['page']:<16} {row['rps']:>8.1f} {row['p50_ms']:>8.2f} {row['p99_ms']:>8.2f} "
             f"{row['pct_static']:>8.1f}% {row['errors']:>7}"
         )
+        if "cpu_ms" in row and "cpu_ms" in rows[0]:
+            share = 100 * rows[0]["cpu_ms"] / row["cpu_ms"] if row["cpu_ms"] else 0
+            line += f" {row['cpu_ms']:>10.2f} {share:>14.1f}%"
         if compare is not None:
             earlier = compare.get(row["page"])
             if earlier:
