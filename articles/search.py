@@ -83,6 +83,8 @@ MIN_FUZZY_CHARS = 4
 FUZZY_TOPIC_SIMILARITY = 0.6
 MAX_FUZZY_TOPICS = 3
 MAX_EXPANSIONS = 12
+# Ids sent as parameters of one statement at most (PostgreSQL's limit is 65,535).
+MAX_IDS_PER_STATEMENT = 10_000
 # Matches are counted up to this many; pages stop there ("more than 1,000 found").
 COUNT_LIMIT = 1_000
 # Up to this many matches are ranked on the full vector (the body's words count too);
@@ -399,13 +401,19 @@ def refresh_search_vectors(article_ids: Iterable[int] | QuerySet | None) -> int:
     """
     if connection.vendor != "postgresql":
         return 0
-    articles = Article.objects.all()
-    if article_ids is not None:
-        ids = article_ids if isinstance(article_ids, QuerySet) else list(article_ids)
-        if not isinstance(ids, QuerySet) and not ids:
-            return 0
-        articles = articles.filter(pk__in=ids)
-    return articles.update(search_vector=article_vector(), search_head=article_head_vector())
+    vectors = {"search_vector": article_vector(), "search_head": article_head_vector()}
+    if article_ids is None or isinstance(article_ids, QuerySet):
+        articles = Article.objects.all()
+        if article_ids is not None:
+            articles = articles.filter(pk__in=article_ids)
+        return articles.update(**vectors)
+    # A list goes in slices: with parameters bound on the server, PostgreSQL takes no more
+    # than 65,535 in one statement (a deleted topic's articles could be more).
+    ids = list(article_ids)
+    return sum(
+        Article.objects.filter(pk__in=ids[i : i + MAX_IDS_PER_STATEMENT]).update(**vectors)
+        for i in range(0, len(ids), MAX_IDS_PER_STATEMENT)
+    )
 
 
 def new_article_vectors(

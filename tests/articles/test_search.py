@@ -405,3 +405,15 @@ def test_synonyms_that_find_nothing_more_are_left_out_of_the_query():
     close = topic("Esketamine", ["Spravato"], word_hit=False, similarity=0.8)
     assert _expansions("esketamne", [close]) == ["Esketamine", "Spravato"]
     assert _expansions("esketamne", [close, topic("Other", [], word_hit=True)]) == []
+
+
+@pytest.mark.postgres
+def test_search_vectors_refresh_for_more_articles_than_one_statement_takes(monkeypatch):
+    from articles import search
+
+    monkeypatch.setattr(search, "MAX_IDS_PER_STATEMENT", 2)
+    articles = [PublishedArticleFactory(title=f"Numbered {n}") for n in range(5)]
+    Article.objects.update(search_vector=None, search_head=None)
+
+    assert search.refresh_search_vectors(a.pk for a in articles) == 5
+    assert not Article.objects.filter(search_vector__isnull=True).exists()
