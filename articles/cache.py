@@ -47,6 +47,7 @@ from functools import wraps
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.management.base import CommandError
 from django.db import DatabaseError, transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
@@ -117,7 +118,8 @@ def _bump() -> bool:
     A change has committed, so cached pages must not outlive a cache that was briefly
     unreachable: the bump is tried again after each of BUMP_RETRY_DELAYS and, failing
     that, owed. While a bump is owed, this process serves and stores no cached page and
-    tries it again on each request, so the pages go as soon as the cache answers.
+    tries it again on each request, so the pages go as soon as the cache answers. A
+    command, which serves no request, fails instead (bump_owed()).
     """
     for delay in (0, *BUMP_RETRY_DELAYS):
         time.sleep(delay)
@@ -130,6 +132,20 @@ def _bump() -> bool:
     _bump_owed.set()
     log.error("could not bump the page-cache generation; trying again on the next request")
     return False
+
+
+def bump_owed() -> bool:
+    """Whether this process could not tell the cache of a change (see _bump())."""
+    return _bump_owed.is_set()
+
+
+def check_no_bump_owed() -> None:
+    """For management commands: fail loudly if a change of theirs did not reach the cache."""
+    if bump_owed():
+        raise CommandError(
+            "The content changed, but the page cache (Redis) did not answer: pages cached "
+            "before the change may still be served. Run this again once Redis answers."
+        )
 
 
 def _settle_owed_bump() -> bool:
@@ -280,12 +296,10 @@ class PageCacheMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         anonymous = not _has_session(request)
         gen = key = None
-        if (
-            settings.PAGE_CACHE
-            and anonymous
-            and request.method in ("GET", "HEAD")
-            and _settle_owed_bump()
-        ):
+        # Any request pays an owed bump, staff's too: other processes may be serving the
+        # pages it should have retired.
+        settled = _settle_owed_bump()
+        if settings.PAGE_CACHE and anonymous and request.method in ("GET", "HEAD") and settled:
             # The key is taken before rendering: a page that was being rendered while
             # content changed is stored under the old generation, out of reach.
             try:

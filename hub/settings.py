@@ -170,7 +170,13 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 # redis (needs REDIS_URL), locmem (per process), or dummy (caches nothing: benchmarks).
 CACHE_BACKEND = os.environ.get("CACHE_BACKEND", "redis" if REDIS_URL else "locmem")
 _CACHE_BACKENDS = {
-    "redis": {"BACKEND": "hub.cache_backends.RedisCache", "LOCATION": REDIS_URL},
+    "redis": {
+        "BACKEND": "hub.cache_backends.RedisCache",
+        "LOCATION": REDIS_URL,
+        # A Redis that stops answering must cost a request half a second, not redis-py's
+        # default of no timeout at all (nor a page-cache bump retried after a commit).
+        "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+    },
     "locmem": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     "dummy": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"},
 }

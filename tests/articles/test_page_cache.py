@@ -5,6 +5,7 @@ show on the very next request.
 """
 
 import datetime
+import io
 import re
 import time
 
@@ -532,3 +533,24 @@ def test_a_refused_bump_is_owed_and_no_cached_page_is_served_until_it_is_paid(
     assert not page_cache._bump_owed.is_set()
     assert page_cache.generation() == before + 1
     assert "Ketamine clinics explained" not in response.content.decode()
+
+
+def test_a_signed_in_request_pays_an_owed_bump_too(admin_client, flaky_bump, on_commit):
+    flaky_bump["failures"] = 3
+    with on_commit():
+        page_cache.content_changed()  # refused three times
+    assert page_cache.bump_owed()
+
+    admin_client.get("/admin/")
+
+    assert not page_cache.bump_owed()
+
+
+@pytest.mark.django_db(transaction=True)  # a command commits as it goes, as in production
+def test_a_command_whose_change_did_not_reach_the_cache_fails(flaky_bump):
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    flaky_bump["failures"] = 3
+    with pytest.raises(CommandError, match="did not answer"):
+        call_command("rerender_content", "--skip-vectors", stdout=io.StringIO())

@@ -3,7 +3,7 @@
 from django.core.management.base import BaseCommand
 
 from articles import linking
-from articles.cache import content_changed
+from articles.cache import check_no_bump_owed, content_changed
 from articles.cards import refresh_cards
 from articles.models import Article, Topic
 from articles.search import refresh_search_vectors, refresh_topic_vectors
@@ -44,6 +44,7 @@ class Command(BaseCommand):
             refresh_topic_vectors(None)
             refresh_search_vectors(None)
         content_changed()
+        check_no_bump_owed()
         self.stdout.write(
             self.style.SUCCESS(f"Rendered {total} pages; {changed} changed; {cards} cards changed.")
         )

@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from accounts.models import CLINICIANS, EDITORS, User
 from articles import search
-from articles.cache import content_changed
+from articles.cache import check_no_bump_owed, content_changed
 from articles.markdown import render_markdown
 from articles.models import Article, ArticleTopic, Status, Topic
 from articles.readability import measure
@@ -143,6 +143,7 @@ class Command(BaseCommand):
                 cursor.execute("VACUUM ANALYZE")
                 cursor.execute("RESET statement_timeout")
         content_changed()
+        check_no_bump_owed()
         self.stdout.write(
             self.style.SUCCESS(
                 f"Created {articles} articles and {topic_count} topics "
