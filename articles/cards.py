@@ -17,9 +17,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from django.conf import settings
+from django.db import transaction
 from django.db.models.signals import post_save, pre_save
 from django.template.loader import render_to_string
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse, set_script_prefix
 from django.utils import timezone
 
 from accounts.models import User, credited_name
@@ -36,13 +38,24 @@ def render_card(*, title, slug, summary, published_at, audience, author_name) ->
         TEMPLATE,
         {
             "title": title,
-            "url": reverse("articles:detail", kwargs={"slug": slug}),
+            "url": _article_url(slug),
             "summary": summary,
             "published": published,
             "for_professionals": audience == "clinicians",
             "author_name": author_name,
         },
     ).strip()
+
+
+def _article_url(slug: str) -> str:
+    # A card is rendered once for every reader: with the site's configured prefix, not that
+    # of whichever request or command saved the article.
+    current = get_script_prefix()
+    set_script_prefix(settings.FORCE_SCRIPT_NAME or "/")
+    try:
+        return reverse("articles:detail", kwargs={"slug": slug})
+    finally:
+        set_script_prefix(current)
 
 
 def card_for(article) -> str:
@@ -99,14 +112,21 @@ def author_renamed(sender, instance: User, raw=False, **kwargs) -> None:
     from .models import Article
 
     instance._cards_stale = False
-    articles = Article.objects.filter(author=instance).only(*CARD_FIELDS, "card_html")
+    # Locked as the workflow locks an article it publishes: a publication running now
+    # either waits for this to commit, or is waited for and its new title re-rendered.
+    articles = (
+        Article.objects.filter(author=instance)
+        .select_for_update(of=("self",))
+        .only(*CARD_FIELDS, "card_html")
+    )
 
     def by_this_author():
         for article in articles.iterator(chunk_size=2000):
             article.author = instance  # the saved name, without a query per article
             yield article
 
-    refresh_cards(by_this_author())
+    with transaction.atomic():
+        refresh_cards(by_this_author())
     content_changed()
 
 

@@ -2,6 +2,8 @@
 
 from functools import cache
 
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.urls import get_script_prefix, get_urlconf, reverse
 
 
@@ -20,6 +22,12 @@ def _links(urlconf, prefix: str) -> dict[str, str]:
         "funding": reverse("articles:page", args=["funding"]),
         "accessibility": reverse("articles:page", args=["accessibility"]),
     }
+
+
+@receiver(setting_changed)
+def _forget_links(setting, **kwargs):
+    if setting in ("ROOT_URLCONF", "FORCE_SCRIPT_NAME"):  # tests that change the URLs
+        _links.cache_clear()
 
 
 def site_links(request) -> dict:

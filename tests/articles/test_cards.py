@@ -149,3 +149,18 @@ def test_a_bulk_insert_renders_cards_too(client, topic):
     html = topic_page(client, topic)
 
     assert "Bulk loaded" in html and "Ana Ruiz" in html
+
+
+def test_a_card_links_with_the_site_prefix_whoever_saved_it(db, settings):
+    from django.urls import set_script_prefix
+
+    set_script_prefix("/somewhere/")  # a request served under another prefix
+    try:
+        plain = PublishedArticleFactory(slug="plain")
+        settings.FORCE_SCRIPT_NAME = "/health/"
+        mounted = PublishedArticleFactory(slug="mounted")
+    finally:
+        set_script_prefix("/")
+
+    assert 'href="/articles/plain/"' in plain.card_html
+    assert 'href="/health/articles/mounted/"' in mounted.card_html
