@@ -18,10 +18,10 @@
 4. Measures the workers' memory (RSS) before and after --memory-requests more cold
    requests over all the pages, and the cost of publishing one article in-process
    (queries and milliseconds of workflow.publish, the cache invalidation included).
-5. Also reports the serving side's CPU time per request (gunicorn, PostgreSQL and Redis
-   processes, from /proc), and the static file's CPU per request as a share of each
-   page's: on a machine shared with other jobs, throughput drifts from run to run, CPU
-   time per request much less.
+5. Also reports the serving side's CPU time per request (the gunicorn workers, their
+   PostgreSQL backends and Redis, from /proc), and the static file's CPU per request as
+   a share of each page's: on a machine shared with other jobs, throughput drifts from
+   run to run, CPU time per request much less.
 6. Prints tables, and writes them as JSON (--json, default var/bench-pages-N.json);
    --compare with an earlier JSON adds each page's throughput as a share of that run's.
 
@@ -213,31 +213,43 @@ def _ms(value: str) -> float:
     return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
 
 
-def server_cpu_seconds() -> float:
-    """CPU time used so far by the serving side: gunicorn, PostgreSQL and Redis processes.
-
-    Unlike requests per second, CPU time per request hardly moves when other jobs share
-    the machine, so the report shows it too.
-    """
+def cpu_seconds(pids: list[int]) -> float:
+    """CPU time these processes have used so far (user and system)."""
     total = 0
-    for stat in Path("/proc").glob("[0-9]*/stat"):
+    for pid in pids:
         try:
-            fields = stat.read_text().rsplit(")", 1)
-            name = fields[0].split("(", 1)[1]
+            values = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         except (OSError, IndexError):
             continue  # the process ended meanwhile
-        if name.startswith(("gunicorn", "postgres", "redis-server")):
-            values = fields[1].split()
-            total += int(values[11]) + int(values[12])  # utime, stime
+        total += int(values[11]) + int(values[12])  # utime, stime
     return total / os.sysconf("SC_CLK_TCK")
 
 
-def load(base: str, path: str, seconds: float, connections: int) -> dict:
-    """A short warm-up, then one measured wrk run on `path`, with server CPU per request."""
-    wrk(base, [path], seconds=min(2, seconds), connections=4)
-    before = server_cpu_seconds()
-    result = wrk(base, [path], seconds=seconds, connections=connections)
-    result["cpu_ms"] = 1000 * (server_cpu_seconds() - before) / max(result["requests"], 1)
+def serving_pids(server: Server, db_url: str) -> list[int]:
+    """This run's serving side: the gunicorn workers, their PostgreSQL backends, Redis."""
+    with admin_connection(db_url) as conn:
+        backends = conn.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = %s", [db_url.rsplit("/", 1)[1]]
+        ).fetchall()
+    redis = [
+        int(stat.parent.name)
+        for stat in Path("/proc").glob("[0-9]*/comm")
+        if stat.exists() and stat.read_text().strip() == "redis-server"
+    ]
+    return [*server.workers(), *(pid for (pid,) in backends), *redis]
+
+
+def load(server: Server, db_url: str, path: str, seconds: float, connections: int) -> dict:
+    """A short warm-up, then one measured wrk run on `path`, with server CPU per request.
+
+    Unlike requests per second, the serving side's CPU time per request hardly moves when
+    other jobs share the machine, so the report shows it too.
+    """
+    wrk(server.base, [path], seconds=min(2, seconds), connections=4)
+    pids = serving_pids(server, db_url)  # after the warm-up: every worker has connected
+    before = cpu_seconds(pids)
+    result = wrk(server.base, [path], seconds=seconds, connections=connections)
+    result["cpu_ms"] = 1000 * (cpu_seconds(pids) - before) / max(result["requests"], 1)
     return result
 
 
@@ -516,12 +528,13 @@ def main() -> int:  # noqa: C901 - one script, read top to bottom
                 # throughput of both drifts during a run by more than the differences measured.
                 static_name, static_path = targets[0]
                 connections = args.connections
-                statics = [load(server.base, static_path, args.duration / 2, connections)]
+                half = args.duration / 2
+                statics = [load(server, db_url, static_path, half, connections)]
                 rows = []
                 for name, path in targets[1:]:
                     row = {"page": name, "path": path}
-                    row.update(load(server.base, path, args.duration, connections))
-                    statics.append(load(server.base, static_path, args.duration / 2, connections))
+                    row.update(load(server, db_url, path, args.duration, connections))
+                    statics.append(load(server, db_url, static_path, half, connections))
                     around = (statics[-2]["rps"] + statics[-1]["rps"]) / 2
                     row["pct_static"] = 100 * row["rps"] / around
                     rows.append(row)
