@@ -231,12 +231,18 @@ def serving_pids(server: Server, db_url: str) -> list[int]:
         backends = conn.execute(
             "SELECT pid FROM pg_stat_activity WHERE datname = %s", [db_url.rsplit("/", 1)[1]]
         ).fetchall()
-    redis = [
-        int(stat.parent.name)
-        for stat in Path("/proc").glob("[0-9]*/comm")
-        if stat.exists() and stat.read_text().strip() == "redis-server"
-    ]
-    return [*server.workers(), *(pid for (pid,) in backends), *redis]
+    return [*server.workers(), *(pid for (pid,) in backends), *pids_named("redis-server")]
+
+
+def pids_named(name: str) -> list[int]:
+    pids = []
+    for comm in Path("/proc").glob("[0-9]*/comm"):
+        try:
+            if comm.read_text().strip() == name:
+                pids.append(int(comm.parent.name))
+        except OSError:
+            continue  # the process ended meanwhile
+    return pids
 
 
 def load(server: Server, db_url: str, path: str, seconds: float, connections: int) -> dict:
