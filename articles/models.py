@@ -47,9 +47,9 @@ class TopicQuerySet(models.QuerySet):
         return super().bulk_create(objs, *args, **kwargs)
 
     def with_public_count(self):
-        """Each topic with `num_articles`, counted as with_public_counts() does, in the same
-        query: its stored count of live articles less those still scheduled (a subquery that
-        starts from the few scheduled articles), so a topic of any size costs the same.
+        """Each topic with `num_articles`, its public articles, in the same query: the
+        stored count of live articles less those still scheduled (a subquery that starts
+        from the few scheduled articles), so a topic of any size costs the same.
         """
         scheduled = (
             Article.objects.filter(
@@ -75,7 +75,7 @@ class TopicQuerySet(models.QuerySet):
 
         Called wherever an article goes live or stops being live, or a live article's
         topics change (ArticleTopicsManager, the workflow, bulk loads); read by
-        with_public_counts(). The topics are locked first, so that two publications on one
+        with_public_count(). The topics are locked first, so that two publications on one
         topic count each other: the second waits, then counts in a fresh snapshot.
         """
         live = (
@@ -146,7 +146,7 @@ class Topic(TagBase):
     is_featured = models.BooleanField("featured on the home page", default=False)
     updated_at = models.DateTimeField(auto_now=True)
     # Live articles (public, or scheduled to be): kept by TopicQuerySet.recount_live_articles()
-    # so the A–Z index needs no pass over every article (see with_public_counts()).
+    # so the A–Z index needs no pass over every article (see with_public_count()).
     live_article_count = models.PositiveIntegerField(default=0, editable=False)
     # Where the A–Z index files and sorts the topic (index_position()); kept by save().
     index_letter = models.CharField(max_length=1, blank=True, editable=False)
@@ -249,27 +249,6 @@ class Topic(TagBase):
 
 
 LINK_FIELDS = ("slug", "name", "aliases", "definition")
-
-
-def with_public_counts(topics) -> list[Topic]:
-    """These topics, each with `num_articles`: its public articles, at any size in two queries.
-
-    The stored count of live articles, less those still scheduled (few, and found through
-    the articles_article_public index).
-    """
-    scheduled = dict(
-        ArticleTopic.objects.filter(
-            content_object__live=True, content_object__published_at__gt=timezone.now()
-        )
-        .order_by()
-        .values("tag")
-        .annotate(n=Count("pk"))
-        .values_list("tag", "n")
-    )
-    topics = list(topics)
-    for topic in topics:
-        topic.num_articles = topic.live_article_count - scheduled.get(topic.pk, 0)
-    return topics
 
 
 def safety_notices(topics) -> list[str]:

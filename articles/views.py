@@ -20,7 +20,6 @@ from .models import (
     ProblemReport,
     Topic,
     safety_notices,
-    with_public_counts,
 )
 from .search import find, related_articles
 
@@ -45,19 +44,19 @@ INDEX_PAGE_SIZE = 50
 def topic_index(request: HttpRequest) -> HttpResponse:
     """Topics A to Z, filed by Topic.index_letter: three queries, whatever the size.
 
-    1. the number of topics under each letter 2. the topics shown 3. the scheduled articles
-    their counts leave out (with_public_counts). With more than INDEX_ONE_PAGE topics, a
+    1. the number of topics under each letter 2. the topics shown, each with its count of
+    public articles (Topic.with_public_count). With more than INDEX_ONE_PAGE topics, a
     page shows one letter's (?letter=, the first by default), INDEX_PAGE_SIZE at a time.
     """
     # COUNT(*), not of a column: PostgreSQL answers it from articles_topic_a_to_z alone.
     sizes = dict(
         Topic.objects.order_by("index_letter").values_list("index_letter").annotate(n=Count("*"))
     )
-    topics = Topic.objects.defer("intro", "intro_html", "search_vector")
+    topics = Topic.objects.defer("intro", "intro_html", "search_vector").with_public_count()
     if sum(sizes.values()) <= INDEX_ONE_PAGE:
         # Sorted here, not by the database, whose collation may order keys differently.
         letters: dict[str, list[Topic]] = {}
-        for topic in sorted(with_public_counts(topics), key=lambda t: (t.index_key, t.name)):
+        for topic in sorted(topics, key=lambda t: (t.index_key, t.name)):
             letters.setdefault(topic.index_letter, []).append(topic)
         return render(request, "articles/topic_index.html", {"letters": letters})
 
@@ -71,7 +70,6 @@ def topic_index(request: HttpRequest) -> HttpResponse:
         count=sizes[letter],
         per_page=INDEX_PAGE_SIZE,
     )
-    page.object_list = with_public_counts(page.object_list)
     context = {
         "letters": {letter: page.object_list},
         "nav": nav,
