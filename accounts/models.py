@@ -37,7 +37,7 @@ class User(AbstractUser):
 
     @property
     def display_name(self) -> str:
-        return self.get_full_name() or self.username
+        return credited_name(self.first_name, self.last_name, self.username, "")
 
     @property
     def name_with_credentials(self) -> str:
