@@ -47,7 +47,7 @@ from django.contrib.postgres.search import (
     SearchVector,
     TrigramWordSimilarity,
 )
-from django.core.paginator import Page, Paginator
+from django.core.paginator import Page
 from django.db import connection
 from django.db.models import (
     BooleanField,
@@ -64,11 +64,11 @@ from django.db.models import (
 )
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Concat, Greatest, Left
-from django.utils.functional import cached_property
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from .models import UNLISTED_FIELDS, Article, ArticleTopic, Topic, topic_names
+from .pagination import CountedPaginator
 from .text import normalise_label
 
 CONFIG = "english"
@@ -112,18 +112,6 @@ class SearchResults:
     more: bool = False  # more than COUNT_LIMIT articles matched
 
 
-class _CountedPaginator(Paginator):
-    """A paginator told its count, which search has already taken (capped)."""
-
-    def __init__(self, object_list, per_page: int, *, count: int):
-        super().__init__(object_list, per_page)
-        self._count = count
-
-    @cached_property
-    def count(self) -> int:
-        return self._count
-
-
 # --- the query ---------------------------------------------------------------------------
 
 
@@ -158,7 +146,7 @@ def find(raw: str, *, page: str | int | None = 1) -> SearchResults:
     total = len(candidates)
     more = total > COUNT_LIMIT
     articles = rank_articles(_among(candidates[:COUNT_LIMIT]), broad=total > FULL_RANK_LIMIT)
-    paginator = _CountedPaginator(articles, PAGE_SIZE, count=min(total, COUNT_LIMIT))
+    paginator = CountedPaginator(articles, PAGE_SIZE, count=min(total, COUNT_LIMIT))
     result_page = paginator.get_page(page)  # Query 3
     result_page.object_list = list(result_page.object_list)
     names = topic_names(article.pk for article in result_page.object_list)  # Query 4

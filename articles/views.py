@@ -1,5 +1,5 @@
 from django.conf import settings
-from django.core.paginator import InvalidPage, Paginator
+from django.core.paginator import InvalidPage
 from django.db import connection
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -21,6 +21,7 @@ from .models import (
     Topic,
     safety_notices,
 )
+from .pagination import CountedPaginator
 from .search import find, related_articles
 
 PAGE_SIZE = 20
@@ -81,9 +82,7 @@ def topic_index(request: HttpRequest) -> HttpResponse:
 
 def _page_or_404(objects, number, *, count: int | None = None, per_page: int = PAGE_SIZE):
     """One page of `objects`; `count`, when known already, spares the paginator a COUNT."""
-    paginator = Paginator(objects, per_page)
-    if count is not None:
-        paginator.count = count  # a cached_property: this value stands in for the query
+    paginator = CountedPaginator(objects, per_page, count=count)
     try:
         return paginator.page(number or 1)
     except InvalidPage:
