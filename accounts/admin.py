@@ -1,13 +1,14 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
-from articles.cache import content_changed
+from articles.cache import RetiresPagesAdmin
 
 from .models import User
 
 
+# Names, credentials and disclosures appear on author pages and every byline.
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(RetiresPagesAdmin, DjangoUserAdmin):
     list_display = ["username", "get_full_name", "credentials", "email", "is_staff", "roles"]
     list_filter = ["groups", "is_staff", "is_superuser", "is_active"]
     search_fields = ["username", "first_name", "last_name", "email"]
@@ -18,15 +19,6 @@ class UserAdmin(DjangoUserAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("groups")
-
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        # Names, credentials and disclosures appear on author pages and every byline.
-        content_changed()
-
-    def delete_model(self, request, obj):
-        super().delete_model(request, obj)
-        content_changed()
 
     @admin.display(description="Roles")
     def roles(self, user):

@@ -15,7 +15,7 @@ from accounts.models import CLINICIANS, User
 from hub.ratelimit import client_ip, rate_limited
 
 from . import linking, workflow
-from .cache import content_changed
+from .cache import RetiresPagesAdmin, content_changed
 from .diff import compare
 from .forms import (
     ArticleAdminForm,
@@ -691,17 +691,9 @@ class ProblemReportAdmin(admin.ModelAdmin):
 
 
 @admin.register(Page)
-class PageAdmin(admin.ModelAdmin):
+class PageAdmin(RetiresPagesAdmin, admin.ModelAdmin):
     list_display = ["title", "slug", "updated_at"]
     fields = ["title", "slug", "body"]
-
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        content_changed()
-
-    def delete_model(self, request, obj):
-        super().delete_model(request, obj)
-        content_changed()
 
     def has_delete_permission(self, request, obj=None):
         return request.user.is_superuser

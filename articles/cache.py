@@ -169,6 +169,18 @@ def content_changed() -> None:
     transaction.on_commit(_bump)
 
 
+class RetiresPagesAdmin:
+    """ModelAdmin mixin: what is saved or deleted through it shows on public pages."""
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        content_changed()
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        content_changed()
+
+
 # --- how long a page may be kept ------------------------------------------------------------
 
 

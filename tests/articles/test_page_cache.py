@@ -555,3 +555,20 @@ def test_a_command_whose_change_did_not_reach_the_cache_fails(flaky_bump):
     flaky_bump["failures"] = 3
     with pytest.raises(CommandError, match="did not answer"):
         call_command("rerender_content", "--skip-vectors", stdout=io.StringIO())
+
+
+def test_author_profile_edit_through_the_admin_shows_at_once(client, article, on_commit, rf):
+    from django.contrib import admin
+
+    from accounts.models import User
+
+    author = article.author
+    author_url = f"/authors/{author.username}/"
+    client.get(author_url)
+    author.bio = "Now a consultant in Leeds."
+    request = rf.post("/admin/")
+    request.user = UserFactory(username="root", is_superuser=True, is_staff=True)
+    with on_commit():
+        admin.site._registry[User].save_model(request, author, form=None, change=True)
+
+    assert "Now a consultant in Leeds." in body(client.get(author_url))
