@@ -39,7 +39,11 @@ class Command(BaseCommand):
             progress=progress,
         )
         self.stdout.write("")
-        cards = refresh_cards(Article.objects.select_related("author").iterator(chunk_size=1000))
+        # A card needs neither the text nor the search vectors: not read for it.
+        articles = Article.objects.select_related("author").defer(
+            "body", "body_html", "search_vector", "search_head"
+        )
+        cards = refresh_cards(articles.iterator(chunk_size=1000))
         if not skip_vectors:
             refresh_topic_vectors(None)
             refresh_search_vectors(None)
