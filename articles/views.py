@@ -43,7 +43,7 @@ INDEX_PAGE_SIZE = 50
 @public_page
 @require_safe
 def topic_index(request: HttpRequest) -> HttpResponse:
-    """Topics A to Z, filed by Topic.index_letter: three queries, whatever the size.
+    """Topics A to Z, filed by Topic.index_letter: two queries, whatever the size.
 
     1. the number of topics under each letter 2. the topics shown, each with its count of
     public articles (Topic.with_public_count). With more than INDEX_ONE_PAGE topics, a
