@@ -40,14 +40,12 @@ class LatestArticlesFeed(Feed):
         return reverse("articles:feed_atom" if self.feed_type is Atom1Feed else "articles:feed")
 
     def articles(self, obj=None):
-        return Article.objects.published()
+        """The feed's public articles, newest first."""
+        return Article.objects.published().order_by("-published_at", "-pk")
 
     def items(self, obj=None):
         articles = list(
-            self.articles(obj)
-            .select_related("author")
-            .defer(*UNLISTED_FIELDS)
-            .order_by("-published_at", "-pk")[:FEED_SIZE]
+            self.articles(obj).select_related("author").defer(*UNLISTED_FIELDS)[:FEED_SIZE]
         )
         names = topic_names(article.pk for article in articles)
         for article in articles:
@@ -99,7 +97,7 @@ class TopicArticlesFeed(LatestArticlesFeed):
         return reverse(name, kwargs={"slug": obj.slug})
 
     def articles(self, obj: Topic):
-        return Article.objects.published().filter(topics=obj)
+        return Article.objects.in_topic(obj)
 
 
 class TopicArticlesAtomFeed(TopicArticlesFeed):

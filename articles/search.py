@@ -55,6 +55,7 @@ from django.db.models import (
     ExpressionWrapper,
     F,
     Func,
+    Max,
     OuterRef,
     Q,
     QuerySet,
@@ -64,6 +65,7 @@ from django.db.models import (
 )
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Concat, Greatest, Left
+from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -481,15 +483,33 @@ def mentions_query(terms: Iterable[str]) -> tuple[SearchQuery | None, set[str]]:
 
 
 def related_articles(article: Article, topics: Iterable[Topic]) -> list[Article]:
-    """Up to five published articles sharing the most topics with this one: one query."""
+    """Up to five public articles sharing the most topics with this one: one query.
+
+    Ranked (most topics shared, then newest) from ArticleTopic's public links alone, an
+    index; only the chosen few are read from the article table, with the public check.
+    """
     topic_ids = [topic.pk for topic in topics]
     if not topic_ids:
         return []
+    links = ArticleTopic.objects.filter(
+        tag_id__in=topic_ids, public_from__lte=timezone.now()
+    ).exclude(content_object_id=article.pk)
+    chosen = (
+        links.values("content_object_id")
+        .annotate(shared=Count("*"), newest=Max("public_from"))
+        .order_by("-shared", "-newest", "-content_object_id")
+        .values("content_object_id")[:RELATED_LIMIT]
+    )
+    shared = (
+        links.filter(content_object_id=OuterRef("pk"))
+        .values("content_object_id")
+        .annotate(n=Count("*"))
+        .values("n")
+    )
     return list(
         Article.objects.published()
-        .filter(topic_links__tag_id__in=topic_ids)
-        .exclude(pk=article.pk)
-        .annotate(shared=Count("topic_links"))
-        .only("card_html")  # shown as their stored cards (cards.py)
-        .order_by("-shared", "-published_at", "-pk")[:RELATED_LIMIT]
+        .filter(pk__in=Subquery(chosen))
+        .annotate(shared=Subquery(shared))
+        .cards()
+        .order_by("-shared", "-published_at", "-pk")
     )

@@ -95,14 +95,14 @@ def topic_detail(request: HttpRequest, slug: str) -> HttpResponse:
     topic = get_object_or_404(
         Topic.objects.defer("intro", "search_vector").with_public_count(), slug=slug
     )
-    articles = Article.objects.published().filter(topics=topic)
+    articles = Article.objects.in_topic(topic)
     audience = request.GET.get("audience", "")
     if audience in Audience.values:
         articles, count = articles.filter(audience=audience), None
     else:
         # Counted from the stored count with the topic: no COUNT over its articles.
         audience, count = "", topic.num_articles
-    page = _page_or_404(articles.for_listing(), request.GET.get("page"), count=count)
+    page = _page_or_404(articles.cards(), request.GET.get("page"), count=count)
     context = {
         "topic": topic,
         "articles": page.object_list,

@@ -13,7 +13,7 @@ from accounts.models import CLINICIANS, EDITORS, User
 from articles import linking, workflow
 from articles.cache import check_no_bump_owed, content_changed
 from articles.cards import refresh_cards
-from articles.models import Article, Topic
+from articles.models import Article, ArticleTopic, Topic
 
 from ._demo_content import ARTICLES, TOPICS
 
@@ -125,4 +125,5 @@ class Command(BaseCommand):
                 last_reviewed=reviewed,
                 next_review_due=workflow.add_months(reviewed, 12),
             )
+            ArticleTopic.objects.copy_publish_times([article.pk])
             refresh_cards(Article.objects.filter(pk=article.pk).select_related("author"))

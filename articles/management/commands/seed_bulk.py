@@ -231,7 +231,9 @@ class Command(BaseCommand):
                     article.search_vector, article.search_head = vector, head
             created = Article.objects.bulk_create(batch)
             ArticleTopic.objects.bulk_create(
-                ArticleTopic(content_object_id=article.pk, tag_id=tag)
+                ArticleTopic(
+                    content_object_id=article.pk, tag_id=tag, public_from=article.published_at
+                )
                 for article, tags in zip(created, chosen, strict=True)
                 for tag in tags
             )
