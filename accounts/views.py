@@ -1,12 +1,13 @@
-from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
+from articles import listings
 from articles.cache import public_page
-from articles.models import Article
 
 from .models import CLINICIANS, EDITORS, User
+
+AUTHOR_PAGE_SIZE = 50
 
 
 @public_page
@@ -17,14 +18,9 @@ def author(request: HttpRequest, username: str) -> HttpResponse:
         User.objects.filter(is_active=True, groups__name__in=[CLINICIANS, EDITORS]).distinct(),
         username=username,
     )
-    articles = Article.objects.published().filter(author=person).for_listing()[:50]
-    reviewed = (
-        Article.objects.published()
-        .filter(Q(medical_reviewer=person) & ~Q(author=person))
-        .for_listing()[:50]
-    )
-    return render(
-        request,
-        "accounts/author.html",
-        {"person": person, "articles": articles, "reviewed": reviewed},
-    )
+    context = {
+        "person": person,
+        "written": listings.by_author(person.pk, AUTHOR_PAGE_SIZE),
+        "reviewed": listings.reviewed_by(person.pk, AUTHOR_PAGE_SIZE),
+    }
+    return render(request, "accounts/author.html", context)

@@ -425,14 +425,6 @@ class ArticleQuerySet(models.QuerySet):
             .order_by("-topic_links__public_from", "-topic_links__content_object_id")
         )
 
-    def cards(self):
-        """Each article's stored card (cards.py) and nothing else: what a list shows."""
-        return self.only("card_html")
-
-    def for_listing(self):
-        """Newest first, for lists of cards: one query, whatever the size."""
-        return self.cards().order_by("-published_at", "-pk")
-
 
 # Large columns no list of articles shows.
 UNLISTED_FIELDS = ("body", "body_html", "card_html", "search_vector", "search_head")
@@ -577,10 +569,6 @@ class Article(models.Model):
     @property
     def body_safe(self) -> SafeString:
         return mark_safe(self.body_html)  # noqa: S308 - sanitised by render_markdown at save
-
-    @property
-    def card_safe(self) -> SafeString:
-        return mark_safe(self.card_html)  # noqa: S308 - rendered with autoescape at save
 
     @property
     def is_public(self) -> bool:

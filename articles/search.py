@@ -51,11 +51,9 @@ from django.core.paginator import Page
 from django.db import connection
 from django.db.models import (
     BooleanField,
-    Count,
     ExpressionWrapper,
     F,
     Func,
-    Max,
     OuterRef,
     Q,
     QuerySet,
@@ -65,7 +63,6 @@ from django.db.models import (
 )
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Concat, Greatest, Left
-from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -78,7 +75,6 @@ MAX_QUERY_CHARS = 200
 MAX_WORDS = 12
 PAGE_SIZE = 20
 TOPIC_LIMIT = 10
-RELATED_LIMIT = 5
 # Trigram matching needs a few letters to mean anything ("tb" is not a misspelling).
 MIN_FUZZY_CHARS = 4
 # How close a topic must be to stand in for a misspelled query (word similarity, 0–1).
@@ -477,39 +473,3 @@ def mentions_query(terms: Iterable[str]) -> tuple[SearchQuery | None, set[str]]:
         return None, wordless
     query = reduce(or_, (SearchQuery(t, search_type="phrase", config=CONFIG) for t in found))
     return query, wordless
-
-
-# --- related articles ----------------------------------------------------------------------
-
-
-def related_articles(article: Article, topics: Iterable[Topic]) -> list[Article]:
-    """Up to five public articles sharing the most topics with this one: one query.
-
-    Ranked (most topics shared, then newest) from ArticleTopic's public links alone, an
-    index; only the chosen few are read from the article table, with the public check.
-    """
-    topic_ids = [topic.pk for topic in topics]
-    if not topic_ids:
-        return []
-    links = ArticleTopic.objects.filter(
-        tag_id__in=topic_ids, public_from__lte=timezone.now()
-    ).exclude(content_object_id=article.pk)
-    chosen = (
-        links.values("content_object_id")
-        .annotate(shared=Count("*"), newest=Max("public_from"))
-        .order_by("-shared", "-newest", "-content_object_id")
-        .values("content_object_id")[:RELATED_LIMIT]
-    )
-    shared = (
-        links.filter(content_object_id=OuterRef("pk"))
-        .values("content_object_id")
-        .annotate(n=Count("*"))
-        .values("n")
-    )
-    return list(
-        Article.objects.published()
-        .filter(pk__in=Subquery(chosen))
-        .annotate(shared=Subquery(shared))
-        .cards()
-        .order_by("-shared", "-published_at", "-pk")
-    )

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from hub.ratelimit import client_ip, rate_limited, too_many
 
-from . import structured_data
+from . import listings, structured_data
 from .cache import public_page
 from .forms import ProblemReportForm
 from .models import (
@@ -22,7 +22,7 @@ from .models import (
     safety_notices,
 )
 from .pagination import CountedPaginator
-from .search import find, related_articles
+from .search import find
 
 PAGE_SIZE = 20
 
@@ -31,8 +31,9 @@ PAGE_SIZE = 20
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
     featured = Topic.objects.filter(is_featured=True).with_public_count()
-    latest = Article.objects.published().for_listing()[:8]
-    return render(request, "articles/home.html", {"featured": featured, "latest": latest})
+    return render(
+        request, "articles/home.html", {"featured": featured, "latest": listings.latest(8)}
+    )
 
 
 # Up to this many topics the A–Z index is one page; beyond, one letter a page, paginated.
@@ -95,17 +96,17 @@ def topic_detail(request: HttpRequest, slug: str) -> HttpResponse:
     topic = get_object_or_404(
         Topic.objects.defer("intro", "search_vector").with_public_count(), slug=slug
     )
-    articles = Article.objects.in_topic(topic)
     audience = request.GET.get("audience", "")
     if audience in Audience.values:
-        articles, count = articles.filter(audience=audience), None
+        count = None
     else:
         # Counted from the stored count with the topic: no COUNT over its articles.
         audience, count = "", topic.num_articles
-    page = _page_or_404(articles.cards(), request.GET.get("page"), count=count)
+    cards = listings.TopicCards(topic.pk, audience=audience)
+    page = _page_or_404(cards, request.GET.get("page"), count=count)
     context = {
         "topic": topic,
-        "articles": page.object_list,
+        "cards": page.object_list,
         "page_obj": page,
         "related_topics": topic.related.order_by("name").only("name", "slug"),
         "audience": audience,
@@ -131,7 +132,7 @@ def article_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "article": article,
         "topics": topics,
         "safety_notices": safety_notices(topics),
-        "related_articles": related_articles(article, topics),
+        "related_cards": listings.related(article.pk, [topic.pk for topic in topics]),
         "jsonld": structured_data.as_script(jsonld),
     }
     return render(request, "articles/article_detail.html", context)

@@ -78,7 +78,10 @@ def assert_same_queries_at_two_sizes(client, url, *, grow, expected):
 CARD_TITLE = re.compile(r'class="card__title"><a href="[^"]*">([^<]*)</a>')
 
 
-def card_titles(response) -> list[str]:
-    """The titles of the article cards a reader sees on a page, in order."""
-    html = response.content.decode()
+def card_titles(response_or_cards) -> list[str]:
+    """The titles of the article cards a reader sees on a page (or in a list), in order."""
+    if isinstance(response_or_cards, list):
+        html = "".join(response_or_cards)
+    else:
+        html = response_or_cards.content.decode()
     return [unescape(title) for title in CARD_TITLE.findall(html)]

@@ -12,9 +12,8 @@ import pytest
 from django.apps import apps
 from django.utils import timezone
 
-from articles import workflow
+from articles import listings, workflow
 from articles.models import Article, ArticleTopic
-from articles.search import related_articles
 from tests.articles.public_helpers import card_titles
 from tests.articles.workflow_helpers import approve
 from tests.factories import (
@@ -103,7 +102,7 @@ def test_a_stale_copy_never_shows_a_hidden_article(client, topic):
     assert copies(hidden) == {(hidden.published_at,)}  # stale, on purpose
 
     assert topic_titles(client, topic) == ["Shown"]
-    assert related_articles(shown, [topic]) == []
+    assert listings.related(shown.pk, [topic.pk]) == []
     feed = client.get(f"{topic.get_absolute_url()}feed/").content.decode()
     assert "Hidden" not in feed
 

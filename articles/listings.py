@@ -1,0 +1,128 @@
+"""The lists of article cards on the public pages, read with hand-written SQL.
+
+Every list a reader sees (a topic's articles, the newest on the home page, an author's,
+an article's related ones) is a list of cards stored at save time (cards.py): one text
+column. Through the ORM each of these queries cost more to build and compile, on every
+request, than PostgreSQL spent answering it (0.6 ms against 0.2-0.5 ms on the topic and
+article pages), so each is written once here, in SQL that PostgreSQL and SQLite both run,
+shaped for its index (see bench/explain.py).
+
+Each applies the public rule, `_published_q()` in models.py, to the article row itself
+(PUBLIC below says the same in SQL), including the lists read along ArticleTopic's copy
+of the publish time: a stale copy can never show a hidden article.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from django.db import connection
+from django.utils import timezone
+from django.utils.safestring import SafeString, mark_safe
+
+# models._published_q() in SQL, for the article row `a`; its parameter is now().
+PUBLIC = "a.live AND a.published_at <= %s"
+RELATED_LIMIT = 5
+
+
+def _now():
+    return connection.ops.adapt_datetimefield_value(timezone.now())
+
+
+def _cards(sql: str, params: Sequence) -> list[SafeString]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        # Rendered with autoescape at save time (cards.py).
+        return [mark_safe(card) for (card,) in cursor.fetchall()]  # noqa: S308
+
+
+def latest(limit: int) -> list[SafeString]:
+    """The newest public articles' cards (the articles_article_public index)."""
+    return _cards(
+        f"SELECT a.card_html FROM articles_article a WHERE {PUBLIC}"  # noqa: S608 - only PUBLIC and placeholders
+        " ORDER BY a.published_at DESC, a.id DESC LIMIT %s",
+        [_now(), limit],
+    )
+
+
+def by_author(author_id: int, limit: int) -> list[SafeString]:
+    """The newest public articles this person wrote (articles_article_written_by)."""
+    return _cards(
+        f"SELECT a.card_html FROM articles_article a WHERE a.author_id = %s AND {PUBLIC}"  # noqa: S608 - only PUBLIC and placeholders
+        " ORDER BY a.published_at DESC, a.id DESC LIMIT %s",
+        [author_id, _now(), limit],
+    )
+
+
+def reviewed_by(reviewer_id: int, limit: int) -> list[SafeString]:
+    """The newest public articles this person reviewed but did not write
+    (articles_article_reviewed_by)."""
+    return _cards(
+        "SELECT a.card_html FROM articles_article a"  # noqa: S608 - only PUBLIC and placeholders
+        f" WHERE a.medical_reviewer_id = %s AND a.author_id <> %s AND {PUBLIC}"
+        " ORDER BY a.published_at DESC, a.id DESC LIMIT %s",
+        [reviewer_id, reviewer_id, _now(), limit],
+    )
+
+
+class TopicCards:
+    """A topic's public articles' cards, newest first, fetched a page at a time.
+
+    Read along articles_articletopic_public (the topic's links by publish time), so a page
+    costs the same in a topic of any size. Paginator slices it and, when not told the
+    count, calls count().
+    """
+
+    FROM = "FROM articles_articletopic l JOIN articles_article a ON a.id = l.content_object_id"
+
+    def __init__(self, topic_id: int, *, audience: str = ""):
+        self.topic_id, self.audience = topic_id, audience
+
+    def _where(self) -> tuple[str, list]:
+        now = _now()
+        where = f"l.tag_id = %s AND l.public_from <= %s AND {PUBLIC}"
+        params = [self.topic_id, now, now]
+        if self.audience:
+            where += " AND a.audience = %s"
+            params.append(self.audience)
+        return where, params
+
+    def count(self) -> int:
+        where, params = self._where()
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT COUNT(*) {self.FROM} WHERE {where}", params)
+            return cursor.fetchone()[0]
+
+    def __getitem__(self, page: slice) -> list[SafeString]:
+        if page.start is None or page.stop is None or page.step is not None:
+            raise TypeError("TopicCards is read a page at a time: cards[start:stop].")
+        where, params = self._where()
+        return _cards(
+            f"SELECT a.card_html {self.FROM} WHERE {where}"
+            " ORDER BY l.public_from DESC, l.content_object_id DESC LIMIT %s OFFSET %s",
+            [*params, page.stop - page.start, page.start],
+        )
+
+
+def related(article_id: int, topic_ids: Sequence[int]) -> list[SafeString]:
+    """Up to five public articles sharing the most topics with this one, newest first
+    among equals: one query.
+
+    Ranked from ArticleTopic's public links alone (an index-only scan); only the chosen
+    few are read from the article table, with the public check.
+    """
+    if not topic_ids:
+        return []
+    topics = ", ".join(["%s"] * len(topic_ids))
+    now = _now()
+    return _cards(
+        "SELECT a.card_html FROM ("  # noqa: S608 - only PUBLIC and placeholders
+        "  SELECT l.content_object_id AS id, COUNT(*) AS shared, MAX(l.public_from) AS newest"
+        "  FROM articles_articletopic l"
+        f"  WHERE l.tag_id IN ({topics}) AND l.public_from <= %s AND l.content_object_id <> %s"
+        "  GROUP BY l.content_object_id"
+        "  ORDER BY shared DESC, newest DESC, id DESC LIMIT %s"
+        f") r JOIN articles_article a ON a.id = r.id WHERE {PUBLIC}"
+        " ORDER BY r.shared DESC, r.newest DESC, r.id DESC",
+        [*topic_ids, now, article_id, RELATED_LIMIT, now],
+    )
