@@ -2,7 +2,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
-from articles import listings
+from articles import reads
 from articles.cache import public_page
 
 from .models import CLINICIANS, EDITORS, User
@@ -20,7 +20,7 @@ def author(request: HttpRequest, username: str) -> HttpResponse:
     )
     context = {
         "person": person,
-        "written": listings.by_author(person.pk, AUTHOR_PAGE_SIZE),
-        "reviewed": listings.reviewed_by(person.pk, AUTHOR_PAGE_SIZE),
+        "written": reads.by_author(person.pk, AUTHOR_PAGE_SIZE),
+        "reviewed": reads.reviewed_by(person.pk, AUTHOR_PAGE_SIZE),
     }
     return render(request, "accounts/author.html", context)

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from hub.ratelimit import client_ip, rate_limited, too_many
 
-from . import listings, structured_data
+from . import reads, structured_data
 from .cache import public_page
 from .forms import ProblemReportForm
 from .models import (
@@ -31,9 +31,7 @@ PAGE_SIZE = 20
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
     featured = Topic.objects.filter(is_featured=True).with_public_count()
-    return render(
-        request, "articles/home.html", {"featured": featured, "latest": listings.latest(8)}
-    )
+    return render(request, "articles/home.html", {"featured": featured, "latest": reads.latest(8)})
 
 
 # Up to this many topics the A–Z index is one page; beyond, one letter a page, paginated.
@@ -93,22 +91,22 @@ def _page_or_404(objects, number, *, count: int | None = None, per_page: int = P
 @public_page
 @require_safe
 def topic_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    topic = get_object_or_404(
-        Topic.objects.defer("intro", "search_vector").with_public_count(), slug=slug
-    )
+    topic = reads.topic_page(slug)
+    if topic is None:
+        raise Http404("No such topic.")
     audience = request.GET.get("audience", "")
     if audience in Audience.values:
         count = None
     else:
         # Counted from the stored count with the topic: no COUNT over its articles.
         audience, count = "", topic.num_articles
-    cards = listings.TopicCards(topic.pk, audience=audience)
+    cards = reads.TopicCards(topic.pk, audience=audience)
     page = _page_or_404(cards, request.GET.get("page"), count=count)
     context = {
         "topic": topic,
         "cards": page.object_list,
         "page_obj": page,
-        "related_topics": topic.related.order_by("name").only("name", "slug"),
+        "related_topics": reads.related_topics(topic.pk),
         "audience": audience,
         "audiences": Audience.choices,
         "jsonld": structured_data.as_script(structured_data.topic_data(topic, request)),
@@ -122,17 +120,16 @@ def article_detail(request: HttpRequest, slug: str) -> HttpResponse:
     article = get_object_or_404(
         Article.objects.published()
         .select_related("author", "medical_reviewer")
-        .defer("body", "card_html", "search_vector", "search_head")
-        .prefetch_related("topics"),
+        .defer("body", "card_html", "search_vector", "search_head"),
         slug=slug,
     )
-    topics = list(article.topics.all())
+    topics = reads.topics_of(article.pk)
     jsonld = structured_data.article_data(article, topics, request)
     context = {
         "article": article,
         "topics": topics,
         "safety_notices": safety_notices(topics),
-        "related_cards": listings.related(article.pk, [topic.pk for topic in topics]),
+        "related_cards": reads.related(article.pk, [topic.pk for topic in topics]),
         "jsonld": structured_data.as_script(jsonld),
     }
     return render(request, "articles/article_detail.html", context)

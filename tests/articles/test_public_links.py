@@ -12,7 +12,7 @@ import pytest
 from django.apps import apps
 from django.utils import timezone
 
-from articles import listings, workflow
+from articles import reads, workflow
 from articles.models import Article, ArticleTopic
 from tests.articles.public_helpers import card_titles
 from tests.articles.workflow_helpers import approve
@@ -102,7 +102,7 @@ def test_a_stale_copy_never_shows_a_hidden_article(client, topic):
     assert copies(hidden) == {(hidden.published_at,)}  # stale, on purpose
 
     assert topic_titles(client, topic) == ["Shown"]
-    assert listings.related(shown.pk, [topic.pk]) == []
+    assert reads.related(shown.pk, [topic.pk]) == []
     feed = client.get(f"{topic.get_absolute_url()}feed/").content.decode()
     assert "Hidden" not in feed
 

@@ -12,7 +12,7 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
-from articles import listings
+from articles import reads
 from articles.models import Article, Status
 from articles.search import START, STOP, clean_query, find, highlight
 from tests.articles.public_helpers import card_titles
@@ -355,7 +355,7 @@ def test_related_articles_share_the_most_topics_newest_first(esketamine, trd):
     ArticleFactory(title="Draft, shared", topics=[esketamine, trd, other])
     ScheduledArticleFactory(title="Scheduled, shared", topics=[esketamine, trd, other])
     PublishedArticleFactory(title="Nothing shared", topics=[TopicFactory(name="Bones")])
-    related = listings.related(article.pk, [esketamine.pk, trd.pk, other.pk])
+    related = reads.related(article.pk, [esketamine.pk, trd.pk, other.pk])
     assert card_titles(related) == ["Two shared, newer", "Two shared, older", "One shared"]
 
 
@@ -364,7 +364,7 @@ def test_related_articles_cost_one_query_and_stop_at_five(esketamine, django_ass
     for _ in range(7):
         PublishedArticleFactory(topics=[esketamine])
     with django_assert_num_queries(1):
-        related = listings.related(article.pk, [esketamine.pk])
+        related = reads.related(article.pk, [esketamine.pk])
     assert len(related) == 5
     assert all('class="card"' in card for card in related)
     assert "Main" not in card_titles(related)
@@ -383,7 +383,7 @@ def test_related_articles_are_empty_when_the_article_has_no_topics(django_assert
     article = PublishedArticleFactory()
     PublishedArticleFactory()
     with django_assert_num_queries(0):
-        assert listings.related(article.pk, []) == []
+        assert reads.related(article.pk, []) == []
 
 
 # --- synonyms -------------------------------------------------------------------------------

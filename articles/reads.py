@@ -1,11 +1,11 @@
-"""The lists of article cards on the public pages, read with hand-written SQL.
+"""The public pages' hottest reads, in hand-written SQL.
 
-Every list a reader sees (a topic's articles, the newest on the home page, an author's,
-an article's related ones) is a list of cards stored at save time (cards.py): one text
-column. Through the ORM each of these queries cost more to build and compile, on every
-request, than PostgreSQL spent answering it (0.6 ms against 0.2-0.5 ms on the topic and
-article pages), so each is written once here, in SQL that PostgreSQL and SQLite both run,
-shaped for its index (see bench/explain.py).
+The lists a reader sees (a topic's articles, the home page's newest, an author's, an
+article's related ones) are lists of cards stored at save time (cards.py): one text
+column. Through the ORM, each of these queries, and the topic and topic lists around
+them, cost more to build and compile on every request than PostgreSQL spent answering
+(0.6 ms against 0.2-0.5 ms on the topic and article pages), so each is written once here,
+in SQL that PostgreSQL and SQLite both run, shaped for its index (see bench/explain.py).
 
 Each applies the public rule, `_published_q()` in models.py, to the article row itself
 (PUBLIC below says the same in SQL), including the lists read along ArticleTopic's copy
@@ -19,6 +19,8 @@ from collections.abc import Sequence
 from django.db import connection
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
+
+from .models import Topic
 
 # models._published_q() in SQL, for the article row `a`; its parameter is now().
 PUBLIC = "a.live AND a.published_at <= %s"
@@ -125,4 +127,58 @@ def related(article_id: int, topic_ids: Sequence[int]) -> list[SafeString]:
         f") r JOIN articles_article a ON a.id = r.id WHERE {PUBLIC}"
         " ORDER BY r.shared DESC, r.newest DESC, r.id DESC",
         [*topic_ids, now, article_id, RELATED_LIMIT, now],
+    )
+
+
+# --- topics ---------------------------------------------------------------------------------
+
+# What the topic page shows of its topic; the rest (intro source, search vector) is left.
+TOPIC_COLUMNS = (
+    "t.id, t.name, t.slug, t.headline, t.definition, t.aliases, t.intro_html,"
+    " t.safety_notice, t.updated_at"
+)
+
+
+def topic_page(slug: str) -> Topic | None:
+    """The topic for its page, with `num_articles`, its public articles: one query.
+
+    TopicQuerySet.with_public_count() in SQL: the stored count of live articles less
+    those still scheduled, counted from the few scheduled articles.
+    """
+    found = Topic.objects.raw(
+        f"SELECT {TOPIC_COLUMNS}, t.live_article_count - ("  # noqa: S608 - constants only
+        "  SELECT COUNT(*) FROM articles_article a"
+        "  JOIN articles_articletopic l ON l.content_object_id = a.id"
+        "  WHERE a.live AND a.published_at > %s AND l.tag_id = t.id"
+        ") AS num_articles FROM articles_topic t WHERE t.slug = %s",
+        [_now(), slug],
+    )
+    return next(iter(found), None)
+
+
+def _topics(sql: str, params: Sequence) -> list[Topic]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        names = [column[0] for column in cursor.description]
+        return [Topic.from_db(connection.alias, names, row) for row in cursor.fetchall()]
+
+
+def topics_of(article_id: int) -> list[Topic]:
+    """An article's topics A to Z, with what its page shows of them (names, safety
+    notices); text columns only, so no conversion is needed on any database."""
+    return _topics(
+        "SELECT t.id, t.name, t.slug, t.safety_notice FROM articles_topic t"
+        " JOIN articles_articletopic l ON l.tag_id = t.id"
+        " WHERE l.content_object_id = %s ORDER BY t.name",
+        [article_id],
+    )
+
+
+def related_topics(topic_id: int) -> list[Topic]:
+    """The topics an editor linked to this one, A to Z: names and addresses."""
+    return _topics(
+        "SELECT t.id, t.name, t.slug FROM articles_topic t"
+        " JOIN articles_topic_related r ON r.to_topic_id = t.id"
+        " WHERE r.from_topic_id = %s ORDER BY t.name",
+        [topic_id],
     )
