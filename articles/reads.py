@@ -16,11 +16,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from django.contrib.auth import get_user_model
 from django.db import connection
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
-from .models import Topic
+from .models import Article, Topic
 
 # models._published_q() in SQL, for the article row `a`; its parameter is now().
 PUBLIC = "a.live AND a.published_at <= %s"
@@ -128,6 +129,46 @@ def related(article_id: int, topic_ids: Sequence[int]) -> list[SafeString]:
         " ORDER BY r.shared DESC, r.newest DESC, r.id DESC",
         [*topic_ids, now, article_id, RELATED_LIMIT, now],
     )
+
+
+# --- the article page -----------------------------------------------------------------------
+
+# What the article page leaves unread: the Markdown source, the card and the search data.
+ARTICLE_UNREAD = {"body", "card_html", "search_vector", "search_head"}
+# What the page and its structured data show of the author and the medical reviewer.
+PERSON_FIELDS = ("username", "first_name", "last_name", "credentials", "professional_title")
+
+
+def _columns(alias: str, fields) -> str:
+    return ", ".join(f"{alias}.{connection.ops.quote_name(field.column)}" for field in fields)
+
+
+def _people_columns(alias: str) -> str:
+    return ", ".join(f"{alias}.{name} AS {alias}_{name}" for name in PERSON_FIELDS)
+
+
+def article_page(slug: str) -> Article | None:
+    """The public article for its page, with its author and reviewer: one query."""
+    fields = [f for f in Article._meta.concrete_fields if f.name not in ARTICLE_UNREAD]
+    found = Article.objects.raw(
+        f"SELECT {_columns('a', fields)}, {_people_columns('w')}, {_people_columns('r')}"  # noqa: S608 - constants only
+        " FROM articles_article a JOIN accounts_user w ON w.id = a.author_id"
+        " LEFT JOIN accounts_user r ON r.id = a.medical_reviewer_id"
+        f" WHERE a.slug = %s AND {PUBLIC}",
+        [slug, _now()],
+    )
+    article = next(iter(found), None)
+    if article is not None:
+        article.author = _person(article, "w", article.author_id)
+        article.medical_reviewer = _person(article, "r", article.medical_reviewer_id)
+    return article
+
+
+def _person(article: Article, alias: str, pk: int | None):
+    if pk is None:
+        return None
+    values = [pk, *(getattr(article, f"{alias}_{name}") for name in PERSON_FIELDS)]
+    return get_user_model().from_db(connection.alias, ["id", *PERSON_FIELDS], values)
 
 
 # --- topics ---------------------------------------------------------------------------------

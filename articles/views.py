@@ -117,12 +117,9 @@ def topic_detail(request: HttpRequest, slug: str) -> HttpResponse:
 @public_page
 @require_safe
 def article_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    article = get_object_or_404(
-        Article.objects.published()
-        .select_related("author", "medical_reviewer")
-        .defer("body", "card_html", "search_vector", "search_head"),
-        slug=slug,
-    )
+    article = reads.article_page(slug)
+    if article is None:
+        raise Http404("No such article.")
     topics = reads.topics_of(article.pk)
     jsonld = structured_data.article_data(article, topics, request)
     context = {

@@ -72,6 +72,21 @@ def test_page_names_medical_reviewer_when_article_is_published(page, article):
     ) in page
 
 
+def test_page_names_no_reviewer_when_the_article_has_none(client):
+    # Articles published through the workflow always have one; imported ones may not.
+    article = PublishedArticleFactory(title="Imported", medical_reviewer=None)
+    page = client.get(article.get_absolute_url()).content.decode()
+    assert "<h1>Imported</h1>" in page
+    assert "Medically reviewed by" not in page
+    assert '"reviewedBy"' not in page
+
+
+def test_structured_data_credits_author_and_reviewer_when_article_is_published(page):
+    assert '"author": {"@type": "Person", "honorificSuffix": "MD, MRCPsych"' in page
+    assert '"jobTitle": "Consultant psychiatrist", "name": "Amara Okafor"' in page
+    assert '"reviewedBy": {"@type": "Person", "honorificSuffix": "MBBS, FRCP"' in page
+
+
 def test_page_shows_last_reviewed_date_when_article_is_published(page):
     assert "<dt>Page last reviewed</dt>" in page
     assert '<time datetime="2026-03-04">4 March 2026</time>' in page
