@@ -1,6 +1,7 @@
 from django.contrib.auth.models import AbstractUser
 from django.db import models
-from django.urls import reverse
+
+from hub.links import url_with
 
 CLINICIANS = "Clinicians"
 EDITORS = "Editors"
@@ -44,7 +45,7 @@ class User(AbstractUser):
         return credited_name(self.first_name, self.last_name, self.username, self.credentials)
 
     def get_absolute_url(self):
-        return reverse("accounts:author", kwargs={"username": self.username})
+        return url_with("accounts:author", "username", self.username)
 
     def in_group(self, name: str) -> bool:
         # Group membership is read often per request (admin buttons, guards);

@@ -9,11 +9,12 @@ from django.core.exceptions import ValidationError
 from django.db import connection, models, transaction
 from django.db.models import Count, F, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from taggit.managers import TaggableManager, _TaggableManager
 from taggit.models import TagBase, TaggedItemBase
+
+from hub.links import url_with
 
 from .cards import CARD_FIELDS, card_for
 from .markdown import render_markdown
@@ -228,7 +229,7 @@ class Topic(TagBase):
             refresh_topic_vectors([self.pk])
 
     def get_absolute_url(self):
-        return reverse("articles:topic", kwargs={"slug": self.slug})
+        return url_with("articles:topic", "slug", self.slug)
 
     # What other pages show of this topic when they mention it (see articles/linking.py).
     saved_link_state: tuple | None = None
@@ -564,7 +565,7 @@ class Article(models.Model):
             refresh_search_vectors([self.pk])
 
     def get_absolute_url(self):
-        return reverse("articles:detail", kwargs={"slug": self.slug})
+        return url_with("articles:detail", "slug", self.slug)
 
     @property
     def body_safe(self) -> SafeString:
@@ -684,7 +685,7 @@ class Page(models.Model):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
-        return reverse("articles:page", kwargs={"slug": self.slug})
+        return url_with("articles:page", "slug", self.slug)
 
     @property
     def body_safe(self) -> SafeString:

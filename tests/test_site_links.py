@@ -1,9 +1,10 @@
 """The header and footer link to the site's fixed pages on every page built on base.html."""
 
 import pytest
-from django.urls import set_script_prefix
+from django.urls import reverse, set_script_prefix
 
 from hub.context_processors import site_links
+from hub.links import url_with
 from tests.factories import TopicFactory
 
 LINKS = (
@@ -34,3 +35,25 @@ def test_links_follow_a_site_mounted_under_a_prefix(rf):
         set_script_prefix("/")
     assert links["topic_index"] == "/health/topics/"
     assert site_links(rf.get("/"))["links"]["topic_index"] == "/topics/"
+
+
+@pytest.mark.parametrize(
+    ("viewname", "kwarg", "value"),
+    [
+        ("articles:topic", "slug", "treatment-resistant-depression"),
+        ("articles:detail", "slug", "what-to-expect_2"),
+        ("articles:page", "slug", "funding"),
+        ("accounts:author", "username", "ana.ruiz+md@clinic"),
+    ],
+)
+def test_addresses_with_a_value_are_what_reverse_gives(viewname, kwarg, value):
+    assert url_with(viewname, kwarg, value) == reverse(viewname, kwargs={kwarg: value})
+
+
+def test_addresses_with_a_value_follow_the_prefix(rf):
+    set_script_prefix("/health/")
+    try:
+        assert url_with("articles:topic", "slug", "sleep") == "/health/topics/sleep/"
+    finally:
+        set_script_prefix("/")
+    assert url_with("articles:topic", "slug", "sleep") == "/topics/sleep/"
