@@ -418,7 +418,8 @@ class ArticleQuerySet(models.QuerySet):
 
     def in_topic(self, topic):
         """A topic's public articles, newest first, read along ArticleTopic's index of
-        public links: a page of them costs the same in a topic of any size.
+        public links: a page of them costs the same in a topic of any size. For the topic
+        feeds; the topic page reads the same walk's cards in SQL (reads.TopicCards).
         """
         return (
             self.published()
