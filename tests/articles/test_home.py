@@ -80,6 +80,6 @@ def test_home_costs_the_same_queries_when_site_has_200_articles(client):
         "/",
         grow=lambda: published_articles(LARGE - SMALL, topics=featured),
         # 1. featured topics, with their article counts
-        # 2. the latest articles, with their authors
+        # 2. the latest articles' stored cards
         expected=2,
     )

@@ -51,7 +51,7 @@ def test_home_costs_two_queries_at_any_size(client, site):
         "/",
         grow=site["grow"],
         # 1. featured topics, with their article counts
-        # 2. the eight latest articles, with their authors
+        # 2. the eight latest articles' stored cards
         expected=2,
     )
 
@@ -109,7 +109,7 @@ def test_article_page_costs_three_queries_at_any_size(client, site):
         grow=site["grow"],
         # 1. the article by slug, with its author and medical reviewer
         # 2. its topics
-        # 3. up to five related articles sharing its topics, with their authors
+        # 3. the stored cards of up to five related articles sharing its topics
         expected=3,
     )
 
