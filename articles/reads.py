@@ -58,8 +58,7 @@ def by_author(author_id: int, limit: int) -> list[SafeString]:
 
 
 def reviewed_by(reviewer_id: int, limit: int) -> list[SafeString]:
-    """The newest public articles this person reviewed but did not write
-    (articles_article_reviewed_by)."""
+    """The newest public articles this person reviewed but did not write."""
     return _cards(
         "SELECT a.card_html FROM articles_article a"  # noqa: S608 - only PUBLIC and placeholders
         f" WHERE a.medical_reviewer_id = %s AND a.author_id <> %s AND {PUBLIC}"

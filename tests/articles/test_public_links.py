@@ -7,9 +7,11 @@ article the article row itself hides.
 
 import datetime
 import importlib
+import io
 
 import pytest
 from django.apps import apps
+from django.core.management import call_command
 from django.utils import timezone
 
 from articles import reads, workflow
@@ -129,3 +131,13 @@ def test_the_migration_copies_every_existing_link(topic):
 
     assert copies(live) == {(live.published_at,)}
     assert copies(draft) == {(None,)}
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # seed_bulk: VACUUM
+def test_seed_bulk_gives_every_link_its_publish_time(client):
+    call_command("seed_bulk", articles=30, stdout=io.StringIO())
+    links = ArticleTopic.objects.select_related("content_object")
+    assert links.exists()
+    assert all(link.public_from == link.content_object.published_at for link in links)
+    topic = links.first().tag
+    assert topic_titles(client, topic)

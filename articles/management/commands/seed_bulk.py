@@ -231,9 +231,8 @@ class Command(BaseCommand):
                     article.search_vector, article.search_head = vector, head
             created = Article.objects.bulk_create(batch)
             ArticleTopic.objects.bulk_create(
-                ArticleTopic(
-                    content_object_id=article.pk, tag_id=tag, public_from=article.published_at
-                )
+                # With the article at hand, the bulk insert copies its publish time.
+                ArticleTopic(content_object=article, tag_id=tag)
                 for article, tags in zip(created, chosen, strict=True)
                 for tag in tags
             )
