@@ -15,7 +15,7 @@ The template, includes/article_card.html, autoescapes everything it is given.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from django.conf import settings
 from django.db import transaction
@@ -23,12 +23,17 @@ from django.db.models.signals import post_save, pre_save
 from django.template.loader import render_to_string
 from django.urls import get_script_prefix, reverse, set_script_prefix
 from django.utils import timezone
+from django.utils.html import conditional_escape, escape
+from django.utils.safestring import SafeString, mark_safe
 
 from accounts.models import User, credited_name
 
 # The article fields a card shows ("author" through the author's credited name).
 CARD_FIELDS = frozenset({"title", "slug", "summary", "published_at", "author", "audience"})
 TEMPLATE = "includes/article_card.html"
+# Where the template's meta line (date, author) starts: a search result's snippet goes
+# before it.
+META = '<p class="card__meta">'
 
 
 def render_card(*, title, slug, summary, published_at, audience, author_name) -> str:
@@ -56,6 +61,23 @@ def _article_url(slug: str) -> str:
         return reverse("articles:detail", kwargs={"slug": slug})
     finally:
         set_script_prefix(current)
+
+
+def as_search_result(
+    card: str, snippet: SafeString | str, topic_names: Sequence[str]
+) -> SafeString:
+    """A stored card as a search result: the snippet (safe HTML, from search.highlight)
+    before its meta line, and the article's topics after it."""
+    head, found, meta = card.partition(META)
+    meta, closed, end = meta.rpartition("</article>")
+    if not (found and closed):  # not a card this template made: left as it is
+        return mark_safe(card)  # noqa: S308 - stored cards are rendered with autoescape
+    if snippet:
+        head += f'<p class="card__snippet">{conditional_escape(snippet)}</p>\n  '
+    if topic_names:
+        meta += f'  <p class="card__topics">{escape(", ".join(topic_names))}</p>\n'
+    # The card was rendered with autoescape at save time; the rest is escaped just above.
+    return mark_safe(f"{head}{META}{meta}</article>{end}")  # noqa: S308
 
 
 def card_for(article) -> str:

@@ -19,19 +19,25 @@ On PostgreSQL
   articles, and its topic page (listed first) leads to the rest. Up to FULL_RANK_LIMIT
   matches are ranked on the full vector; more, on `search_head`, the vector without the
   body, several times cheaper to rank.
-- Each result has a snippet from ts_headline. Its highlight markers are sentinel
+- A result is the article's stored card (cards.py) with a snippet and the article's
+  topics added. The snippet comes from ts_headline over a window of the body around the
+  first place one of the query's words may appear. Its highlight markers are sentinel
   characters removed from the text beforehand; the snippet is escaped whole and only then
   are the sentinels turned into <mark>, so the author's text can never inject HTML.
 
 Elsewhere (SQLite, the demo) a simpler fallback: every word must appear in the title,
 summary, or a topic's name or aliases.
 
-A results page costs a fixed number of queries: topics, article count, article page, their
-topics. bench/bench_search.py times it at 100,000 articles.
+A results page costs a fixed number of queries. On PostgreSQL two: the topics, then the
+articles counted, ranked and paged with their snippets and topics in one statement
+(_results_sql), its values written in so that it is planned for the words searched. The
+fallback takes four: topics, the count, the page's cards, their topics.
+bench/bench_search.py times it at 100,000 articles.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -39,21 +45,13 @@ from functools import reduce
 from operator import and_, or_
 
 from django.contrib.postgres.aggregates import StringAgg
-from django.contrib.postgres.lookups import TrigramWordSimilar
 from django.contrib.postgres.search import (
-    SearchHeadline,
     SearchQuery,
-    SearchRank,
     SearchVector,
-    TrigramWordSimilarity,
 )
 from django.core.paginator import Page
 from django.db import connection
 from django.db.models import (
-    BooleanField,
-    ExpressionWrapper,
-    F,
-    Func,
     OuterRef,
     Q,
     QuerySet,
@@ -61,12 +59,13 @@ from django.db.models import (
     TextField,
     Value,
 )
-from django.db.models.expressions import RawSQL
-from django.db.models.functions import Concat, Greatest, Left
+from django.db.models.functions import Concat
+from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from .models import UNLISTED_FIELDS, Article, ArticleTopic, Topic, topic_names
+from .cards import as_search_result
+from .models import Article, ArticleTopic, Topic, topic_names
 from .pagination import CountedPaginator
 from .text import normalise_label
 
@@ -88,12 +87,18 @@ COUNT_LIMIT = 1_000
 # Up to this many matches are ranked on the full vector (the body's words count too);
 # more, on the head vector alone, which is several times cheaper to rank.
 FULL_RANK_LIMIT = 200
-# ts_headline reads the whole text it is given: the snippet comes from the first part.
-SNIPPET_SOURCE_CHARS = 8_000
+# A snippet is headlined from this much of the body, starting this far before the first
+# place one of the query's words appears (ts_headline's cost grows with its text).
+SNIPPET_WINDOW = 600
+SNIPPET_BEFORE = 150
 
 # Private-use characters: ts_headline marks hits with them; they are removed from the text
 # first, so the only ones in a snippet are ts_headline's own.
 START, STOP = "\ue000", "\ue001"
+HEADLINE_OPTIONS = (
+    f"StartSel={START}, StopSel={STOP}, MaxWords=30, MinWords=12, ShortWord=3,"
+    ' MaxFragments=2, FragmentDelimiter=" … "'
+)
 
 MESSAGE_NO_WORDS = "Please type a word to search for, for example “depression”."
 MESSAGE_SHORTENED = (
@@ -106,7 +111,7 @@ class SearchResults:
     query: str = ""
     message: str = ""
     topics: list[Topic] = field(default_factory=list)
-    page: Page | None = None
+    page: Page | None = None  # of cards, as cards.as_search_result makes them
     more: bool = False  # more than COUNT_LIMIT articles matched
 
 
@@ -135,94 +140,184 @@ def find(raw: str, *, page: str | int | None = 1) -> SearchResults:
         return SearchResults(message=MESSAGE_NO_WORDS if (raw or "").strip() else "")
     message = MESSAGE_SHORTENED if len(" ".join((raw or "").split())) > MAX_QUERY_CHARS else ""
     search = _search_postgres if connection.vendor == "postgresql" else _search_fallback
-    topics, matching, rank_articles = search(query)
-    # Query 2: the newest matches, no more than COUNT_LIMIT + 1: how many match, and the
-    # only ones ranked, so a word found in every article costs what a rare one does.
-    candidates = list(
-        matching.order_by("-published_at", "-pk").values_list("pk", flat=True)[: COUNT_LIMIT + 1]
+    topics, articles = search(query)
+    number = _page_number(page)
+    total, cards = articles((number - 1) * PAGE_SIZE)
+    paginator = CountedPaginator(cards, PAGE_SIZE, count=min(total, COUNT_LIMIT))
+    if number > paginator.num_pages:  # past the end (an old link, an edited address)
+        number = paginator.num_pages
+        total, cards = articles((number - 1) * PAGE_SIZE)
+    return SearchResults(
+        query=query,
+        message=message,
+        topics=topics,
+        page=Page(cards, number, paginator),
+        more=total > COUNT_LIMIT,
     )
-    total = len(candidates)
-    more = total > COUNT_LIMIT
-    articles = rank_articles(_among(candidates[:COUNT_LIMIT]), broad=total > FULL_RANK_LIMIT)
-    paginator = CountedPaginator(articles, PAGE_SIZE, count=min(total, COUNT_LIMIT))
-    result_page = paginator.get_page(page)  # Query 3
-    result_page.object_list = list(result_page.object_list)
-    names = topic_names(article.pk for article in result_page.object_list)  # Query 4
-    for article in result_page.object_list:
-        article.snippet_html = highlight(getattr(article, "snippet", ""))
-        article.topic_names = names.get(article.pk, [])
-    return SearchResults(query=query, message=message, topics=topics, page=result_page, more=more)
+
+
+def _page_number(page: str | int | None) -> int:
+    try:
+        return max(1, int(page or 1))
+    except (TypeError, ValueError):
+        return 1
 
 
 # --- PostgreSQL -------------------------------------------------------------------------
 
 
 def _search_postgres(query: str):
-    """Topics (evaluated), the matching articles, and how to rank them."""
-    words = SearchQuery(query, search_type="websearch", config=CONFIG)
+    """Topics (evaluated), and how to fetch a page of the ranked articles."""
     fuzzy = sum(ch.isalnum() for ch in query) >= MIN_FUZZY_CHARS
+    topics = _topics_postgres(query, fuzzy=fuzzy)  # Query 1
+    labels = _expansions(query, topics)
+    sql = _results_sql(labels=len(labels), fuzzy=fuzzy)
+    params = {
+        "config": CONFIG,
+        "query": query,
+        "now": timezone.now(),
+        "cap": COUNT_LIMIT,
+        "full_rank": FULL_RANK_LIMIT,
+        "size": PAGE_SIZE,
+        "sentinels": START + STOP,
+        "before": SNIPPET_BEFORE,
+        "window": SNIPPET_WINDOW,
+        "cut_words": r"^\S*\s|\s\S*$",
+        "headline": HEADLINE_OPTIONS,
+        **{f"label{i}": label for i, label in enumerate(labels)},
+    }
 
-    # Query 1: topics, by their words, or by a close spelling of their name or an alias.
-    topic_match = Q(search_vector=words)
-    similarity = Value(0.0)
-    if fuzzy:
-        topic_match |= TrigramWordSimilar(F("name"), query) | TrigramWordSimilar(
-            F("aliases"), query
+    def articles(skip: int) -> tuple[int, list[SafeString]]:
+        # Query 2: count, rank, page, snippets and topics, in one statement.
+        # The values are written into the statement, which is then planned for this
+        # query's words. Sent as parameters, the statement was prepared after two runs and
+        # its generic plan, blind to the words, scanned every match: 0.9 s at 100,000.
+        statement = connection.ops.compose_sql(sql, {**params, "skip": skip})
+        with connection.cursor() as cursor:
+            cursor.execute(statement)
+            rows = cursor.fetchall()
+        return rows[0][0], [
+            as_search_result(card, highlight(snippet), names)
+            for _, card, names, snippet in rows
+            if card is not None
+        ]
+
+    return topics, articles
+
+
+# What a results page shows of a topic, in the model's field order (Model.from_db).
+_TOPIC_FIELDS = ("id", "name", "slug", "definition", "aliases")
+
+
+def _topics_postgres(query: str, *, fuzzy: bool) -> list[Topic]:
+    """Topics matching the words, or, for a query long enough, a close spelling of their
+    name or an alias: best first, each with `word_hit` and `similarity` for _expansions."""
+    words = "websearch_to_tsquery(%(config)s::regconfig, %(query)s)"
+    similarity = "0.0"
+    match = f"t.search_vector @@ {words}"
+    if fuzzy:  # both trigram-indexed
+        similarity = (
+            "GREATEST(word_similarity(%(query)s, t.name), word_similarity(%(query)s, t.aliases))"
         )
-        similarity = Greatest(
-            TrigramWordSimilarity(Value(query), "name"),
-            TrigramWordSimilarity(Value(query), "aliases"),
-        )
-    topics = list(
-        Topic.objects.filter(topic_match)
-        .annotate(
-            rank=SearchRank(F("search_vector"), words),
-            similarity=similarity,
-            word_hit=ExpressionWrapper(Q(search_vector=words), output_field=BooleanField()),
-        )
-        .order_by((F("rank") + F("similarity")).desc(), "name")[:TOPIC_LIMIT]
+        match += " OR t.name %%> %(query)s OR t.aliases %%> %(query)s"
+    sql = (
+        f"SELECT {', '.join(f't.{name}' for name in _TOPIC_FIELDS)},"  # noqa: S608 - constants only
+        f" t.search_vector @@ {words}, {similarity}"
+        f" FROM articles_topic t WHERE {match}"
+        f" ORDER BY ts_rank(t.search_vector, {words}) + {similarity} DESC, t.name"
+        " LIMIT %(limit)s"
     )
+    params = {"config": CONFIG, "query": query, "limit": TOPIC_LIMIT}
+    with connection.cursor() as cursor:
+        # Written into the statement, as for the articles below.
+        cursor.execute(connection.ops.compose_sql(sql, params))
+        rows = cursor.fetchall()
+    topics = []
+    for *values, word_hit, similarity in rows:
+        topic = Topic.from_db(connection.alias, _TOPIC_FIELDS, values)
+        topic.word_hit, topic.similarity = word_hit, similarity
+        topics.append(topic)
+    return topics
 
-    article_query = words
-    for label in _expansions(query, topics):
-        article_query = article_query | SearchQuery(label, search_type="phrase", config=CONFIG)
 
-    # The stored vector and the title's trigrams are both GIN-indexed, so PostgreSQL ORs
-    # two index scans.
-    article_match = Q(search_vector=article_query)
-    if fuzzy:
-        article_match |= TrigramWordSimilar(F("title"), query)
-    matching = Article.objects.published().filter(article_match)
+@functools.cache
+def _results_sql(*, labels: int, fuzzy: bool) -> str:
+    """The results statement for a query with this many synonym labels.
 
-    def rank_articles(matching: QuerySet[Article], *, broad: bool) -> QuerySet[Article]:
-        if broad:
-            # Thousands of matches: rank on the small head vector, and skip the title
-            # similarity, which would cost more than the ranking itself.
-            rank = SearchRank(F("search_head"), article_query)
-        else:
-            rank = SearchRank(F("search_vector"), article_query)
-            if fuzzy:  # a close spelling in the title counts, for titles FTS missed
-                rank = rank + TrigramWordSimilarity(Value(query), "title") * Value(0.5)
-        # ts_headline is costly: PostgreSQL runs it after the sort, on the page only.
-        return _listing(matching.annotate(rank=rank, snippet=_snippet(article_query))).order_by(
-            "-rank", "-published_at", "-pk"
+    - matching: the newest COUNT_LIMIT + 1 matches, numbered: how many match, and the
+      only ones ranked, so a word found in every article costs what a rare one does.
+    - page: those ranked (on the head vector when more than FULL_RANK_LIMIT match: the
+      body's words make ranking several times dearer), and the page of them.
+    - each result's snippet is headlined from a window of the body around the first place
+      one of the query's words appears: ts_headline costs what parsing its text does, so
+      the whole body, twenty times a page, was most of a search's time.
+    """
+    tsquery = " || ".join(
+        ["websearch_to_tsquery(%(config)s::regconfig, %(query)s)"]
+        + [f"phraseto_tsquery(%(config)s::regconfig, %(label{i})s)" for i in range(labels)]
+    )
+    words = " || ' ' || ".join(["%(query)s"] + [f"%(label{i})s" for i in range(labels)])
+    title_match = " OR a.title %%> %(query)s" if fuzzy else ""
+    title_rank = " + word_similarity(%(query)s, a.title) * 0.5" if fuzzy else ""
+    return f"""
+        WITH matching AS MATERIALIZED (
+            SELECT a.id, ts_rank(a.search_head, {tsquery}) AS head_rank,
+                ROW_NUMBER() OVER (ORDER BY a.published_at DESC, a.id DESC) AS n
+            FROM articles_article a
+            WHERE a.live AND a.published_at <= %(now)s
+                AND (a.search_vector @@ ({tsquery}){title_match})
+            ORDER BY a.published_at DESC, a.id DESC
+            LIMIT %(cap)s + 1
+        ), counted AS MATERIALIZED (
+            SELECT COUNT(*) AS total FROM matching
+        ), page AS (
+            SELECT m.id, m.n, CASE
+                WHEN (SELECT total FROM counted) > %(full_rank)s THEN m.head_rank
+                ELSE (
+                    SELECT ts_rank(a.search_vector, {tsquery}){title_rank}
+                    FROM articles_article a WHERE a.id = m.id
+                )
+            END AS rank
+            FROM matching m
+            WHERE m.n <= %(cap)s
+            ORDER BY rank DESC, m.n
+            LIMIT %(size)s OFFSET %(skip)s
         )
-
-    return topics, matching, rank_articles
-
-
-def _among(pks: list[int]) -> QuerySet[Article]:
-    """These articles. On PostgreSQL as one array parameter: a thousand separate ones made
-    the statement text differ by count and cost psycopg more to send than the ranking."""
-    if connection.vendor == "postgresql":
-        return Article.objects.filter(
-            RawSQL('"articles_article"."id" = ANY(%s)', (pks,), output_field=BooleanField())
-        )
-    return Article.objects.filter(pk__in=pks)
-
-
-def _listing(articles: QuerySet[Article]) -> QuerySet[Article]:
-    return articles.defer(*UNLISTED_FIELDS).select_related("author")
+        SELECT c.total, a.card_html,
+            ARRAY(SELECT t.name
+             FROM articles_articletopic l JOIN articles_topic t ON t.id = l.tag_id
+             WHERE l.content_object_id = a.id ORDER BY t.name),
+            ts_headline(%(config)s::regconfig, w.text, {tsquery}, %(headline)s)
+        FROM counted c
+        LEFT JOIN (page p
+            JOIN articles_article a ON a.id = p.id
+            CROSS JOIN LATERAL (
+                -- The body once (each use of a.body would read and decompress it again),
+                -- and where the first of the query's words may start in it.
+                SELECT b.text, GREATEST(1, COALESCE((
+                    SELECT MIN(NULLIF(strpos(lower(b.text), prefix), 0))
+                    FROM unnest(ARRAY(
+                        -- A word's stem less a letter ("studi" is in "study").
+                        SELECT left(lexeme, GREATEST(length(lexeme) - 1, 3)) FROM unnest(
+                            tsvector_to_array(to_tsvector(%(config)s::regconfig, {words}))
+                        ) lexeme
+                    )) prefix
+                ), 1) - %(before)s) AS start
+                FROM (SELECT a.body || '' AS text OFFSET 0) b
+                OFFSET 0  -- worked out once, not again for each use below
+            ) body
+            CROSS JOIN LATERAL (
+                -- Whole words only: a word the window cuts at either end is left out.
+                SELECT regexp_replace(
+                    CASE WHEN body.start > 1 THEN '' ELSE ' ' END
+                    || translate(substr(body.text, body.start, %(window)s), %(sentinels)s, '')
+                    || CASE WHEN length(body.text) >= body.start + %(window)s THEN '' ELSE ' ' END,
+                    %(cut_words)s, '', 'g'
+                ) AS text
+            ) w
+        ) ON true
+        ORDER BY p.rank DESC, p.n
+    """  # noqa: S608 - the placeholders' count varies, never their text
 
 
 def _expansions(query: str, topics: list[Topic]) -> list[str]:
@@ -260,34 +355,12 @@ def _words(text: str) -> frozenset[str]:
     return frozenset(_WORD.findall(text.casefold()))
 
 
-def _snippet(query: SearchQuery) -> SearchHeadline:
-    text = Func(
-        Left("body", SNIPPET_SOURCE_CHARS),
-        Value(START + STOP),
-        Value(""),
-        function="translate",
-        output_field=TextField(),
-    )
-    return SearchHeadline(
-        text,
-        query,
-        config=CONFIG,
-        start_sel=START,
-        stop_sel=STOP,
-        max_words=30,
-        min_words=12,
-        short_word=3,
-        max_fragments=2,
-        fragment_delimiter=" … ",
-    )
-
-
 # Markdown marks that would look like noise in a plain-text snippet.
 _MD_LINK = re.compile(r"!?\[([^\]\n]*)\]\([^)\n]*\)")
 _MD_FOOTNOTE = re.compile(r"\[\^[^\]\n]*\]:?")
-_MD_MARKS = re.compile(
-    r"(?:\*{1,3}|_{2,3}|`+|\|\s*:?-{3,}:?|\||^#{1,6}\s|^>\s?|^\s*[-+*]\s|^\s*\d+\.\s)", re.M
-)
+# Two patterns rather than one alternation: twice as fast, twenty times a results page.
+_MD_INLINE = re.compile(r"\*{1,3}|_{2,3}|`+|\|(?:\s*:?-{3,}:?)?")
+_MD_LINE_STARTS = re.compile(r"^[ \t]*(?:#{1,6}\s|>\s?|[-+*]\s|\d+\.\s)", re.M)
 
 
 def highlight(fragment: str) -> SafeString | str:
@@ -299,7 +372,7 @@ def highlight(fragment: str) -> SafeString | str:
         return ""
     text = _MD_FOOTNOTE.sub("", fragment)
     text = _MD_LINK.sub(r"\1", text)
-    text = _MD_MARKS.sub("", text)
+    text = _MD_LINE_STARTS.sub("", _MD_INLINE.sub("", text))
     text = " ".join(text.split())
     html = escape(text).replace(START, "<mark>").replace(STOP, "</mark>")
     return mark_safe(html)  # noqa: S308 - escaped just above; only our own tags added
@@ -309,7 +382,7 @@ def highlight(fragment: str) -> SafeString | str:
 
 
 def _search_fallback(query: str):
-    """Topics (evaluated), the matching articles, and how to order them."""
+    """Topics (evaluated), and how to fetch a page of the matching articles, newest first."""
     words = [w for w in query.split() if any(ch.isalnum() for ch in w)][:MAX_WORDS]
 
     def topic_has(word: str) -> Q:
@@ -328,12 +401,23 @@ def _search_fallback(query: str):
             | Q(topics__name__icontains=word)
             | Q(topics__aliases__icontains=word)
         )
-    matching = Article.objects.filter(pk__in=matching.values("pk"))
+    newest = Article.objects.filter(pk__in=matching.values("pk")).order_by("-published_at", "-pk")
 
-    def newest_first(matching: QuerySet[Article], *, broad: bool) -> QuerySet[Article]:
-        return _listing(matching).order_by("-published_at", "-pk")
+    def articles(skip: int) -> tuple[int, list[SafeString]]:
+        # Query 2: the newest COUNT_LIMIT + 1 matches, to count them.
+        ids = list(newest.values_list("pk", flat=True)[: COUNT_LIMIT + 1])
+        page_ids = ids[:COUNT_LIMIT][skip : skip + PAGE_SIZE]
+        if not page_ids:
+            return len(ids), []
+        # Query 3: the page's cards; query 4: their topics.
+        cards = Article.objects.filter(pk__in=page_ids).order_by("-published_at", "-pk")
+        names = topic_names(page_ids)
+        return len(ids), [
+            as_search_result(card, "", names.get(pk, []))
+            for pk, card in cards.values_list("pk", "card_html")
+        ]
 
-    return topics, matching, newest_first
+    return topics, articles
 
 
 # --- keeping the vectors current ---------------------------------------------------------
