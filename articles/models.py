@@ -243,7 +243,7 @@ class Topic(TagBase):
 
     @property
     def alias_list(self) -> list[str]:
-        return [a for a in (normalise_label(line) for line in self.aliases.splitlines()) if a]
+        return alias_names(self.aliases)
 
     @property
     def intro_safe(self) -> SafeString:
@@ -319,6 +319,11 @@ class ArticleTopic(TaggedItemBase):
                 name="articles_articletopic_public",
             ),
         ]
+
+
+def alias_names(aliases: str) -> list[str]:
+    """A topic's other names, from its `aliases` text (one a line, as typed)."""
+    return [a for a in (normalise_label(line) for line in aliases.splitlines()) if a]
 
 
 def topic_names(article_ids: Iterable[int]) -> dict[int, list[str]]:

@@ -15,13 +15,17 @@ of the publish time: a stale copy can never show a hidden article.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import NamedTuple
 
 from django.contrib.auth import get_user_model
 from django.db import connection
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import ngettext
 
-from .models import Article, Topic
+from hub.links import url_with
+
+from .models import Article, Topic, alias_names
 
 # models._published_q() in SQL, for the article row `a`; its parameter is now().
 PUBLIC = "a.live AND a.published_at <= %s"
@@ -179,21 +183,83 @@ TOPIC_COLUMNS = (
 )
 
 
-def topic_page(slug: str) -> Topic | None:
-    """The topic for its page, with `num_articles`, its public articles: one query.
+# TopicQuerySet.with_public_count() in SQL, for the topic row `t`; its parameter is now():
+# the stored count of live articles less those still scheduled, counted from the few
+# scheduled articles.
+PUBLIC_COUNT = (
+    "t.live_article_count - ("
+    " SELECT COUNT(*) FROM articles_article a"
+    " JOIN articles_articletopic l ON l.content_object_id = a.id"
+    " WHERE a.live AND a.published_at > %s AND l.tag_id = t.id)"
+)
 
-    TopicQuerySet.with_public_count() in SQL: the stored count of live articles less
-    those still scheduled, counted from the few scheduled articles.
-    """
+
+def topic_page(slug: str) -> Topic | None:
+    """The topic for its page, with `num_articles`, its public articles: one query."""
     found = Topic.objects.raw(
-        f"SELECT {TOPIC_COLUMNS}, t.live_article_count - ("  # noqa: S608 - constants only
-        "  SELECT COUNT(*) FROM articles_article a"
-        "  JOIN articles_articletopic l ON l.content_object_id = a.id"
-        "  WHERE a.live AND a.published_at > %s AND l.tag_id = t.id"
-        ") AS num_articles FROM articles_topic t WHERE t.slug = %s",
+        f"SELECT {TOPIC_COLUMNS}, {PUBLIC_COUNT} AS num_articles"  # noqa: S608 - constants only
+        " FROM articles_topic t WHERE t.slug = %s",
         [_now(), slug],
     )
     return next(iter(found), None)
+
+
+# --- the A–Z index ----------------------------------------------------------------------------
+
+
+class IndexEntry(NamedTuple):
+    """A topic as the A–Z index lists it: text ready to show, for up to INDEX_ONE_PAGE
+    rows a page (a number in a template is localised, at a cost, each time)."""
+
+    url: str
+    name: str
+    articles: str  # "3 articles"
+    aliases: str  # the other names it is known by, comma-separated
+
+
+def _entries(where: str, params: Sequence, tail: str = "") -> list[tuple[str, str, IndexEntry]]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT t.index_letter, t.index_key, t.slug, t.name, {PUBLIC_COUNT}, t.aliases"  # noqa: S608 - constants only
+            f" FROM articles_topic t {where} {tail}",
+            [_now(), *params],
+        )
+        return [
+            (letter, key, IndexEntry(url_with("articles:topic", "slug", slug), name,
+                                     ngettext("%d article", "%d articles", count) % count,
+                                     ", ".join(alias_names(aliases))))
+            for letter, key, slug, name, count, aliases in cursor.fetchall()
+        ]  # fmt: skip
+
+
+def topic_index() -> dict[str, list[IndexEntry]]:
+    """Every topic, filed under its letter (Topic.index_letter), A to Z: one query.
+
+    For a library small enough to list on one page. Sorted here, not by the database,
+    whose collation may order the keys differently.
+    """
+    letters: dict[str, list[IndexEntry]] = {}
+    for letter, _, entry in sorted(_entries("", []), key=lambda row: (row[1], row[2].name)):
+        letters.setdefault(letter, []).append(entry)
+    return letters
+
+
+class LetterEntries:
+    """The topics filed under one letter, A to Z, a page at a time (Paginator slices it;
+    the count is known from the letter sizes)."""
+
+    def __init__(self, letter: str):
+        self.letter = letter
+
+    def __getitem__(self, page: slice) -> list[IndexEntry]:
+        if page.start is None or page.stop is None or page.step is not None:
+            raise TypeError("LetterEntries is read a page at a time: entries[start:stop].")
+        rows = _entries(
+            "WHERE t.index_letter = %s",
+            [self.letter, page.stop - page.start, page.start],
+            "ORDER BY t.index_key, t.name LIMIT %s OFFSET %s",
+        )
+        return [entry for _, _, entry in rows]
 
 
 def _topics(sql: str, params: Sequence) -> list[Topic]:

@@ -45,27 +45,22 @@ def topic_index(request: HttpRequest) -> HttpResponse:
     """Topics A to Z, filed by Topic.index_letter: two queries, whatever the size.
 
     1. the number of topics under each letter 2. the topics shown, each with its count of
-    public articles (Topic.with_public_count). With more than INDEX_ONE_PAGE topics, a
-    page shows one letter's (?letter=, the first by default), INDEX_PAGE_SIZE at a time.
+    public articles (reads.py). With more than INDEX_ONE_PAGE topics, a page shows one
+    letter's (?letter=, the first by default), INDEX_PAGE_SIZE at a time.
     """
     # COUNT(*), not of a column: PostgreSQL answers it from articles_topic_a_to_z alone.
     sizes = dict(
         Topic.objects.order_by("index_letter").values_list("index_letter").annotate(n=Count("*"))
     )
-    topics = Topic.objects.defer("intro", "intro_html", "search_vector").with_public_count()
     if sum(sizes.values()) <= INDEX_ONE_PAGE:
-        # Sorted here, not by the database, whose collation may order keys differently.
-        letters: dict[str, list[Topic]] = {}
-        for topic in sorted(topics, key=lambda t: (t.index_key, t.name)):
-            letters.setdefault(topic.index_letter, []).append(topic)
-        return render(request, "articles/topic_index.html", {"letters": letters})
+        return render(request, "articles/topic_index.html", {"letters": reads.topic_index()})
 
     nav = sorted(sizes)  # "#" first, then A to Z, then other alphabets
     letter = request.GET.get("letter") or nav[0]
     if letter not in sizes:  # checked before any query: PostgreSQL refuses a NUL, say
         raise Http404("No topics are filed under that letter.")
     page = _page_or_404(
-        topics.filter(index_letter=letter).order_by("index_key", "name"),
+        reads.LetterEntries(letter),
         request.GET.get("page"),
         count=sizes[letter],
         per_page=INDEX_PAGE_SIZE,

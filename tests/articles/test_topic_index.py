@@ -83,11 +83,30 @@ def test_index_counts_only_published_articles_when_topic_has_hidden_ones(client)
 
 
 def test_index_shows_aliases_when_topic_has_them(client):
-    TopicFactory(name="Esketamine", aliases="Spravato")
+    TopicFactory(name="Esketamine", aliases="Spravato\n  esketamine   nasal spray ")
 
     response = client.get("/topics/")
 
-    assert "also called Spravato" in response.content.decode()
+    assert "also called Spravato, esketamine nasal spray" in response.content.decode()
+
+
+def test_index_says_one_article_or_none_in_words(client):
+    PublishedArticleFactory(topics=[TopicFactory(name="Esketamine")])
+    TopicFactory(name="Ketamine")
+
+    html = client.get("/topics/").content.decode()
+
+    assert 'Esketamine</a>\n      <span class="muted">(1 article)</span>' in html
+    assert 'Ketamine</a>\n      <span class="muted">(0 articles)</span>' in html
+
+
+def test_index_escapes_topic_names_and_aliases(client):
+    TopicFactory(name="<b>Bold</b> & co", aliases="<i>x</i>")
+
+    html = client.get("/topics/").content.decode()
+
+    assert "&lt;b&gt;Bold&lt;/b&gt; &amp; co" in html and "<b>Bold" not in html
+    assert "also called &lt;i&gt;x&lt;/i&gt;" in html
 
 
 def test_index_says_there_are_no_topics_when_there_are_none(client):
