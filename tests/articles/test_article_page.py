@@ -4,6 +4,8 @@ import datetime
 
 import pytest
 
+from articles import reads
+from articles.models import Article
 from tests.articles.public_helpers import (
     LARGE,
     SMALL,
@@ -144,3 +146,15 @@ def test_page_costs_the_same_queries_when_site_has_200_articles(client, article)
         # 2. its topics  3. the stored cards of related articles sharing its topics
         expected=3,
     )
+
+
+def test_page_read_gives_the_values_the_orm_gives_on_any_database(article):
+    read = reads.article_page(article.slug)
+    stored = Article.objects.get(pk=article.pk)
+    for field in reads._ARTICLE_FIELDS:
+        assert getattr(read, field.attname) == getattr(stored, field.attname), field.name
+    assert isinstance(read.published_at, datetime.datetime) and read.published_at.tzinfo
+    assert read.last_reviewed == datetime.date(2026, 3, 4) and read.live is True
+    assert read.author.name_with_credentials == "Amara Okafor, MD, MRCPsych"
+    assert read.author.professional_title == "Consultant psychiatrist"
+    assert read.medical_reviewer.name_with_credentials == "James Whitfield, MBBS, FRCP"
