@@ -154,11 +154,7 @@ _ARTICLE_FIELDS = [f for f in Article._meta.concrete_fields if f.name not in ART
 
 
 def article_page(slug: str) -> Article | None:
-    """The public article for its page, with its author and reviewer: one query.
-
-    Read with a plain cursor, not Article.objects.raw(), which spent more than the query
-    itself on describing its columns and mapping them to fields, every request.
-    """
+    """The public article for its page, with its author and reviewer: one query."""
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT {_columns('a', _ARTICLE_FIELDS)}, {_people_columns('w')},"  # noqa: S608 - constants only
@@ -171,17 +167,26 @@ def article_page(slug: str) -> Article | None:
         row = cursor.fetchone()
     if row is None:
         return None
+    article = _instance(Article, _ARTICLE_FIELDS, row)
     fields, people = len(_ARTICLE_FIELDS), len(PERSON_FIELDS)
-    values = [_from_db(f, value) for f, value in zip(_ARTICLE_FIELDS, row[:fields], strict=True)]
-    article = Article.from_db(connection.alias, [f.attname for f in _ARTICLE_FIELDS], values)
     article.author = _person(article.author_id, row[fields : fields + people])
     article.medical_reviewer = _person(article.medical_reviewer_id, row[fields + people :])
     return article
 
 
+def _instance(model, fields, row):
+    """A `model` from the first columns of `row`, one for each of `fields`.
+
+    For the pages' one-row reads, instead of Model.objects.raw(), which spent more than
+    the query itself on describing the columns and mapping them to fields, every request.
+    """
+    values = [_from_db(f, value) for f, value in zip(fields, row[: len(fields)], strict=True)]
+    return model.from_db(connection.alias, [f.attname for f in fields], values)
+
+
 def _from_db(field, value):
     """A column's value as the ORM gives it (SQLite returns dates as text, say)."""
-    column = field.get_col("a")
+    column = field.get_col(field.model._meta.db_table)
     for convert in connection.ops.get_db_converters(column) + field.get_db_converters(connection):
         value = convert(value, column, connection)
     return value
@@ -196,10 +201,13 @@ def _person(pk: int | None, values: Sequence):
 # --- topics ---------------------------------------------------------------------------------
 
 # What the topic page shows of its topic; the rest (intro source, search vector) is left.
-TOPIC_COLUMNS = (
-    "t.id, t.name, t.slug, t.headline, t.definition, t.aliases, t.intro_html,"
-    " t.safety_notice, t.updated_at"
-)
+_TOPIC_FIELDS = [
+    Topic._meta.get_field(name)
+    for name in (
+        "id", "name", "slug", "headline", "definition", "aliases", "intro_html",
+        "safety_notice", "updated_at",
+    )
+]  # fmt: skip
 
 
 # TopicQuerySet.with_public_count() in SQL, for the topic row `t`; its parameter is now():
@@ -215,12 +223,18 @@ PUBLIC_COUNT = (
 
 def topic_page(slug: str) -> Topic | None:
     """The topic for its page, with `num_articles`, its public articles: one query."""
-    found = Topic.objects.raw(
-        f"SELECT {TOPIC_COLUMNS}, {PUBLIC_COUNT} AS num_articles"  # noqa: S608 - constants only
-        " FROM articles_topic t WHERE t.slug = %s",
-        [_now(), slug],
-    )
-    return next(iter(found), None)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {_columns('t', _TOPIC_FIELDS)}, {PUBLIC_COUNT}"  # noqa: S608 - constants only
+            " FROM articles_topic t WHERE t.slug = %s",
+            [_now(), slug],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    topic = _instance(Topic, _TOPIC_FIELDS, row)
+    topic.num_articles = row[len(_TOPIC_FIELDS)]
+    return topic
 
 
 # --- the A–Z index ----------------------------------------------------------------------------

@@ -5,6 +5,8 @@ import datetime
 import pytest
 from django.utils import timezone
 
+from articles import reads
+from articles.models import Topic
 from tests.articles.public_helpers import (
     LARGE,
     SMALL,
@@ -236,3 +238,17 @@ def test_pages_count_only_public_articles_when_some_are_scheduled(client, topic)
     assert "Coming soon" not in response.content.decode()
     assert "Page 1 of" not in response.content.decode()  # twenty fit on one page
     assert client.get(topic.get_absolute_url() + "?page=2").status_code == 404
+
+
+def test_page_read_gives_the_values_the_orm_gives_on_any_database():
+    topic = TopicFactory(name="Esketamine", aliases="Spravato", safety_notice="Call 116 123.")
+    PublishedArticleFactory.create_batch(2, topics=[topic])
+    PublishedArticleFactory(topics=[topic], published_at=timezone.now() + datetime.timedelta(1))
+
+    read = reads.topic_page(topic.slug)
+    stored = Topic.objects.get(pk=topic.pk)
+    for field in reads._TOPIC_FIELDS:
+        assert getattr(read, field.attname) == getattr(stored, field.attname), field.name
+    assert isinstance(read.updated_at, datetime.datetime) and read.updated_at.tzinfo
+    assert read.num_articles == 2  # the scheduled one is not public yet
+    assert reads.topic_page("no-such-topic") is None
