@@ -11,7 +11,8 @@ On PostgreSQL
   treatment-resistant depression).
 - Misspellings: trigram word similarity (pg_trgm, GIN-indexed) over topic names, aliases
   and article titles. When no topic matches the words themselves, the closest topics'
-  names join the query ("esketamne" → esketamine).
+  names join the query ("esketamne" → esketamine); when no article has the words (nor
+  those names), the articles whose titles are spelled closest to the query are listed.
 - Topics matching come first; then articles by rank, 20 a page. Counting stops at
   COUNT_LIMIT, and only that many matches are ranked: all of them when there are no more,
   otherwise ("depression" in a big library) the COUNT_LIMIT newest. So a results page
@@ -30,8 +31,9 @@ summary, or a topic's name or aliases.
 
 A results page costs a fixed number of queries. On PostgreSQL two: the topics, then the
 articles counted, ranked and paged with their snippets and topics in one statement
-(_results_sql), its values written in so that it is planned for the words searched. The
-fallback takes four: topics, the count, the page's cards, their topics.
+(_results_sql), its values written in so that it is planned for the words searched; a
+third, by the titles' spelling, only when the words find no article. The fallback takes
+four: topics, the count, the page's cards, their topics.
 bench/bench_search.py times it at 100,000 articles.
 """
 
@@ -171,7 +173,6 @@ def _search_postgres(query: str):
     fuzzy = sum(ch.isalnum() for ch in query) >= MIN_FUZZY_CHARS
     topics = _topics_postgres(query, fuzzy=fuzzy)  # Query 1
     labels = _expansions(query, topics)
-    sql = _results_sql(labels=len(labels), fuzzy=fuzzy)
     params = {
         "config": CONFIG,
         "query": query,
@@ -187,11 +188,11 @@ def _search_postgres(query: str):
         **{f"label{i}": label for i, label in enumerate(labels)},
     }
 
-    def articles(skip: int) -> tuple[int, list[SafeString]]:
-        # Query 2: count, rank, page, snippets and topics, in one statement.
+    def results(by: str, skip: int) -> tuple[int, list[SafeString]]:
         # The values are written into the statement, which is then planned for this
         # query's words. Sent as parameters, the statement was prepared after two runs and
         # its generic plan, blind to the words, scanned every match: 0.9 s at 100,000.
+        sql = _results_sql(labels=len(labels), by=by)
         statement = connection.ops.compose_sql(sql, {**params, "skip": skip})
         with connection.cursor() as cursor:
             cursor.execute(statement)
@@ -201,6 +202,15 @@ def _search_postgres(query: str):
             for _, card, names, snippet in rows
             if card is not None
         ]
+
+    def articles(skip: int) -> tuple[int, list[SafeString]]:
+        # Query 2: the articles with the words (or their topics' other names): counted,
+        # ranked and paged, with snippets and topics, in one statement.
+        total, cards = results("words", skip)
+        if not total and fuzzy:
+            # Query 3, only when the words find nothing: titles spelled close to them.
+            total, cards = results("spelling", skip)
+        return total, cards
 
     return topics, articles
 
@@ -241,13 +251,15 @@ def _topics_postgres(query: str, *, fuzzy: bool) -> list[Topic]:
 
 
 @functools.cache
-def _results_sql(*, labels: int, fuzzy: bool) -> str:
-    """The results statement for a query with this many synonym labels.
+def _results_sql(*, labels: int, by: str) -> str:
+    """The results statement for a query with this many synonym labels, matching articles
+    `by` "words" (full text) or "spelling" (titles close to the query, pg_trgm).
 
     - matching: the newest COUNT_LIMIT + 1 matches, numbered: how many match, and the
       only ones ranked, so a word found in every article costs what a rare one does.
-    - page: those ranked (on the head vector when more than FULL_RANK_LIMIT match: the
-      body's words make ranking several times dearer), and the page of them.
+    - page: those ranked, and the page of them. By words, on the head vector when more
+      than FULL_RANK_LIMIT match (the body's words make ranking several times dearer);
+      by spelling, on how close the title is.
     - each result's snippet is headlined from a window of the body around the first place
       one of the query's words appears: ts_headline costs what parsing its text does, so
       the whole body, twenty times a page, was most of a search's time.
@@ -257,15 +269,21 @@ def _results_sql(*, labels: int, fuzzy: bool) -> str:
         + [f"phraseto_tsquery(%(config)s::regconfig, %(label{i})s)" for i in range(labels)]
     )
     words = " || ' ' || ".join(["%(query)s"] + [f"%(label{i})s" for i in range(labels)])
-    title_match = " OR a.title %%> %(query)s" if fuzzy else ""
-    title_rank = " + word_similarity(%(query)s, a.title) * 0.5" if fuzzy else ""
+    if by == "words":
+        match = f"a.search_vector @@ ({tsquery})"
+        rank, narrow_rank = (
+            f"ts_rank(a.search_head, {tsquery})",
+            f"ts_rank(a.search_vector, {tsquery})",
+        )
+    else:
+        match = "a.title %%> %(query)s"
+        rank = narrow_rank = "word_similarity(%(query)s, a.title)"
     return f"""
         WITH matching AS MATERIALIZED (
-            SELECT a.id, ts_rank(a.search_head, {tsquery}) AS head_rank,
+            SELECT a.id, {rank} AS head_rank,
                 ROW_NUMBER() OVER (ORDER BY a.published_at DESC, a.id DESC) AS n
             FROM articles_article a
-            WHERE a.live AND a.published_at <= %(now)s
-                AND (a.search_vector @@ ({tsquery}){title_match})
+            WHERE a.live AND a.published_at <= %(now)s AND {match}
             ORDER BY a.published_at DESC, a.id DESC
             LIMIT %(cap)s + 1
         ), counted AS MATERIALIZED (
@@ -273,10 +291,7 @@ def _results_sql(*, labels: int, fuzzy: bool) -> str:
         ), page AS (
             SELECT m.id, m.n, CASE
                 WHEN (SELECT total FROM counted) > %(full_rank)s THEN m.head_rank
-                ELSE (
-                    SELECT ts_rank(a.search_vector, {tsquery}){title_rank}
-                    FROM articles_article a WHERE a.id = m.id
-                )
+                ELSE (SELECT {narrow_rank} FROM articles_article a WHERE a.id = m.id)
             END AS rank
             FROM matching m
             WHERE m.n <= %(cap)s

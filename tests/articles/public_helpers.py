@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from articles.markdown import render_markdown
 from articles.models import Article, ArticleTopic, Status, Topic
+from articles.search import refresh_search_vectors
 from tests.factories import ClinicianFactory, EditorFactory
 
 SMALL, LARGE = 2, 200
@@ -48,8 +49,10 @@ def published_articles(count, *, topics=(), authors=None, reviewer=None, prefix=
     ArticleTopic.objects.bulk_create(
         ArticleTopic(content_object=article, tag=topic) for article in articles for topic in topics
     )
-    # A bulk insert bypasses what keeps the topics' stored counts (the A–Z index) current.
+    # A bulk insert bypasses what keeps the topics' stored counts (the A–Z index) and the
+    # articles' search vectors current.
     Topic.objects.filter(pk__in=[topic.pk for topic in topics]).recount_live_articles()
+    refresh_search_vectors([article.pk for article in articles])
     return articles
 
 

@@ -166,6 +166,16 @@ def test_misspelled_word_matches_a_title_when_close(client, typo):
 
 
 @pytest.mark.postgres
+def test_close_spellings_are_looked_for_only_when_the_words_find_nothing(client):
+    PublishedArticleFactory(title="Ketamine infusions", body="About infusions.")
+    # Nowhere in any article's words: the titles spelled closest.
+    assert titles(client.get(SEARCH, {"q": "ketamne"})) == ["Ketamine infusions"]
+    PublishedArticleFactory(title="A clinic visit", body="Ketamne, as the leaflet misspells it.")
+    # In an article's words: that article, not the close title.
+    assert titles(client.get(SEARCH, {"q": "ketamne"})) == ["A clinic visit"]
+
+
+@pytest.mark.postgres
 def test_misspelled_topic_finds_the_topic_and_its_articles(client, esketamine):
     PublishedArticleFactory(title="What happens at a treatment session", topics=[esketamine])
     response = client.get(SEARCH, {"q": "esketamne"})
