@@ -212,31 +212,30 @@ def test_article_is_found_by_a_new_alias_when_its_topic_gains_one(client, esketa
 # --- snippets -----------------------------------------------------------------------------
 
 
+def snippet_of(response) -> str:
+    html = response.content.decode()
+    return re.search(r'class="card__snippet">(.*?)</p>', html).group(1)
+
+
 @pytest.mark.postgres
 def test_snippet_highlights_the_hit_and_escapes_html_from_the_body(client):
     PublishedArticleFactory(
         title="Sprays",
         body='Before <script>alert(1)</script> the esketamine spray: 5 < 6 & "x" > 2 and more.',
     )
-    html = client.get(SEARCH, {"q": "esketamine"}).content.decode()
-    snippet = re.search(r'class="card__snippet">(.*?)</p>', html).group(1)
+    response = client.get(SEARCH, {"q": "esketamine"})
+    snippet = snippet_of(response)
     assert "<mark>esketamine</mark>" in snippet
-    assert "<script" not in html.split('id="article-results"')[1]
+    assert "<script" not in response.content.decode().split('id="article-results"')[1]
     assert "5 &lt; 6 &amp; &quot;x&quot; &gt; 2" in snippet
 
 
 @pytest.mark.postgres
 def test_sentinel_characters_in_the_body_cannot_forge_highlights(client):
     PublishedArticleFactory(title="Sprays", body=f"A {START}fake{STOP} mark near esketamine.")
-    html = client.get(SEARCH, {"q": "esketamine"}).content.decode()
-    snippet = re.search(r'class="card__snippet">(.*?)</p>', html).group(1)
+    snippet = snippet_of(client.get(SEARCH, {"q": "esketamine"}))
     assert snippet.count("<mark>") == 1
     assert "<mark>esketamine</mark>" in snippet
-
-
-def snippet_of(response) -> str:
-    html = response.content.decode()
-    return re.search(r'class="card__snippet">(.*?)</p>', html).group(1)
 
 
 @pytest.mark.postgres
