@@ -27,8 +27,14 @@ from hub.links import url_with
 
 from .models import Article, Topic, alias_names
 
-# models._published_q() in SQL, for the article row `a`; its parameter is now().
-PUBLIC = "a.live AND a.published_at <= %s"
+
+def public_sql(now: str = "%s") -> str:
+    """models._published_q() in SQL, for the article row `a`: `now` is the placeholder of
+    the current time."""
+    return f"a.live AND a.published_at <= {now}"
+
+
+PUBLIC = public_sql()
 RELATED_LIMIT = 5
 
 

@@ -33,7 +33,8 @@ A results page costs a fixed number of queries. On PostgreSQL two: the topics, t
 articles counted, ranked and paged with their snippets and topics in one statement
 (_results_sql), its values written in so that it is planned for the words searched; a
 third, by the titles' spelling, only when the words find no article. The fallback takes
-four: topics, the count, the page's cards, their topics.
+four: topics, the count, the page's cards, their topics. A page number past the last page
+(an old link) runs the article statements again, for the last page.
 bench/bench_search.py times it at 100,000 articles.
 """
 
@@ -69,6 +70,7 @@ from django.utils.safestring import SafeString, mark_safe
 from .cards import as_search_result
 from .models import Article, ArticleTopic, Topic, topic_names
 from .pagination import CountedPaginator
+from .reads import public_sql
 from .text import normalise_label
 
 CONFIG = "english"
@@ -97,6 +99,8 @@ SNIPPET_BEFORE = 150
 # Private-use characters: ts_headline marks hits with them; they are removed from the text
 # first, so the only ones in a snippet are ts_headline's own.
 START, STOP = "\ue000", "\ue001"
+# What may stand before a word in Markdown text, so that a word starts after it.
+_PUNCTUATION = "\n\t\r.,;:!?()[]{}<>\"'*_#/\\|~`=+-–—“”‘’…"
 HEADLINE_OPTIONS = (
     f"StartSel={START}, StopSel={STOP}, MaxWords=30, MinWords=12, ShortWord=3,"
     ' MaxFragments=2, FragmentDelimiter=" … "'
@@ -159,10 +163,12 @@ def find(raw: str, *, page: str | int | None = 1) -> SearchResults:
 
 
 def _page_number(page: str | int | None) -> int:
+    """The page asked for, within the pages there can be (COUNT_LIMIT matches at most)."""
     try:
-        return max(1, int(page or 1))
+        number = int(page or 1)
     except (TypeError, ValueError):
         return 1
+    return min(max(number, 1), -(-COUNT_LIMIT // PAGE_SIZE))
 
 
 # --- PostgreSQL -------------------------------------------------------------------------
@@ -184,6 +190,8 @@ def _search_postgres(query: str):
         "before": SNIPPET_BEFORE,
         "window": SNIPPET_WINDOW,
         "cut_words": r"^\S*\s|\s\S*$",
+        "punctuation": _PUNCTUATION,
+        "spaces": " " * len(_PUNCTUATION),
         "headline": HEADLINE_OPTIONS,
         **{f"label{i}": label for i, label in enumerate(labels)},
     }
@@ -216,7 +224,7 @@ def _search_postgres(query: str):
 
 
 # What a results page shows of a topic, in the model's field order (Model.from_db).
-_TOPIC_FIELDS = ("id", "name", "slug", "definition", "aliases")
+_SHOWN_TOPIC_FIELDS = ("id", "name", "slug", "definition", "aliases")
 
 
 def _topics_postgres(query: str, *, fuzzy: bool) -> list[Topic]:
@@ -231,7 +239,7 @@ def _topics_postgres(query: str, *, fuzzy: bool) -> list[Topic]:
         )
         match += " OR t.name %%> %(query)s OR t.aliases %%> %(query)s"
     sql = (
-        f"SELECT {', '.join(f't.{name}' for name in _TOPIC_FIELDS)},"  # noqa: S608 - constants only
+        f"SELECT {', '.join(f't.{name}' for name in _SHOWN_TOPIC_FIELDS)},"  # noqa: S608 - constants only
         f" t.search_vector @@ {words}, {similarity}"
         f" FROM articles_topic t WHERE {match}"
         f" ORDER BY ts_rank(t.search_vector, {words}) + {similarity} DESC, t.name"
@@ -244,7 +252,7 @@ def _topics_postgres(query: str, *, fuzzy: bool) -> list[Topic]:
         rows = cursor.fetchall()
     topics = []
     for *values, word_hit, similarity in rows:
-        topic = Topic.from_db(connection.alias, _TOPIC_FIELDS, values)
+        topic = Topic.from_db(connection.alias, _SHOWN_TOPIC_FIELDS, values)
         topic.word_hit, topic.similarity = word_hit, similarity
         topics.append(topic)
     return topics
@@ -260,9 +268,10 @@ def _results_sql(*, labels: int, by: str) -> str:
     - page: those ranked, and the page of them. By words, on the head vector when more
       than FULL_RANK_LIMIT match (the body's words make ranking several times dearer);
       by spelling, on how close the title is.
-    - each result's snippet is headlined from a window of the body around the first place
-      one of the query's words appears: ts_headline costs what parsing its text does, so
-      the whole body, twenty times a page, was most of a search's time.
+    - each result's snippet is headlined from a window of the body around the first word
+      that may be one of the query's (it starts with one's stem): ts_headline costs
+      what parsing its text does, and the whole body, twenty times a page, was most of a
+      search's time. A window without a hit gives no snippet; the card's summary stands.
     """
     tsquery = " || ".join(
         ["websearch_to_tsquery(%(config)s::regconfig, %(query)s)"]
@@ -283,7 +292,7 @@ def _results_sql(*, labels: int, by: str) -> str:
             SELECT a.id, {rank} AS head_rank,
                 ROW_NUMBER() OVER (ORDER BY a.published_at DESC, a.id DESC) AS n
             FROM articles_article a
-            WHERE a.live AND a.published_at <= %(now)s AND {match}
+            WHERE {public_sql("%(now)s")} AND {match}
             ORDER BY a.published_at DESC, a.id DESC
             LIMIT %(cap)s + 1
         ), counted AS MATERIALIZED (
@@ -308,17 +317,26 @@ def _results_sql(*, labels: int, by: str) -> str:
             JOIN articles_article a ON a.id = p.id
             CROSS JOIN LATERAL (
                 -- The body once (each use of a.body would read and decompress it again),
-                -- and where the first of the query's words may start in it.
+                -- and where the first word that may be one of the query's starts in it:
+                -- a word starting with one of its stems, less a final "i" ("studi" starts
+                -- no word of "study"). Punctuation becomes spaces, one for one, to find
+                -- where words start.
                 SELECT b.text, GREATEST(1, COALESCE((
-                    SELECT MIN(NULLIF(strpos(lower(b.text), prefix), 0))
+                    SELECT MIN(NULLIF(strpos(b.words, ' ' || prefix), 0))
                     FROM unnest(ARRAY(
-                        -- A word's stem less a letter ("studi" is in "study").
-                        SELECT left(lexeme, GREATEST(length(lexeme) - 1, 3)) FROM unnest(
+                        SELECT CASE WHEN right(lexeme, 1) = 'i' AND length(lexeme) > 3
+                            THEN left(lexeme, -1) ELSE lexeme END
+                        FROM unnest(
                             tsvector_to_array(to_tsvector(%(config)s::regconfig, {words}))
                         ) lexeme
                     )) prefix
                 ), 1) - %(before)s) AS start
-                FROM (SELECT a.body || '' AS text OFFSET 0) b
+                FROM (
+                    SELECT t.text, ' ' || translate(lower(t.text), %(punctuation)s, %(spaces)s)
+                        AS words
+                    FROM (SELECT a.body || '' AS text OFFSET 0) t
+                    OFFSET 0
+                ) b
                 OFFSET 0  -- worked out once, not again for each use below
             ) body
             CROSS JOIN LATERAL (

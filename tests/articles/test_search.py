@@ -274,6 +274,15 @@ def test_result_is_the_articles_card_with_its_topics(client, esketamine):
     assert f'<p class="card__topics">{esketamine.name}</p>' in result
 
 
+@pytest.mark.postgres
+def test_snippet_is_taken_where_a_word_of_the_query_starts_not_inside_another(client):
+    filler = " ".join(["plain words here"] * 60)  # about 1,000 characters
+    PublishedArticleFactory(
+        title="Checks", body=f"Cardiac checks and scars come first. {filler} Good care matters."
+    )
+    assert "Good <mark>care</mark> matters" in snippet_of(client.get(SEARCH, {"q": "care"}))
+
+
 def test_highlight_escapes_everything_but_its_own_marks():
     assert highlight(f'<b>"x"</b> & {START}dose{STOP}') == (
         "&lt;b&gt;&quot;x&quot;&lt;/b&gt; &amp; <mark>dose</mark>"
@@ -343,7 +352,7 @@ def test_first_query_is_used_when_q_is_repeated(client):
     assert titles(response) == ["Ketamine explained"]
 
 
-@pytest.mark.parametrize("page", ["abc", "0", "-1", "999", "1.5", "%FF"])
+@pytest.mark.parametrize("page", ["abc", "0", "-1", "999", "1.5", "%FF", "9" * 30])
 def test_bad_page_number_still_gets_a_page(client, page):
     PublishedArticleFactory(title="Ketamine explained")
     response = client.get(f"{SEARCH}?q=ketamine&page={page}")
