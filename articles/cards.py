@@ -1,9 +1,10 @@
 """Article cards: the title, summary, date and author an article shows in every list.
 
 A card is rendered when its article is saved and stored with it (`Article.card_html`), so
-the topic, home, author and related-article lists put stored HTML together instead of
-rendering each card on every request (a topic page's twenty cards were a third of its
-time). What a card shows must therefore be re-rendered wherever it changes:
+the topic, home, author and related-article lists, and search results (with a snippet
+added, as_search_result), put stored HTML together instead of rendering each card on
+every request (a topic page's twenty cards were a third of its time). What a card shows
+must therefore be re-rendered wherever it changes:
 
 - the article's own fields (CARD_FIELDS): Article.save() renders the card, adding
   `card_html` to any `update_fields` that touch them;

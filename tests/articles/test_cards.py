@@ -164,3 +164,23 @@ def test_a_card_links_with_the_site_prefix_whoever_saved_it(db, settings):
 
     assert 'href="/articles/plain/"' in plain.card_html
     assert 'href="/health/articles/mounted/"' in mounted.card_html
+
+
+def test_search_results_find_the_meta_line_in_every_card_the_template_renders():
+    from django.utils import timezone
+    from django.utils.safestring import mark_safe
+
+    from articles.cards import META, as_search_result, render_card
+
+    for audience in ("patients", "clinicians"):
+        for published_at in (timezone.now(), None):
+            card = render_card(
+                title="T", slug="t", summary="S", published_at=published_at,
+                audience=audience, author_name="A",
+            )  # fmt: skip
+            assert card.count(META) == 1 and card.endswith("</article>")
+            result = as_search_result(card, mark_safe("a <mark>hit</mark>"), ["Topic & co"])
+            assert result.index('class="card__snippet">a <mark>hit</mark>') < result.index(META)
+            assert result.endswith('<p class="card__topics">Topic &amp; co</p>\n</article>')
+    # A snippet that is not marked safe is shown as text.
+    assert "&lt;b&gt;" in as_search_result(card, "<b>", [])
