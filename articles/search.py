@@ -99,8 +99,8 @@ SNIPPET_BEFORE = 150
 # Private-use characters: ts_headline marks hits with them; they are removed from the text
 # first, so the only ones in a snippet are ts_headline's own.
 START, STOP = "\ue000", "\ue001"
-# What may stand before a word in Markdown text, so that a word starts after it.
-_PUNCTUATION = "\n\t\r.,;:!?()[]{}<>\"'*_#/\\|~`=+-–—“”‘’…"
+# What may stand just before a word in Markdown text (a space, **bold**, a [link], "quotes").
+_BEFORE_A_WORD = " \n\t([{\"'*_/“‘"
 HEADLINE_OPTIONS = (
     f"StartSel={START}, StopSel={STOP}, MaxWords=30, MinWords=12, ShortWord=3,"
     ' MaxFragments=2, FragmentDelimiter=" … "'
@@ -190,8 +190,7 @@ def _search_postgres(query: str):
         "before": SNIPPET_BEFORE,
         "window": SNIPPET_WINDOW,
         "cut_words": r"^\S*\s|\s\S*$",
-        "punctuation": _PUNCTUATION,
-        "spaces": " " * len(_PUNCTUATION),
+        "word_starts": list(_BEFORE_A_WORD),
         "headline": HEADLINE_OPTIONS,
         **{f"label{i}": label for i, label in enumerate(labels)},
     }
@@ -319,11 +318,10 @@ def _results_sql(*, labels: int, by: str) -> str:
                 -- The body once (each use of a.body would read and decompress it again),
                 -- and where the first word that may be one of the query's starts in it:
                 -- a word starting with one of its stems, less a final "i" ("studi" starts
-                -- no word of "study"). Punctuation becomes spaces, one for one, to find
-                -- where words start.
+                -- no word of "study"), after a space or a mark that may open a word.
                 SELECT b.text, GREATEST(1, COALESCE((
-                    SELECT MIN(NULLIF(strpos(b.words, ' ' || prefix), 0))
-                    FROM unnest(ARRAY(
+                    SELECT MIN(NULLIF(strpos(b.words, before_word || prefix), 0))
+                    FROM unnest(%(word_starts)s::text[]) before_word, unnest(ARRAY(
                         SELECT CASE WHEN right(lexeme, 1) = 'i' AND length(lexeme) > 3
                             THEN left(lexeme, -1) ELSE lexeme END
                         FROM unnest(
@@ -332,8 +330,8 @@ def _results_sql(*, labels: int, by: str) -> str:
                     )) prefix
                 ), 1) - %(before)s) AS start
                 FROM (
-                    SELECT t.text, ' ' || translate(lower(t.text), %(punctuation)s, %(spaces)s)
-                        AS words
+                    -- A space first: a word at the very start follows one too.
+                    SELECT t.text, ' ' || lower(t.text) AS words
                     FROM (SELECT a.body || '' AS text OFFSET 0) t
                     OFFSET 0
                 ) b
