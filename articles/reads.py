@@ -14,16 +14,17 @@ of the publish time: a stale copy can never show a hidden article.
 
 from __future__ import annotations
 
+import html
 from collections.abc import Sequence
 from typing import NamedTuple
 
 from django.contrib.auth import get_user_model
 from django.db import connection
+from django.template.defaultfilters import pluralize
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import ngettext
 
-from hub.links import url_with
+from hub.links import urls_with
 
 from .models import Article, Topic, alias_names
 
@@ -247,13 +248,24 @@ def topic_page(slug: str) -> Topic | None:
 
 
 class IndexEntry(NamedTuple):
-    """A topic as the A–Z index lists it: text ready to show, for up to INDEX_ONE_PAGE
-    rows a page (a number in a template is localised, at a cost, each time)."""
+    """A topic as the A–Z index lists it, up to INDEX_ONE_PAGE (300) to a page."""
 
     url: str
     name: str
     articles: str  # "3 articles"
     aliases: str  # the other names it is known by, comma-separated
+
+    def render(self) -> SafeString:
+        """The entry's list item, every value escaped. Made here rather than in the
+        template, whose engine spent 30 µs on each row: at 50 rows, a third of the page.
+        (html.escape is what Django's escape() calls, less its lazy-text wrapper.)"""
+        url, name, articles, aliases = map(html.escape, self)
+        also = f' <span class="muted">– also called {aliases}</span>' if aliases else ""
+        return mark_safe(  # noqa: S308 - every value is escaped just above
+            f'<li><a href="{url}">{name}</a> <span class="muted">({articles})</span>{also}</li>'
+        )
+
+    __str__ = __html__ = render  # as Django's forms: {{ entry }} shows the item
 
 
 def _entries(where: str, params: Sequence, tail: str = "") -> list[tuple[str, str, IndexEntry]]:
@@ -263,12 +275,15 @@ def _entries(where: str, params: Sequence, tail: str = "") -> list[tuple[str, st
             f" FROM articles_topic t {where} {tail}",
             [_now(), *params],
         )
-        return [
-            (letter, key, IndexEntry(url_with("articles:topic", "slug", slug), name,
-                                     ngettext("%d article", "%d articles", count) % count,
-                                     ", ".join(alias_names(aliases))))
-            for letter, key, slug, name, count, aliases in cursor.fetchall()
-        ]  # fmt: skip
+        rows = cursor.fetchall()
+    topic_url = urls_with("articles:topic", "slug")
+    return [
+        # "article" as the templates say it ({{ n }} article{{ n|pluralize }}): the site is
+        # written in English only, and ngettext() cost 25 µs a row looking for catalogues.
+        (letter, key, IndexEntry(topic_url(slug), name, f"{count} article{pluralize(count)}",
+                                 ", ".join(alias_names(aliases))))
+        for letter, key, slug, name, count, aliases in rows
+    ]  # fmt: skip
 
 
 def topic_index() -> dict[str, list[IndexEntry]]:

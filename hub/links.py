@@ -7,6 +7,7 @@ is reversed once with a marker, and the marker is replaced with the value, quote
 reverse() quotes it.
 """
 
+from collections.abc import Callable
 from functools import cache
 from urllib.parse import quote
 
@@ -17,6 +18,8 @@ from django.utils.http import RFC3986_SUBDELIMS
 
 # Matches the slug and username converters' patterns, and appears in no route's text.
 _MARKER = "0hub0marker0"
+# What reverse() leaves unquoted in an argument (django.urls.resolvers._reverse_with_prefix).
+_SAFE = RFC3986_SUBDELIMS + "/~:@"
 
 
 @cache
@@ -47,9 +50,18 @@ def fixed_links() -> dict[str, str]:
 
 def url_with(viewname: str, kwarg: str, value: str) -> str:
     """reverse(viewname, kwargs={kwarg: value}) for a route with that one argument."""
+    return urls_with(viewname, kwarg)(value)
+
+
+def urls_with(viewname: str, kwarg: str) -> Callable[[str], str]:
+    """url_with() as a function of the value, for a list of addresses: the URLconf and
+    script prefix (request-local, so not free to read) are read once for all of them."""
     before, after = _around(get_urlconf(), get_script_prefix(), viewname, kwarg)
-    # What reverse() does to each argument (django.urls.resolvers._reverse_with_prefix).
-    return before + quote(str(value), safe=RFC3986_SUBDELIMS + "/~:@") + after
+
+    def url(value: str) -> str:
+        return before + quote(str(value), safe=_SAFE) + after
+
+    return url
 
 
 @receiver(setting_changed)
