@@ -291,10 +291,10 @@ class IndexEntry(NamedTuple):
         url, name, articles, aliases = map(html.escape, self)
         also = f' <span class="muted">– also called {aliases}</span>' if aliases else ""
         return mark_safe(  # noqa: S308 - every value is escaped just above
-            f'<li><a href="{url}">{name}</a> <span class="muted">({articles})</span>{also}</li>'
+            f'<li><a href="{url}">{name}</a> <span class="muted">({articles})</span>{also}</li>\n'
         )
 
-    __str__ = __html__ = render  # as Django's forms: {{ entry }} shows the item
+    __str__ = __html__ = render  # as Django's forms: {{ entry }}, |join show the item
 
 
 def _entries(where: str, params: Sequence, tail: str = "") -> list[tuple[str, str, IndexEntry]]:
