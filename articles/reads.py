@@ -327,22 +327,39 @@ def topic_index() -> dict[str, list[IndexEntry]]:
     return letters
 
 
-class LetterEntries:
-    """The topics filed under one letter, A to Z, a page at a time (Paginator slices it;
-    the count is known from the letter sizes)."""
+def letter_entries(letter: str, *, offset: int, limit: int) -> list[IndexEntry]:
+    """Up to `limit` of the topics filed under `letter`, A to Z, from `offset`: one query."""
+    rows = _entries(
+        "WHERE t.index_letter = %s",
+        [letter, limit, offset],
+        "ORDER BY t.index_key, t.name LIMIT %s OFFSET %s",
+    )
+    return [entry for _, _, entry in rows]
 
-    def __init__(self, letter: str):
-        self.letter = letter
 
-    def __getitem__(self, page: slice) -> list[IndexEntry]:
-        if page.start is None or page.stop is None or page.step is not None:
-            raise TypeError("LetterEntries is read a page at a time: entries[start:stop].")
-        rows = _entries(
-            "WHERE t.index_letter = %s",
-            [self.letter, page.stop - page.start, page.start],
-            "ORDER BY t.index_key, t.name LIMIT %s OFFSET %s",
+def index_letters(*, up_to: int) -> tuple[list[str], int]:
+    """The letters topics are filed under, and the number of topics, counted up to `up_to`:
+    one query.
+
+    Each letter is one step down articles_topic_a_to_z (the least letter after the one
+    before), and counting stops at `up_to`: the cost grows with the letters, not with the
+    topics, as a count of every topic under each letter did.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "WITH RECURSIVE letters (letter) AS ("
+            "  SELECT MIN(index_letter) FROM articles_topic"
+            "  UNION ALL"
+            "  SELECT (SELECT MIN(t.index_letter) FROM articles_topic t"
+            "          WHERE t.index_letter > letters.letter)"
+            "  FROM letters WHERE letters.letter IS NOT NULL"
+            ")"
+            " SELECT letter, (SELECT COUNT(*) FROM (SELECT 1 FROM articles_topic LIMIT %s) few)"
+            " FROM letters WHERE letter IS NOT NULL",
+            [up_to],
         )
-        return [entry for _, _, entry in rows]
+        rows = cursor.fetchall()
+    return [letter for letter, _ in rows], rows[0][1] if rows else 0
 
 
 def _topics(sql: str, params: Sequence) -> list[Topic]:

@@ -1,7 +1,6 @@
 from django.conf import settings
 from django.core.paginator import InvalidPage
 from django.db import connection
-from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -21,7 +20,7 @@ from .models import (
     Topic,
     safety_notices,
 )
-from .pagination import CountedPaginator
+from .pagination import CountedPaginator, UncountedPage, page_number
 from .search import find
 
 PAGE_SIZE = 20
@@ -44,27 +43,30 @@ INDEX_PAGE_SIZE = 50
 def topic_index(request: HttpRequest) -> HttpResponse:
     """Topics A to Z, filed by Topic.index_letter: two queries, whatever the size.
 
-    1. the number of topics under each letter 2. the topics shown, each with its count of
-    public articles (reads.py). With more than INDEX_ONE_PAGE topics, a page shows one
-    letter's (?letter=, the first by default), INDEX_PAGE_SIZE at a time.
+    1. the letters that have topics, and whether there are more than INDEX_ONE_PAGE
+    2. the topics shown, each with its count of public articles (reads.py).
+    With more than INDEX_ONE_PAGE topics, a page shows one letter's (?letter=, the first by
+    default), INDEX_PAGE_SIZE at a time. A letter's pages are not counted, which would read
+    every topic under it on every page; each links to the next while there is one.
     """
-    # COUNT(*), not of a column: PostgreSQL answers it from articles_topic_a_to_z alone.
-    sizes = dict(
-        Topic.objects.order_by("index_letter").values_list("index_letter").annotate(n=Count("*"))
-    )
-    if sum(sizes.values()) <= INDEX_ONE_PAGE:
+    letters, topics = reads.index_letters(up_to=INDEX_ONE_PAGE + 1)
+    if topics <= INDEX_ONE_PAGE:
         return render(request, "articles/topic_index.html", {"letters": reads.topic_index()})
 
-    nav = sorted(sizes)  # "#" first, then A to Z, then other alphabets
+    nav = sorted(letters)  # "#" first, then A to Z, then other alphabets
     letter = request.GET.get("letter") or nav[0]
-    if letter not in sizes:  # checked before any query: PostgreSQL refuses a NUL, say
+    if letter not in letters:  # checked before any query: PostgreSQL refuses a NUL, say
         raise Http404("No topics are filed under that letter.")
-    page = _page_or_404(
-        reads.LetterEntries(letter),
-        request.GET.get("page"),
-        count=sizes[letter],
-        per_page=INDEX_PAGE_SIZE,
+    try:
+        number = page_number(request.GET.get("page"))
+    except InvalidPage:
+        raise Http404("No such page.") from None
+    rows = reads.letter_entries(
+        letter, offset=(number - 1) * INDEX_PAGE_SIZE, limit=INDEX_PAGE_SIZE + 1
     )
+    if not rows:  # past the letter's last page
+        raise Http404("No such page.")
+    page = UncountedPage(rows, number, INDEX_PAGE_SIZE)
     context = {
         "letters": {letter: page.object_list},
         "nav": nav,

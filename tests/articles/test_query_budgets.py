@@ -69,7 +69,7 @@ def test_topic_index_costs_two_queries_at_any_size(client, site, monkeypatch, on
         client,
         "/topics/",
         grow=grow,
-        # 1. the number of topics under each letter
+        # 1. the letters that have topics, and whether there are more than fit on one page
         # 2. the topics shown (all, or a page of one letter's), each with its stored count
         #    of live articles less scheduled ones
         expected=2,

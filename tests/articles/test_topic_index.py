@@ -232,15 +232,19 @@ def test_index_shows_the_letter_asked_for_in_order_when_there_are_many_topics(cl
 def test_index_shows_the_rest_of_a_letter_on_its_second_page(client, many_topics):
     response = client.get("/topics/?letter=E&page=2")
 
+    html = response.content.decode()
     assert letters_on(response) == {"E": ["Esketamine"]}
-    assert "Page 2 of 2" in response.content.decode()
+    # A letter's pages are not counted (views.topic_index): the page is named, not "of 2".
+    assert '<span aria-current="page">Page 2</span>' in html
+    assert 'rel="prev" href="?letter=E&amp;page=1"' in html
+    assert 'rel="next"' not in html
 
 
 def test_index_links_to_the_next_page_of_the_letter_when_there_is_one(client, many_topics):
     html = client.get("/topics/?letter=E").content.decode()
 
     assert 'rel="next" href="?letter=E&amp;page=2"' in html
-    assert "Page 1 of 2" in html
+    assert '<span aria-current="page">Page 1</span>' in html
 
 
 def test_index_links_every_letter_with_topics_when_there_are_many_topics(client, many_topics):
@@ -273,6 +277,36 @@ def test_index_title_names_the_letter_and_page_when_there_are_many_topics(client
     assert "<title>Topics A–Z: E, page 2" in html
 
 
+def test_index_links_no_next_page_when_a_letter_just_fills_one_page(client, many_topics):
+    TopicFactory(name="Zinc")  # Z: two topics, two a page
+
+    response = client.get("/topics/?letter=Z")
+
+    assert letters_on(response) == {"Z": ["Zika", "Zinc"]}
+    assert 'aria-label="Pages"' not in response.content.decode()
+    assert client.get("/topics/?letter=Z&page=2").status_code == 404
+
+
+def test_index_lists_every_topic_on_one_page_up_to_the_limit(client, monkeypatch):
+    monkeypatch.setattr(views, "INDEX_ONE_PAGE", 3)
+    for name in ["Anxiety", "Depression", "Zika"]:
+        TopicFactory(name=name)
+
+    response = client.get("/topics/?letter=Z")
+
+    assert letters_on(response) == {"A": ["Anxiety"], "D": ["Depression"], "Z": ["Zika"]}
+
+
+def test_index_goes_letter_by_letter_one_topic_past_the_limit(client, monkeypatch):
+    monkeypatch.setattr(views, "INDEX_ONE_PAGE", 3)
+    for name in ["Anxiety", "Depression", "Zika", "Zinc"]:
+        TopicFactory(name=name)
+
+    response = client.get("/topics/?letter=Z")
+
+    assert letters_on(response) == {"Z": ["Zika", "Zinc"]}
+
+
 @pytest.mark.parametrize("letter", ["B", "e", "EE", "%00", "%3Cscript%3E", "%FF"])
 def test_index_is_not_found_when_no_topics_are_under_the_letter(client, many_topics, letter):
     response = client.get(f"/topics/?letter={letter}")
@@ -281,7 +315,9 @@ def test_index_is_not_found_when_no_topics_are_under_the_letter(client, many_top
     assert "<h1>Page not found</h1>" in response.content.decode()
 
 
-@pytest.mark.parametrize("page", ["abc", "3", "0", "-1", "1.5", "%00", "9" * 5000])
+@pytest.mark.parametrize(
+    "page", ["abc", "3", "0", "-1", "1.5", "%00", "9" * 5000, "10001", str(10**30)]
+)
 def test_index_is_not_found_when_page_number_is_bad(client, many_topics, page):
     response = client.get(f"/topics/?letter=E&page={page}")
 
@@ -309,8 +345,7 @@ def test_index_costs_the_same_queries_at_any_size(client, monkeypatch, one_page)
         client,
         "/topics/",
         grow=grow,
-        # 1. the number of topics under each letter: the letters, whether they fit on one
-        #    page, and the paginator's count
+        # 1. the letters that have topics, and whether there are more than fit on one page
         # 2. the topics shown (all, or a page of one letter's), each with its stored count
         #    of live articles less scheduled ones
         expected=2,
