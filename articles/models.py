@@ -50,15 +50,14 @@ class TopicQuerySet(models.QuerySet):
 
     def with_public_count(self):
         """Each topic with `num_articles`, its public articles, in the same query: the
-        stored count of live articles less those still scheduled (a subquery that starts
-        from the few scheduled articles), so a topic of any size costs the same.
+        stored count of live articles less its links still scheduled (ArticleTopic's copy
+        of the publish time, read from articles_articletopic_public), so a topic of any
+        size costs the same.
         """
         scheduled = (
-            Article.objects.filter(
-                live=True, published_at__gt=timezone.now(), topic_links__tag=OuterRef("pk")
-            )
+            ArticleTopic.objects.filter(tag=OuterRef("pk"), public_from__gt=timezone.now())
             .order_by()
-            .values("live")
+            .values("tag")
             .annotate(n=Count("pk"))
             .values("n")
         )
@@ -300,7 +299,9 @@ class ArticleTopic(TaggedItemBase):
     # The article's publish time while it is live, else null: a copy kept by
     # copy_publish_times(), so that a topic's newest public articles and an article's
     # related ones are read from this table's index, a few entries, instead of visiting
-    # every article of the topic. Readers' queries still check the article row itself.
+    # every article of the topic. Readers' lists still check the article row itself; a
+    # topic's count of public articles is its stored live count less the links whose copy
+    # is still in the future (with_public_count()).
     public_from = models.DateTimeField(null=True, editable=False)
 
     objects = ArticleTopicQuerySet.as_manager()

@@ -247,13 +247,13 @@ _TOPIC_FIELDS = tuple(
 
 
 # TopicQuerySet.with_public_count() in SQL, for the topic row `t`; its parameter is now():
-# the stored count of live articles less those still scheduled, counted from the few
-# scheduled articles.
+# the stored count of live articles less the topic's links still scheduled, a few entries
+# of articles_articletopic_public. (Counted from the scheduled articles, each topic's
+# count joined the article table: PostgreSQL took about 0.3 ms longer to plan and run a
+# page of 51 topics, at 100,000 articles.)
 PUBLIC_COUNT = (
     "t.live_article_count - ("
-    " SELECT COUNT(*) FROM articles_article a"
-    " JOIN articles_articletopic l ON l.content_object_id = a.id"
-    " WHERE a.live AND a.published_at > %s AND l.tag_id = t.id)"
+    " SELECT COUNT(*) FROM articles_articletopic l WHERE l.tag_id = t.id AND l.public_from > %s)"
 )
 
 
