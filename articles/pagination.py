@@ -7,7 +7,7 @@ from django.utils.functional import cached_property
 class CountedPaginator(Paginator):
     """A paginator told its count when the caller knows it already: no COUNT query.
 
-    Search has counted its capped matches; a topic and an A–Z letter have stored counts.
+    Search has counted its capped matches; a topic has its stored count of articles.
     With `count=None` it counts as Django's Paginator does.
     """
 
