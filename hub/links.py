@@ -7,6 +7,7 @@ is reversed once with a marker, and the marker is replaced with the value, quote
 reverse() quotes it.
 """
 
+import re
 from collections.abc import Callable
 from functools import cache
 from urllib.parse import quote
@@ -20,6 +21,9 @@ from django.utils.http import RFC3986_SUBDELIMS
 _MARKER = "0hub0marker0"
 # What reverse() leaves unquoted in an argument (django.urls.resolvers._reverse_with_prefix).
 _SAFE = RFC3986_SUBDELIMS + "/~:@"
+# What quote() never changes: a value made only of these (any slug or username in ASCII)
+# is its own quoted form, found at a tenth of quote()'s cost.
+_UNCHANGED = re.compile(r"[-\w.~]*\Z", re.ASCII).match
 
 
 @cache
@@ -59,7 +63,8 @@ def urls_with(viewname: str, kwarg: str) -> Callable[[str], str]:
     before, after = _around(get_urlconf(), get_script_prefix(), viewname, kwarg)
 
     def url(value: str) -> str:
-        return before + quote(str(value), safe=_SAFE) + after
+        value = str(value)
+        return before + (value if _UNCHANGED(value) else quote(value, safe=_SAFE)) + after
 
     return url
 
