@@ -168,8 +168,11 @@ class Topic(TagBase):
             models.Index(
                 fields=["name"], condition=Q(is_featured=True), name="articles_topic_featured"
             ),
-            # The A–Z index: the letters that have topics, and one letter's topics in order.
-            models.Index(fields=["index_letter", "index_key"], name="articles_topic_a_to_z"),
+            # The A–Z index: the letters that have topics, and one letter's topics in the
+            # order they are shown (key, then name), read from the index without a sort.
+            models.Index(
+                fields=["index_letter", "index_key", "name"], name="articles_topic_a_to_z"
+            ),
             GinIndex(fields=["search_vector"], name="articles_topic_search"),
             GinIndex(fields=["name"], opclasses=["gin_trgm_ops"], name="articles_topic_name_trgm"),
             GinIndex(
