@@ -98,6 +98,16 @@ def test_index_shows_aliases_when_topic_has_them(client):
     assert "also called Spravato, esketamine nasal spray" in response.content.decode()
 
 
+def test_index_says_nothing_of_aliases_that_are_only_blank_lines(client):
+    # Saved without clean() (a bulk insert, a script): nothing to show, so no "also called".
+    TopicFactory(name="Esketamine", aliases=" \n\u200b\n  ")
+
+    response = client.get("/topics/")
+
+    assert "Esketamine</a>" in response.content.decode()
+    assert "also called" not in response.content.decode()
+
+
 def test_index_says_one_article_or_none_in_words(client):
     PublishedArticleFactory(topics=[TopicFactory(name="Esketamine")])
     TopicFactory(name="Ketamine")
