@@ -1,7 +1,7 @@
 """The A–Z index's index ends with the name, as a letter's page is ordered.
 
-Topics with the same sorting key (names that differ only in case or accents, or that begin
-alike for longer than the key) are shown by name. Without the name in the index,
+Topics with the same sorting key (names that differ only in case, accents or compatibility
+forms: index_position()) are shown by name. Without the name in the index,
 PostgreSQL sorted each group of a letter's page on every request (an incremental sort:
 0.06 ms of 0.5 at 2,000 topics).
 """
