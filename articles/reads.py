@@ -21,6 +21,7 @@ from weakref import WeakKeyDictionary
 
 from django.contrib.auth import get_user_model
 from django.db import connection, connections
+from django.template.defaultfilters import pluralize
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
@@ -282,7 +283,7 @@ def _entry(url: str, name: str, count: int, aliases: str) -> SafeString:
     also = f' <span class="muted">– also called {html.escape(names)}</span>' if names else ""
     # "article" as the templates say it ({{ n }} article{{ n|pluralize }}): the site is
     # written in English only, and ngettext() cost 25 µs a row looking for catalogues.
-    articles = f"{count} article{'' if count == 1 else 's'}"
+    articles = f"{count} article{pluralize(count)}"
     return mark_safe(  # noqa: S308 - every value is escaped
         f'<li><a href="{html.escape(url)}">{html.escape(name)}</a>'
         f' <span class="muted">({articles})</span>{also}</li>\n'
