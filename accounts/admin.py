@@ -1,14 +1,13 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
-from articles.cache import RetiresPagesAdmin
-
 from .models import User
 
 
-# Names, credentials and disclosures appear on author pages and every byline.
+# Names, credentials and disclosures appear on author pages and every byline: the articles
+# app retires cached pages when a profile is saved, however it is saved.
 @admin.register(User)
-class UserAdmin(RetiresPagesAdmin, DjangoUserAdmin):
+class UserAdmin(DjangoUserAdmin):
     list_display = ["username", "get_full_name", "credentials", "email", "is_staff", "roles"]
     list_filter = ["groups", "is_staff", "is_superuser", "is_active"]
     search_fields = ["username", "first_name", "last_name", "email"]

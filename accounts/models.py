@@ -45,7 +45,7 @@ class User(AbstractUser):
         return credited_name(self.first_name, self.last_name, self.username, self.credentials)
 
     def get_absolute_url(self):
-        return url_with("accounts:author", "username", self.username)
+        return url_with("articles:author", "username", self.username)
 
     def in_group(self, name: str) -> bool:
         # Group membership is read often per request (admin buttons, guards);

@@ -4,6 +4,8 @@ Model permissions only open the admin's doors; what a person may do to a given a
 is decided by articles.workflow and the admin's per-object checks.
 """
 
+from django.contrib.auth.management import create_permissions
+
 from .models import CLINICIANS, EDITORS
 
 ROLE_PERMISSIONS = {
@@ -38,8 +40,6 @@ ROLE_PERMISSIONS = {
 
 def sync_roles(apps) -> None:
     """Create the groups and set exactly their permissions (for data migrations)."""
-    from django.contrib.auth.management import create_permissions
-
     for app_config in apps.get_app_configs():
         # A migration's app configs have no models module, which create_permissions skips.
         original = getattr(app_config, "models_module", None)

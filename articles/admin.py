@@ -14,8 +14,8 @@ from django.views.decorators.http import require_POST
 from accounts.models import CLINICIANS, User
 from hub.ratelimit import client_ip, rate_limited
 
-from . import linking, workflow
-from .cache import RetiresPagesAdmin, content_changed
+from . import upkeep, workflow
+from .cache import content_changed
 from .diff import compare
 from .forms import (
     ArticleAdminForm,
@@ -24,7 +24,6 @@ from .forms import (
     ReconfirmForm,
     RequestChangesForm,
 )
-from .markdown import render_markdown
 from .models import (
     Article,
     DueForReviewItem,
@@ -34,6 +33,7 @@ from .models import (
     Status,
     Topic,
     WorkflowEvent,
+    render_linked,
     safety_notices,
 )
 from .readability import TARGET_GRADE, measure
@@ -73,14 +73,14 @@ class TopicAdmin(admin.ModelAdmin):
     # Pages that mention a topic show its name, link and definition: keep them current.
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
-        linking.topic_saved(topic=obj)
+        upkeep.topic_saved(topic=obj)
 
     def delete_model(self, request, obj):
-        with linking.deleting_topics([obj]):
+        with upkeep.deleting_topics([obj]):
             super().delete_model(request, obj)
 
     def delete_queryset(self, request, queryset):
-        with linking.deleting_topics(queryset):
+        with upkeep.deleting_topics(queryset):
             super().delete_queryset(request, queryset)
 
 
@@ -419,7 +419,7 @@ class BaseArticleAdmin(admin.ModelAdmin):
                 content.body,
             )
             topics = list(Topic.objects.filter(pk__in=content.topic_ids))
-        article.body_html = render_markdown(article.body)
+        article.body_html = render_linked(article.body)
         response = render(
             request,
             "articles/article_detail.html",
@@ -691,7 +691,7 @@ class ProblemReportAdmin(admin.ModelAdmin):
 
 
 @admin.register(Page)
-class PageAdmin(RetiresPagesAdmin, admin.ModelAdmin):
+class PageAdmin(admin.ModelAdmin):
     list_display = ["title", "slug", "updated_at"]
     fields = ["title", "slug", "body"]
 

@@ -6,6 +6,9 @@ class ArticlesConfig(AppConfig):
     verbose_name = "Health content"
 
     def ready(self):
-        from . import cards
+        from django.core.checks import Tags, register
 
-        cards.connect()
+        from . import checks, upkeep
+
+        upkeep.connect()
+        register(checks.cards_rendered_current, Tags.database, deploy=True)

@@ -11,10 +11,8 @@
   change readers could see calls `content_changed()`, which adds one to the generation
   when the transaction commits (one cache incr): every stored page is then out of reach
   at once, and the next request renders afresh (a bump the cache refused is retried, and
-  owed until it succeeds: see _bump()). Callers: the workflow's transitions
-  (publish, archive, restore, re-confirm, an edit of a live article's row), topic saves
-  and deletions (linking.topic_saved / deleting_topics), policy pages and author profiles
-  (admin), and the bulk commands. Unreachable pages expire by themselves.
+  owed until it succeeds: see _bump()). Who calls it for which change is the table in
+  articles/upkeep.py. Unreachable pages expire by themselves.
 - Time changes pages without any write: a scheduled article becomes public at its publish
   time, and review notices appear at midnight. So a page is kept at most
   PAGE_CACHE_SECONDS, never past the next scheduled publication (one query, itself cached
@@ -54,6 +52,8 @@ from django.utils import timezone
 from django.utils.cache import patch_cache_control, set_response_etag
 from django.utils.http import http_date
 from redis.exceptions import RedisError
+
+from .models import Article
 
 log = logging.getLogger(__name__)
 
@@ -169,18 +169,6 @@ def content_changed() -> None:
     transaction.on_commit(_bump)
 
 
-class RetiresPagesAdmin:
-    """ModelAdmin mixin: what is saved or deleted through it shows on public pages."""
-
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        content_changed()
-
-    def delete_model(self, request, obj):
-        super().delete_model(request, obj)
-        content_changed()
-
-
 # --- how long a page may be kept ------------------------------------------------------------
 
 
@@ -190,8 +178,6 @@ def next_scheduled_publication(gen: int) -> datetime.datetime | None:
     now = timezone.now()
     stamp = cache.get(key)
     if stamp is None or (stamp != _NO_SCHEDULE and stamp <= now.timestamp()):
-        from .models import Article  # models import markdown, which imports this module
-
         upcoming = (
             Article.objects.filter(live=True, published_at__gt=now)
             .order_by("published_at")

@@ -4,30 +4,26 @@ A card is rendered when its article is saved and stored with it (`Article.card_h
 the topic, home, author and related-article lists, and search results (with a snippet
 added, as_search_result), put stored HTML together instead of rendering each card on
 every request (a topic page's twenty cards were a third of its time). What a card shows
-must therefore be re-rendered wherever it changes:
+must therefore be re-rendered wherever it changes: articles/upkeep.py says where.
+`fingerprint()` names the way cards are rendered now (template, date filters, URL prefix,
+time zone), so that cards rendered another way are found and rendered again.
 
-- the article's own fields (CARD_FIELDS): Article.save() renders the card, adding
-  `card_html` to any `update_fields` that touch them;
-- its author's name or credentials: `author_renamed` refreshes that author's cards;
-- the template itself (a deploy): `manage.py rerender_content` renders every card again.
-
-The template, includes/article_card.html, autoescapes everything it is given.
+The template, includes/article_card.html, autoescapes everything it is given. This
+module renders; it reads no models.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import datetime
+import hashlib
+from collections.abc import Sequence
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models.signals import post_save, pre_save
 from django.template.loader import render_to_string
 from django.urls import get_script_prefix, reverse, set_script_prefix
 from django.utils import timezone
 from django.utils.html import conditional_escape, escape
 from django.utils.safestring import SafeString, mark_safe
-
-from accounts.models import User, credited_name
 
 # The article fields a card shows ("author" through the author's credited name).
 CARD_FIELDS = frozenset({"title", "slug", "summary", "published_at", "author", "audience"})
@@ -92,67 +88,32 @@ def card_for(article) -> str:
     )
 
 
-def refresh_cards(articles: Iterable, *, batch_size: int = 500) -> int:
-    """Render these articles' cards again and store those that changed; returns how many."""
-    from .models import Article  # models.py imports this module
-
-    changed = []
-    count = 0
-    for article in articles:
-        card = card_for(article)
-        if card != article.card_html:
-            article.card_html = card
-            changed.append(article)
-        if len(changed) >= batch_size:
-            count += Article.objects.bulk_update(changed, ["card_html"])
-            changed = []
-    if changed:
-        count += Article.objects.bulk_update(changed, ["card_html"])
-    return count
-
-
-# --- an author's name changes ----------------------------------------------------------------
-
-NAME_FIELDS = ("first_name", "last_name", "username", "credentials")
+# Two cards that between them take every branch of the template.
+_SAMPLES = (
+    {
+        "title": "Sample <title>",
+        "slug": "sample-slug",
+        "summary": "A sample & summary.",
+        "published_at": datetime.datetime(2001, 2, 3, 23, 30, tzinfo=datetime.UTC),
+        "audience": "clinicians",
+        "author_name": "Dr Sample, MD",
+    },
+    {
+        "title": "t",
+        "slug": "t",
+        "summary": "",
+        "published_at": None,
+        "audience": "patients",
+        "author_name": "s",
+    },
+)
 
 
-def _note_renamed(sender, instance: User, update_fields=None, raw=False, **kwargs) -> None:
-    if raw or instance.pk is None:
-        return
-    if update_fields is not None and not set(update_fields) & set(NAME_FIELDS):
-        return  # a login's last_login, a password change: nothing a card shows
-    before = User.objects.filter(pk=instance.pk).values_list(*NAME_FIELDS).first()
-    instance._cards_stale = (
-        before is not None and credited_name(*before) != instance.name_with_credentials
-    )
+def fingerprint() -> str:
+    """What cards rendered now look like, as a short digest of sample cards.
 
-
-def author_renamed(sender, instance: User, raw=False, **kwargs) -> None:
-    """Re-render the cards of an author whose credited name changed; pages go fresh."""
-    if raw or not getattr(instance, "_cards_stale", False):
-        return
-    from .cache import content_changed
-    from .models import Article
-
-    instance._cards_stale = False
-    # Locked as the workflow locks an article it publishes: a publication running now
-    # either waits for this to commit, or is waited for and its new title re-rendered.
-    articles = (
-        Article.objects.filter(author=instance)
-        .select_for_update(of=("self",))
-        .only(*CARD_FIELDS, "card_html")
-    )
-
-    def by_this_author():
-        for article in articles.iterator(chunk_size=2000):
-            article.author = instance  # the saved name, without a query per article
-            yield article
-
-    with transaction.atomic():
-        refresh_cards(by_this_author())
-    content_changed()
-
-
-def connect() -> None:
-    pre_save.connect(_note_renamed, sender=User, dispatch_uid="articles.cards.note_renamed")
-    post_save.connect(author_renamed, sender=User, dispatch_uid="articles.cards.author_renamed")
+    It changes with anything that changes a card: its template, the filters it uses, the
+    site's URL prefix, its time zone. Stored with the cards (upkeep.ensure_cards_current).
+    """
+    sample = "\x00".join(render_card(**values) for values in _SAMPLES)
+    return hashlib.sha256(sample.encode()).hexdigest()[:32]

@@ -6,32 +6,24 @@ How it works
   regular expression match, which takes the longest term starting there, whole words only,
   case-insensitively. Linking a 2,000-word body against 5,000 topics takes a few
   milliseconds (bench/bench_linking.py).
-- `current_matcher()` builds the matcher once per process and rebuilds it when the topics
-  change, which it notices with one cheap query: (count, newest updated_at) of topics.
+- The matcher for the topics as they are now is `models.current_matcher()`: this module
+  is pure (no models, no queries) and is handed a matcher.
 - `link_tree()` rewrites the Markdown element tree *before* sanitising (articles/markdown.py
   calls it from a treeprocessor; bleach then checks everything it produced). It never links
   inside headings, links, code or the sources, and never links a topic page to itself.
 - When a topic's name, aliases or definition change, the pages that mention it are
-  rendered again: `topic_saved()` after saving one, `deleting_topics()` around a deletion,
-  and `python manage.py rerender_content` for everything.
+  rendered again: see articles/upkeep.py.
 
 This module walks xml.etree elements and never imports markdown or bleach.
 """
 
 from __future__ import annotations
 
-import contextlib
-import contextvars
 import re
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from functools import reduce
-from operator import or_
 from xml.etree.ElementTree import Element
 
-from django.apps import apps
-from django.db import connection, transaction
-from django.db.models import Count, Max, Q
 from django.urls import reverse
 
 WORD = re.compile(r"\w+")
@@ -151,49 +143,6 @@ class Matcher:
             yield start, hit.end(), ref
 
 
-# --- the matcher for the current topics -------------------------------------------------
-
-_cached: tuple[tuple, Matcher] | None = None
-_frozen: contextvars.ContextVar[Matcher | None] = contextvars.ContextVar("frozen", default=None)
-
-
-def _topic_model():
-    return apps.get_model("articles", "Topic")
-
-
-def current_matcher() -> Matcher:
-    """The matcher for the topics as they are now: one cheap query, a rebuild on change."""
-    global _cached
-    frozen = _frozen.get()
-    if frozen is not None:
-        return frozen
-    topics = _topic_model().objects.order_by()
-    stats = topics.aggregate(n=Count("pk"), latest=Max("updated_at"))
-    signature = (connection.alias, stats["n"], stats["latest"])
-    cached = _cached
-    if cached is not None and cached[0] == signature:
-        return cached[1]
-    rows = topics.order_by("pk").values_list("pk", "slug", "name", "aliases", "definition")
-    matcher = Matcher(
-        (TopicRef(pk, slug, name, definition), [name, *aliases.splitlines()])
-        for pk, slug, name, aliases, definition in rows
-        if slug
-    )
-    _cached = (signature, matcher)
-    return matcher
-
-
-@contextlib.contextmanager
-def frozen_matcher(matcher: Matcher | None = None) -> Iterator[Matcher]:
-    """Use one matcher (the current one by default) for a batch of renders in this block,
-    skipping the per-render freshness query."""
-    token = _frozen.set(matcher or current_matcher())
-    try:
-        yield _frozen.get()
-    finally:
-        _frozen.reset(token)
-
-
 # --- linking an element tree --------------------------------------------------------------
 
 
@@ -299,131 +248,9 @@ def link_tree(
     _TreeLinker(matcher, exclude_topic_id, raw_html).walk(root, skipped=False)
 
 
-# --- keeping rendered pages current ---------------------------------------------------------
-
-
 def topic_terms(link_state: tuple | None) -> set[str]:
     """The names a topic is mentioned by, from Topic.link_state()."""
     if not link_state:
         return set()
     _slug, name, aliases, _definition = link_state
     return {t for t in (s.strip() for s in [name, *aliases.splitlines()]) if t}
-
-
-def _mentions(terms: set[str], *, text_field: str) -> Q:
-    return reduce(or_, (Q(**{f"{text_field}__icontains": term}) for term in terms), Q(pk__in=[]))
-
-
-def _articles_mentioning(terms: set[str]):
-    from .models import Article
-
-    if connection.vendor != "postgresql":
-        return Article.objects.filter(_mentions(terms, text_field="body"))
-    from .search import mentions_query  # search.py imports the models, which import us
-
-    # The stored search vectors find candidates through the GIN index; terms made only of
-    # stop words have no lexemes, so those are looked for in the text.
-    query, wordless = mentions_query(terms)
-    found = Q(pk__in=[])
-    if query is not None:
-        found |= Q(search_vector=query)
-    if wordless:
-        found |= _mentions(wordless, text_field="body")
-    return Article.objects.filter(found)
-
-
-def _rerender_chunk(model, pks: list[int], *, source: str, target: str) -> int:
-    from .markdown import render_markdown
-
-    is_topic = model is _topic_model()
-    dirty = []
-    for row in model.objects.filter(pk__in=pks).only(source, target):
-        html = render_markdown(getattr(row, source), exclude_topic_id=row.pk if is_topic else None)
-        if html != getattr(row, target):
-            setattr(row, target, html)
-            dirty.append(row)
-    # Derived HTML only: no updated_at bump, no new version, nothing readers see as an edit.
-    model.objects.bulk_update(dirty, [target])
-    return len(dirty)
-
-
-def rerender_pages(
-    *,
-    articles=None,
-    topics=None,
-    batch_size: int = 200,
-    progress: Callable[[int], None] | None = None,
-) -> int:
-    """Render these articles' bodies and topics' intros again; returns how many changed."""
-    from .models import Article
-
-    changed = 0
-    with frozen_matcher():
-        for model, queryset, source, target in (
-            (Article, articles, "body", "body_html"),
-            (_topic_model(), topics, "intro", "intro_html"),
-        ):
-            if queryset is None:
-                continue
-            # Ids first, then batches: never write to a table while a cursor reads it.
-            pks = list(queryset.order_by("pk").values_list("pk", flat=True).distinct())
-            for begin in range(0, len(pks), batch_size):
-                chunk = pks[begin : begin + batch_size]
-                changed += _rerender_chunk(model, chunk, source=source, target=target)
-                if progress:
-                    progress(len(chunk))
-    return changed
-
-
-def rerender_mentions(*, terms: Iterable[str]) -> int:
-    """Render again every article and topic intro that mentions one of `terms`."""
-    terms = {t for t in terms if t.strip()}
-    if not terms:
-        return 0
-    Topic = _topic_model()
-    return rerender_pages(
-        articles=_articles_mentioning(terms),
-        topics=Topic.objects.filter(_mentions(terms, text_field="intro")),
-    )
-
-
-def topic_saved(*, topic) -> int:
-    """Call after saving a topic: update what other pages show of it.
-
-    When its name, aliases or definition changed (or it is new), pages that mention it by
-    an old or new name are rendered again, and its articles' search vectors (which hold
-    their topics' names and aliases) are refreshed. Cached pages are dropped (whatever
-    changed: intro, safety notice, related topics). Returns the number of pages changed.
-    """
-    from .cache import content_changed
-    from .search import refresh_search_vectors
-
-    content_changed()
-    before, after = topic.saved_link_state, topic.link_state()
-    if before == after:
-        return 0
-    with transaction.atomic():
-        changed = rerender_mentions(terms=topic_terms(before) | topic_terms(after))
-        if before is None or before[1:3] != after[1:3]:
-            refresh_search_vectors(topic.article_links.values("content_object_id"))
-    topic.saved_link_state = after
-    return changed
-
-
-@contextlib.contextmanager
-def deleting_topics(topics: Iterable) -> Iterator[None]:
-    """Wrap a deletion of topics: afterwards unlink them from the pages that mentioned them."""
-    from .cache import content_changed
-    from .models import ArticleTopic
-    from .search import refresh_search_vectors
-
-    topics = list(topics)
-    terms = set().union(*(topic_terms(t.link_state()) for t in topics))
-    article_ids = list(
-        ArticleTopic.objects.filter(tag__in=topics).values_list("content_object_id", flat=True)
-    )
-    with transaction.atomic():
-        yield
-        rerender_mentions(terms=terms)
-        refresh_search_vectors(article_ids)
-        content_changed()

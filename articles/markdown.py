@@ -266,17 +266,16 @@ def count_sources(text: str) -> int:
 
 
 def render_markdown(
-    text: str, *, link_terms: bool = True, exclude_topic_id: int | None = None
+    text: str, *, matcher: linking.Matcher | None = None, exclude_topic_id: int | None = None
 ) -> SafeString:
     """Render Markdown to HTML that is safe to show to anyone.
 
-    With `link_terms`, the first mention of each topic links to it with its definition
-    (this reads the topics, so it needs the database); `exclude_topic_id` is the topic
+    With a `matcher` (models.current_matcher() for the topics as they are now), the first
+    mention of each topic links to it with its definition; `exclude_topic_id` is the topic
     whose own page this is, never linked to itself.
     """
     if not text:
         return mark_safe("")  # noqa: S308 - empty string
-    matcher = linking.current_matcher() if link_terms else None
     extension = HubExtension(matcher=matcher, exclude_topic_id=exclude_topic_id)
     html = _markdown(extension).convert(defuse(text))
     return mark_safe(_cleaner.clean(html))  # noqa: S308 - sanitised just above

@@ -1,14 +1,17 @@
+import contextlib
+import contextvars
 import datetime
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
 
 from django.conf import settings
+from django.contrib.postgres.aggregates import StringAgg
 from django.contrib.postgres.indexes import GinIndex
-from django.contrib.postgres.search import SearchVectorField
+from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import connection, models, transaction
-from django.db.models import Count, F, OuterRef, Q, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Count, F, Max, OuterRef, Q, QuerySet, Subquery, TextField, Value
+from django.db.models.functions import Coalesce, Concat
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from taggit.managers import TaggableManager, _TaggableManager
@@ -17,6 +20,7 @@ from taggit.models import TagBase, TaggedItemBase
 from hub.links import url_with
 
 from .cards import CARD_FIELDS, card_for
+from .linking import Matcher, TopicRef
 from .markdown import render_markdown
 from .readability import WORDS_PER_MINUTE, measure
 from .text import normalise_label, unique_slug
@@ -223,12 +227,11 @@ class Topic(TagBase):
                 Topic, self.name, max_length=100, fallback="topic", exclude_pk=self.pk
             )
         # A topic page never links to itself; every other topic mentioned is linked.
-        self.intro_html = render_markdown(self.intro, exclude_topic_id=self.pk)
+        self.intro_html = render_markdown(
+            self.intro, matcher=current_matcher(), exclude_topic_id=self.pk
+        )
         super().save(*args, **kwargs)
-        if connection.vendor == "postgresql":
-            from .search import refresh_topic_vectors  # search.py imports this module
-
-            refresh_topic_vectors([self.pk])
+        refresh_topic_vectors([self.pk])
 
     def get_absolute_url(self):
         return url_with("articles:topic", "slug", self.slug)
@@ -253,6 +256,50 @@ class Topic(TagBase):
 
 
 LINK_FIELDS = ("slug", "name", "aliases", "definition")
+
+
+# --- the topics' terms as they are now (articles/linking.py links them) ----------------
+
+_cached: tuple[tuple, Matcher] | None = None
+_frozen: contextvars.ContextVar[Matcher | None] = contextvars.ContextVar("frozen", default=None)
+
+
+def current_matcher() -> Matcher:
+    """The matcher for the topics as they are now: one cheap query, a rebuild on change."""
+    global _cached
+    frozen = _frozen.get()
+    if frozen is not None:
+        return frozen
+    topics = Topic.objects.order_by()
+    stats = topics.aggregate(n=Count("pk"), latest=Max("updated_at"))
+    signature = (connection.alias, stats["n"], stats["latest"])
+    cached = _cached
+    if cached is not None and cached[0] == signature:
+        return cached[1]
+    rows = topics.order_by("pk").values_list("pk", "slug", "name", "aliases", "definition")
+    matcher = Matcher(
+        (TopicRef(pk, slug, name, definition), [name, *aliases.splitlines()])
+        for pk, slug, name, aliases, definition in rows
+        if slug
+    )
+    _cached = (signature, matcher)
+    return matcher
+
+
+@contextlib.contextmanager
+def frozen_matcher(matcher: Matcher | None = None) -> Iterator[Matcher]:
+    """Use one matcher (the current one by default) for a batch of renders in this block,
+    skipping the per-render freshness query."""
+    token = _frozen.set(matcher or current_matcher())
+    try:
+        yield _frozen.get()
+    finally:
+        _frozen.reset(token)
+
+
+def render_linked(text: str, *, exclude_topic_id: int | None = None) -> SafeString:
+    """Markdown as articles and topics store it: every other topic's first mention linked."""
+    return render_markdown(text, matcher=current_matcher(), exclude_topic_id=exclude_topic_id)
 
 
 def safety_notices(topics) -> list[str]:
@@ -357,9 +404,7 @@ class ArticleTopicsManager(_TaggableManager):
     _in_set = False
 
     def _topics_changed(self) -> None:
-        if not self._in_set and connection.vendor == "postgresql":
-            from .search import refresh_search_vectors  # search.py imports this module
-
+        if not self._in_set:
             refresh_search_vectors([self.instance.pk])
 
     def _topic_ids(self) -> set[int]:
@@ -556,7 +601,7 @@ class Article(models.Model):
             self.slug = unique_slug(
                 Article, self.title, max_length=220, fallback="article", exclude_pk=self.pk
             )
-        self.body_html = render_markdown(self.body)
+        self.body_html = render_linked(self.body)
         self.word_count = measure(self.body).words
         update_fields = kwargs.get("update_fields")
         if update_fields is None or CARD_FIELDS & set(update_fields):
@@ -567,11 +612,7 @@ class Article(models.Model):
         super().save(*args, **kwargs)
         if not adding and (update_fields is None or {"live", "published_at"} & set(update_fields)):
             ArticleTopic.objects.copy_publish_times([self.pk])
-        if connection.vendor == "postgresql" and (
-            update_fields is None or set(update_fields) & set(SEARCHED_FIELDS)
-        ):
-            from .search import refresh_search_vectors  # search.py imports this module
-
+        if update_fields is None or set(update_fields) & set(SEARCHED_FIELDS):
             refresh_search_vectors([self.pk])
 
     def get_absolute_url(self):
@@ -639,7 +680,7 @@ class Revision(models.Model):
     @property
     def body_safe(self) -> SafeString:
         # Previews only: rendered on demand for staff, never stored or cached.
-        return render_markdown(self.body)
+        return render_linked(self.body)
 
 
 class WorkflowEvent(models.Model):
@@ -691,7 +732,7 @@ class Page(models.Model):
 
     def save(self, *args, **kwargs):
         # Policy pages are about the site, not health topics: no linked terms to keep current.
-        self.body_html = render_markdown(self.body, link_terms=False)
+        self.body_html = render_markdown(self.body)
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
@@ -753,3 +794,140 @@ class DueForReviewItem(Article):
         proxy = True
         verbose_name = "article due for review"
         verbose_name_plural = "due for review"
+
+
+class RenderFingerprint(models.Model):
+    """How a kind of stored HTML was rendered (e.g. cards.fingerprint()), so that a deploy
+    that changes it is noticed and the HTML rendered again (upkeep.ensure_cards_current)."""
+
+    what = models.CharField(max_length=50, unique=True)
+    digest = models.CharField(max_length=64)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self):
+        return self.what
+
+
+# --- what is searched: the stored vectors ----------------------------------------------------
+# Search's write side: what each model indexes, kept current by save() and by
+# articles/upkeep.py. The query side is articles/search.py.
+
+CONFIG = "english"
+# Ids sent as parameters of one statement at most (PostgreSQL's limit is 65,535).
+MAX_IDS_PER_STATEMENT = 10_000
+
+
+def _topic_names():
+    """An article's topics' names and aliases, as one text (a correlated subquery)."""
+    return Subquery(
+        ArticleTopic.objects.filter(content_object=OuterRef("pk"))
+        .order_by()
+        .values("content_object")
+        .annotate(
+            names=StringAgg(
+                Concat("tag__name", Value("\n"), "tag__aliases", output_field=TextField()),
+                delimiter="\n",
+            )
+        )
+        .values("names"),
+        output_field=TextField(),
+    )
+
+
+def article_head_vector():
+    """Title (A), topics' names and aliases (B), summary (C): for ranking broad queries."""
+    return (
+        SearchVector("title", weight="A", config=CONFIG)
+        + SearchVector(_topic_names(), weight="B", config=CONFIG)
+        + SearchVector("summary", weight="C", config=CONFIG)
+    )
+
+
+def article_vector():
+    """The weighted vector of an article row: the head vector and the body (D)."""
+    return article_head_vector() + SearchVector("body", weight="D", config=CONFIG)
+
+
+def topic_vector():
+    return (
+        SearchVector("name", "aliases", weight="A", config=CONFIG)
+        + SearchVector("headline", weight="B", config=CONFIG)
+        + SearchVector("definition", weight="C", config=CONFIG)
+    )
+
+
+def refresh_search_vectors(article_ids: Iterable[int] | QuerySet | None) -> int:
+    """Recompute the search vectors of these articles (all when None) in one UPDATE.
+
+    Article.save() and `article.topics` changes call it for their article; call it for
+    bulk writes that bypass them, and when a topic's names change (upkeep.topic_saved).
+    A QuerySet of ids is used as a subquery. No-op (0) except on PostgreSQL.
+    """
+    if connection.vendor != "postgresql":
+        return 0
+    vectors = {"search_vector": article_vector(), "search_head": article_head_vector()}
+    if article_ids is None or isinstance(article_ids, QuerySet):
+        articles = Article.objects.all()
+        if article_ids is not None:
+            articles = articles.filter(pk__in=article_ids)
+        return articles.update(**vectors)
+    # A list goes in slices: with parameters bound on the server, PostgreSQL takes no more
+    # than 65,535 in one statement (a deleted topic's articles could be more).
+    ids = list(article_ids)
+    return sum(
+        Article.objects.filter(pk__in=ids[i : i + MAX_IDS_PER_STATEMENT]).update(**vectors)
+        for i in range(0, len(ids), MAX_IDS_PER_STATEMENT)
+    )
+
+
+def new_article_vectors(
+    rows: Sequence[tuple[str, str, str, int]], bodies: Sequence[str]
+) -> list[tuple[str, str]]:
+    """(search_vector, search_head), as text, for articles about to be bulk-inserted.
+
+    `rows` are (title, topics' names and aliases, summary, index into `bodies`). The same
+    vectors as article_vector() and article_head_vector() (a test compares them), made in
+    one query with each distinct body parsed once: for seed_bulk, whose thousands of
+    articles share a few bodies, so that no UPDATE has to rewrite them afterwards.
+    """
+    if not rows:
+        return []
+    titles, names, summaries, body_numbers = (list(column) for column in zip(*rows, strict=True))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            WITH body AS MATERIALIZED (
+                SELECT n, setweight(to_tsvector(%(config)s::regconfig, COALESCE(b, '')), 'D') v
+                FROM unnest(%(bodies)s::text[]) WITH ORDINALITY AS b(b, n)
+            ), head AS (
+                SELECT n, body_number,
+                    setweight(to_tsvector(%(config)s::regconfig, COALESCE(title, '')), 'A')
+                    || setweight(to_tsvector(%(config)s::regconfig, COALESCE(names, '')), 'B')
+                    || setweight(to_tsvector(%(config)s::regconfig, COALESCE(summary, '')), 'C')
+                    AS v
+                FROM unnest(%(titles)s::text[], %(names)s::text[], %(summaries)s::text[],
+                            %(body_numbers)s::int[])
+                    WITH ORDINALITY AS r(title, names, summary, body_number, n)
+            )
+            SELECT (head.v || body.v)::text, head.v::text
+            FROM head JOIN body ON body.n = head.body_number + 1
+            ORDER BY head.n
+            """,
+            {
+                "config": CONFIG,
+                "bodies": list(bodies),
+                "titles": titles,
+                "names": names,
+                "summaries": summaries,
+                "body_numbers": body_numbers,
+            },
+        )
+        return cursor.fetchall()
+
+
+def refresh_topic_vectors(topic_ids: Iterable[int] | None) -> int:
+    """Recompute the search vectors of these topics (all when None); PostgreSQL only."""
+    if connection.vendor != "postgresql":
+        return 0
+    topics = Topic.objects.all() if topic_ids is None else Topic.objects.filter(pk__in=topic_ids)
+    return topics.update(search_vector=topic_vector())

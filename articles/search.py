@@ -2,8 +2,9 @@
 
 On PostgreSQL
 - Articles and topics carry a stored, weighted `search_vector` (English stemming), kept
-  current at save time (`refresh_search_vectors`, `refresh_topic_vectors`) and indexed with
-  GIN, so a query never runs to_tsvector over the table. Article weights: title A, its
+  current at save time (models.py says what each model indexes: `refresh_search_vectors`,
+  `refresh_topic_vectors`) and indexed with GIN, so a query never runs to_tsvector over
+  the table. This module is the query side. Article weights: title A, its
   topics' names and aliases B, summary C, body D.
 - The reader's words go through websearch_to_tsquery ("quoted phrases", -not, or).
 - Topic aliases are synonyms: a query that is exactly a topic's name or alias also
@@ -42,38 +43,23 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import reduce
-from operator import and_, or_
+from operator import and_
 
-from django.contrib.postgres.aggregates import StringAgg
-from django.contrib.postgres.search import (
-    SearchQuery,
-    SearchVector,
-)
 from django.core.paginator import Page
 from django.db import connection
-from django.db.models import (
-    OuterRef,
-    Q,
-    QuerySet,
-    Subquery,
-    TextField,
-    Value,
-)
-from django.db.models.functions import Concat
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from .cards import as_search_result
-from .models import Article, ArticleTopic, Topic, topic_names
+from .models import CONFIG, Article, Topic, topic_names
 from .pagination import CountedPaginator
 from .reads import public_sql
 from .text import normalise_label
 
-CONFIG = "english"
 MAX_QUERY_CHARS = 200
 MAX_WORDS = 12
 PAGE_SIZE = 20
@@ -84,8 +70,6 @@ MIN_FUZZY_CHARS = 4
 FUZZY_TOPIC_SIMILARITY = 0.6
 MAX_FUZZY_TOPICS = 3
 MAX_EXPANSIONS = 12
-# Ids sent as parameters of one statement at most (PostgreSQL's limit is 65,535).
-MAX_IDS_PER_STATEMENT = 10_000
 # Matches are counted up to this many; pages stop there ("more than 1,000 found").
 COUNT_LIMIT = 1_000
 # Up to this many matches are ranked on the full vector (the body's words count too);
@@ -447,142 +431,3 @@ def _search_fallback(query: str):
         ]
 
     return topics, articles
-
-
-# --- keeping the vectors current ---------------------------------------------------------
-
-
-def _topic_names():
-    """An article's topics' names and aliases, as one text (a correlated subquery)."""
-    return Subquery(
-        ArticleTopic.objects.filter(content_object=OuterRef("pk"))
-        .order_by()
-        .values("content_object")
-        .annotate(
-            names=StringAgg(
-                Concat("tag__name", Value("\n"), "tag__aliases", output_field=TextField()),
-                delimiter="\n",
-            )
-        )
-        .values("names"),
-        output_field=TextField(),
-    )
-
-
-def article_head_vector():
-    """Title (A), topics' names and aliases (B), summary (C): for ranking broad queries."""
-    return (
-        SearchVector("title", weight="A", config=CONFIG)
-        + SearchVector(_topic_names(), weight="B", config=CONFIG)
-        + SearchVector("summary", weight="C", config=CONFIG)
-    )
-
-
-def article_vector():
-    """The weighted vector of an article row: the head vector and the body (D)."""
-    return article_head_vector() + SearchVector("body", weight="D", config=CONFIG)
-
-
-def topic_vector():
-    return (
-        SearchVector("name", "aliases", weight="A", config=CONFIG)
-        + SearchVector("headline", weight="B", config=CONFIG)
-        + SearchVector("definition", weight="C", config=CONFIG)
-    )
-
-
-def refresh_search_vectors(article_ids: Iterable[int] | QuerySet | None) -> int:
-    """Recompute the search vectors of these articles (all when None) in one UPDATE.
-
-    Article.save() and `article.topics` changes call it for their article; call it for
-    bulk writes that bypass them, and when a topic's names change (linking.topic_saved).
-    A QuerySet of ids is used as a subquery. No-op (0) except on PostgreSQL.
-    """
-    if connection.vendor != "postgresql":
-        return 0
-    vectors = {"search_vector": article_vector(), "search_head": article_head_vector()}
-    if article_ids is None or isinstance(article_ids, QuerySet):
-        articles = Article.objects.all()
-        if article_ids is not None:
-            articles = articles.filter(pk__in=article_ids)
-        return articles.update(**vectors)
-    # A list goes in slices: with parameters bound on the server, PostgreSQL takes no more
-    # than 65,535 in one statement (a deleted topic's articles could be more).
-    ids = list(article_ids)
-    return sum(
-        Article.objects.filter(pk__in=ids[i : i + MAX_IDS_PER_STATEMENT]).update(**vectors)
-        for i in range(0, len(ids), MAX_IDS_PER_STATEMENT)
-    )
-
-
-def new_article_vectors(
-    rows: Sequence[tuple[str, str, str, int]], bodies: Sequence[str]
-) -> list[tuple[str, str]]:
-    """(search_vector, search_head), as text, for articles about to be bulk-inserted.
-
-    `rows` are (title, topics' names and aliases, summary, index into `bodies`). The same
-    vectors as article_vector() and article_head_vector() (a test compares them), made in
-    one query with each distinct body parsed once: for seed_bulk, whose thousands of
-    articles share a few bodies, so that no UPDATE has to rewrite them afterwards.
-    """
-    if not rows:
-        return []
-    titles, names, summaries, body_numbers = (list(column) for column in zip(*rows, strict=True))
-    with connection.cursor() as cursor:
-        cursor.execute(
-            """
-            WITH body AS MATERIALIZED (
-                SELECT n, setweight(to_tsvector(%(config)s::regconfig, COALESCE(b, '')), 'D') v
-                FROM unnest(%(bodies)s::text[]) WITH ORDINALITY AS b(b, n)
-            ), head AS (
-                SELECT n, body_number,
-                    setweight(to_tsvector(%(config)s::regconfig, COALESCE(title, '')), 'A')
-                    || setweight(to_tsvector(%(config)s::regconfig, COALESCE(names, '')), 'B')
-                    || setweight(to_tsvector(%(config)s::regconfig, COALESCE(summary, '')), 'C')
-                    AS v
-                FROM unnest(%(titles)s::text[], %(names)s::text[], %(summaries)s::text[],
-                            %(body_numbers)s::int[])
-                    WITH ORDINALITY AS r(title, names, summary, body_number, n)
-            )
-            SELECT (head.v || body.v)::text, head.v::text
-            FROM head JOIN body ON body.n = head.body_number + 1
-            ORDER BY head.n
-            """,
-            {
-                "config": CONFIG,
-                "bodies": list(bodies),
-                "titles": titles,
-                "names": names,
-                "summaries": summaries,
-                "body_numbers": body_numbers,
-            },
-        )
-        return cursor.fetchall()
-
-
-def refresh_topic_vectors(topic_ids: Iterable[int] | None) -> int:
-    """Recompute the search vectors of these topics (all when None); PostgreSQL only."""
-    if connection.vendor != "postgresql":
-        return 0
-    topics = Topic.objects.all() if topic_ids is None else Topic.objects.filter(pk__in=topic_ids)
-    return topics.update(search_vector=topic_vector())
-
-
-def mentions_query(terms: Iterable[str]) -> tuple[SearchQuery | None, set[str]]:
-    """A query matching articles that may mention any of `terms`, for linking.py.
-
-    Returns it and the terms it cannot find (made only of stop words): one query.
-    """
-    terms = sorted(set(terms))
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT t, numnode(phraseto_tsquery(%s::regconfig, t)) FROM unnest(%s::text[]) t",
-            [CONFIG, terms],
-        )
-        counts = dict(cursor.fetchall())
-    found = [t for t in terms if counts.get(t)]
-    wordless = {t for t in terms if not counts.get(t)}
-    if not found:
-        return None, wordless
-    query = reduce(or_, (SearchQuery(t, search_type="phrase", config=CONFIG) for t in found))
-    return query, wordless

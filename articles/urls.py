@@ -11,6 +11,7 @@ urlpatterns = [
     path("topics/<slug:slug>/feed/", feeds.TopicArticlesFeed(), name="topic_feed"),
     path("topics/<slug:slug>/feed/atom/", feeds.TopicArticlesAtomFeed(), name="topic_feed_atom"),
     path("articles/<slug:slug>/", views.article_detail, name="detail"),
+    path("authors/<str:username>/", views.author, name="author"),
     path("search/", views.search, name="search"),
     path("feed/", feeds.LatestArticlesFeed(), name="feed"),
     path("feed/atom/", feeds.LatestArticlesAtomFeed(), name="feed_atom"),

@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_safe
 
+from accounts.models import CLINICIANS, EDITORS, User
 from hub.ratelimit import client_ip, rate_limited, too_many
 
 from . import reads, structured_data
@@ -127,6 +128,25 @@ def article_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "jsonld": structured_data.as_script(jsonld),
     }
     return render(request, "articles/article_detail.html", context)
+
+
+AUTHOR_PAGE_SIZE = 50
+
+
+@public_page
+@require_safe
+def author(request: HttpRequest, username: str) -> HttpResponse:
+    # Only people who write or review have a public page; other accounts stay private.
+    person = get_object_or_404(
+        User.objects.filter(is_active=True, groups__name__in=[CLINICIANS, EDITORS]).distinct(),
+        username=username,
+    )
+    context = {
+        "person": person,
+        "written": reads.by_author(person.pk, AUTHOR_PAGE_SIZE),
+        "reviewed": reads.reviewed_by(person.pk, AUTHOR_PAGE_SIZE),
+    }
+    return render(request, "articles/author.html", context)
 
 
 @rate_limited("search", limit=120, window_seconds=60, methods=("GET",))

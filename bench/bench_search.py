@@ -84,8 +84,15 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from accounts.models import User  # noqa: E402
-from articles.models import Article, ArticleTopic, Status, Topic  # noqa: E402
-from articles.search import find, refresh_search_vectors, refresh_topic_vectors  # noqa: E402
+from articles.models import (  # noqa: E402
+    Article,
+    ArticleTopic,
+    Status,
+    Topic,
+    refresh_search_vectors,
+    refresh_topic_vectors,
+)
+from articles.search import find  # noqa: E402
 
 NAMED_TOPICS = [
     ("Ketamine for depression", ["ketamine therapy", "ketamine infusion"]),

@@ -8,10 +8,12 @@ no trusted proxy the socket address is used and X-Forwarded-For is not read at a
 
 import hashlib
 import ipaddress
+from functools import wraps
 
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest
+from django.template.response import TemplateResponse
 
 
 def client_ip(request: HttpRequest) -> str | None:
@@ -46,9 +48,6 @@ def too_many(scope: str, who: str, *, limit: int, window_seconds: int) -> bool:
 
 def rate_limited(scope: str, *, limit: int, window_seconds: int, methods=("POST",)):
     """Decorate a view: past `limit` requests per client address in the window, answer 429."""
-    from functools import wraps
-
-    from django.template.response import TemplateResponse
 
     def decorator(view):
         @wraps(view)

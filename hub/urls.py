@@ -28,7 +28,6 @@ urlpatterns = [
         name="password_reset_complete",
     ),
     path("admin/", admin.site.urls),
-    path("", include("accounts.urls")),
     path("", include("articles.urls")),
 ]
 

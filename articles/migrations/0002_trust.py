@@ -12,7 +12,7 @@ def create_policy_pages(apps, schema_editor):
     Page = apps.get_model("articles", "Page")
     for spec in POLICY_PAGES:
         if not Page.objects.filter(slug=spec["slug"]).exists():
-            Page.objects.create(**spec, body_html=render_markdown(spec["body"], link_terms=False))
+            Page.objects.create(**spec, body_html=render_markdown(spec["body"]))
 
 
 

@@ -9,9 +9,14 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from articles.markdown import render_markdown
-from articles.models import Article, ArticleTopic, Status, Topic
-from articles.search import refresh_search_vectors
+from articles.models import (
+    Article,
+    ArticleTopic,
+    Status,
+    Topic,
+    refresh_search_vectors,
+    render_linked,
+)
 from tests.factories import ClinicianFactory, EditorFactory
 
 SMALL, LARGE = 2, 200
@@ -26,7 +31,7 @@ def published_articles(count, *, topics=(), authors=None, reviewer=None, prefix=
     reviewer = reviewer or EditorFactory()
     now = timezone.now()
     body = "Careful text.[^1]\n\n[^1]: Smith J. A trial. *BMJ*. 2020;1:1."
-    body_html = str(render_markdown(body))
+    body_html = str(render_linked(body))
     start = Article.objects.count()
     articles = [
         Article(

@@ -5,10 +5,10 @@ import re
 import pytest
 from django.core.management import call_command
 
-from articles import linking
+from articles import upkeep
 from articles.linking import Matcher, TopicRef
 from articles.markdown import render_markdown
-from articles.models import Article, Topic
+from articles.models import Article, Topic, current_matcher, render_linked
 from tests.factories import PublishedArticleFactory, TopicFactory
 
 pytestmark = pytest.mark.django_db
@@ -42,39 +42,39 @@ def topics(db):
 
 
 def test_only_the_first_mention_is_linked_when_a_topic_is_mentioned_twice(topics):
-    html = render_markdown("Esketamine helps. Esketamine is a spray. So is Spravato.")
+    html = render_linked("Esketamine helps. Esketamine is a spray. So is Spravato.")
     assert linked(html) == ["Esketamine"]
     assert html.count('href="/topics/esketamine/"') == 1
 
 
 def test_longest_term_wins_when_terms_overlap(topics):
-    html = render_markdown("It is used for treatment-resistant depression, a kind of depression.")
+    html = render_linked("It is used for treatment-resistant depression, a kind of depression.")
     assert linked(html) == ["treatment-resistant depression", "depression"]
     assert 'href="/topics/treatment-resistant-depression/"' in html
     assert 'href="/topics/depression/"' in html
 
 
 def test_phrase_is_not_split_when_its_topic_was_already_linked(topics):
-    html = render_markdown("TRD is hard. Treatment-resistant depression needs a specialist.")
+    html = render_linked("TRD is hard. Treatment-resistant depression needs a specialist.")
     assert linked(html) == ["TRD"]
 
 
 def test_only_whole_words_are_linked(topics):
-    html = render_markdown("Depressions, predepression and esketamines are not terms here.")
+    html = render_linked("Depressions, predepression and esketamines are not terms here.")
     assert linked(html) == []
 
 
 def test_terms_match_whatever_their_case(topics):
-    assert linked(render_markdown("SPRAVATO is a brand.")) == ["SPRAVATO"]
+    assert linked(render_linked("SPRAVATO is a brand.")) == ["SPRAVATO"]
 
 
 def test_term_is_linked_across_a_line_break_and_with_a_typographic_hyphen(topics):
-    html = render_markdown("Mainly for treatment\u2011resistant\ndepression.")
+    html = render_linked("Mainly for treatment\u2011resistant\ndepression.")
     assert linked(html) == ["treatment\u2011resistant\ndepression"]
 
 
 def test_terms_in_headings_are_not_linked_but_the_next_mention_is(topics):
-    html = render_markdown("# Esketamine\n\n## About esketamine\n\nEsketamine is a spray.")
+    html = render_linked("# Esketamine\n\n## About esketamine\n\nEsketamine is a spray.")
     assert "<h2" in html and linked(html) == ["Esketamine"]
     assert html.index("term__link") > html.index("<p>")
 
@@ -91,16 +91,16 @@ def test_terms_in_headings_are_not_linked_but_the_next_mention_is(topics):
     ],
 )
 def test_terms_inside_links_and_code_are_not_linked(topics, text):
-    assert linked(render_markdown(text)) == []
+    assert linked(render_linked(text)) == []
 
 
 def test_term_after_a_raw_link_is_linked(topics):
-    html = render_markdown('A <a href="https://example.org/">site</a> on esketamine.')
+    html = render_linked('A <a href="https://example.org/">site</a> on esketamine.')
     assert linked(html) == ["esketamine"]
 
 
 def test_sources_are_not_linked(topics):
-    html = render_markdown("A claim.[^1]\n\n[^1]: Smith J. Esketamine trial. BMJ. 2020.")
+    html = render_linked("A claim.[^1]\n\n[^1]: Smith J. Esketamine trial. BMJ. 2020.")
     assert linked(html) == []
 
 
@@ -117,15 +117,15 @@ def test_article_links_its_own_topics(topics):
     assert linked(article.body_html) == ["Esketamine"]
 
 
-def test_nothing_is_linked_when_linking_is_off(topics):
-    assert linked(render_markdown("Esketamine.", link_terms=False)) == []
+def test_nothing_is_linked_without_a_matcher(topics):
+    assert linked(render_markdown("Esketamine.")) == []
 
 
 # --- the definition ------------------------------------------------------------------------
 
 
 def test_definition_describes_the_link_for_hover_focus_and_screen_readers(topics):
-    html = render_markdown("Esketamine is a spray.")
+    html = render_linked("Esketamine is a spray.")
     assert (
         '<span class="term"><a aria-describedby="term-def-esketamine" class="term__link" '
         'href="/topics/esketamine/">Esketamine</a><span class="term__def" '
@@ -135,28 +135,28 @@ def test_definition_describes_the_link_for_hover_focus_and_screen_readers(topics
 
 def test_link_has_no_description_when_the_topic_has_no_definition(db):
     TopicFactory(name="Insomnia", definition="")
-    html = render_markdown("Insomnia is common.")
+    html = render_linked("Insomnia is common.")
     assert linked(html) == ["Insomnia"]
     assert "aria-describedby" not in html and "term__def" not in html
 
 
 def test_definition_is_escaped(db):
     TopicFactory(name="Insomnia", definition='Poor sleep & "worse" <b>days</b>.')
-    html = render_markdown("Insomnia is common.")
+    html = render_linked("Insomnia is common.")
     assert 'Poor sleep &amp; "worse" &lt;b&gt;days&lt;/b&gt;.' in html
     assert "<b>" not in html
 
 
 def test_hostile_topic_name_and_definition_stay_inert(db):
     TopicFactory(name=HOSTILE, definition=HOSTILE, aliases=f"Sleep {HOSTILE}\nInsomnia")
-    html = render_markdown("Insomnia and sleep <img src=x onerror=alert(1)> problems.")
+    html = render_linked("Insomnia and sleep <img src=x onerror=alert(1)> problems.")
     assert "<img" not in html
     assert "onerror=alert(1)&gt;" in html  # the definition, as text
     assert linked(html) == ["Insomnia"]
 
 
 def test_author_markup_that_looks_like_a_term_is_still_sanitised(topics):
-    html = render_markdown(
+    html = render_linked(
         '<span class="term__def" role="button" onclick="x()" style="color:red">Hi</span>'
     )
     assert 'role="button"' not in html and "onclick" not in html and "style" not in html
@@ -180,10 +180,10 @@ def test_terms_that_cannot_be_whole_words_are_ignored():
 
 
 def test_matcher_is_rebuilt_when_topics_change(db):
-    first = linking.current_matcher()
-    assert linking.current_matcher() is first
+    first = current_matcher()
+    assert current_matcher() is first
     TopicFactory(name="Insomnia")
-    assert linking.current_matcher() is not first
+    assert current_matcher() is not first
 
 
 # --- keeping pages current ------------------------------------------------------------------
@@ -194,7 +194,7 @@ def test_pages_are_linked_when_a_topic_they_mention_is_created(db):
     other = TopicFactory(name="Depression", intro="Some use Spravato.")
     topic = Topic(name="Esketamine", aliases="Spravato", definition="A spray.")
     topic.save()
-    assert linking.topic_saved(topic=topic) == 2
+    assert upkeep.topic_saved(topic=topic) == 2
     article.refresh_from_db()
     other.refresh_from_db()
     assert linked(article.body_html) == ["Spravato"]
@@ -206,13 +206,13 @@ def test_pages_are_rerendered_when_a_topic_is_renamed_or_redefined(topics):
     topic = Topic.objects.get(pk=topics["esketamine"].pk)
     topic.definition = "A new definition."
     topic.save()
-    linking.topic_saved(topic=topic)
+    upkeep.topic_saved(topic=topic)
     article.refresh_from_db()
     assert "A new definition." in article.body_html
 
     topic.aliases = ""
     topic.save()
-    linking.topic_saved(topic=topic)
+    upkeep.topic_saved(topic=topic)
     article.refresh_from_db()
     assert linked(article.body_html) == []
 
@@ -224,13 +224,13 @@ def test_nothing_is_rerendered_when_the_topic_text_did_not_change(
     topic.is_featured = True
     topic.save()
     with django_assert_num_queries(0):
-        assert linking.topic_saved(topic=topic) == 0
+        assert upkeep.topic_saved(topic=topic) == 0
 
 
 def test_links_are_removed_when_a_topic_is_deleted(topics):
     article = PublishedArticleFactory(body="Ask about Spravato.")
     assert linked(article.body_html) == ["Spravato"]
-    with linking.deleting_topics([topics["esketamine"]]):
+    with upkeep.deleting_topics([topics["esketamine"]]):
         topics["esketamine"].delete()
     article.refresh_from_db()
     assert linked(article.body_html) == []

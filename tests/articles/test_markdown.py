@@ -18,7 +18,8 @@ from xml.etree import ElementTree
 import pytest
 from bleach._vendor import html5lib
 
-from articles.markdown import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, render_markdown
+from articles.markdown import ALLOWED_ATTRIBUTES, ALLOWED_TAGS
+from articles.models import render_linked
 from tests.factories import TopicFactory
 
 pytestmark = pytest.mark.django_db
@@ -104,7 +105,8 @@ def problems(html: str) -> list[str]:
 
 
 def render(text: str) -> str:
-    return str(render_markdown(text))
+    """As articles store it: with the topics' terms linked."""
+    return str(render_linked(text))
 
 
 def links_in(html: str) -> list[dict[str, str]]:
@@ -433,7 +435,7 @@ _SCRIPT = (
     "import sys\n"
     "from articles.markdown import render_markdown\n"
     "unit, times, ending = sys.argv[1], int(sys.argv[2]), sys.argv[3]\n"
-    "render_markdown(unit * times + ending, link_terms=False)\n"
+    "render_markdown(unit * times + ending)\n"
 )
 
 

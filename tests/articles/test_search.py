@@ -200,12 +200,12 @@ def test_article_is_found_by_its_new_topic_when_topics_change(client, esketamine
 
 @pytest.mark.postgres
 def test_article_is_found_by_a_new_alias_when_its_topic_gains_one(client, esketamine):
-    from articles import linking
+    from articles import upkeep
 
     PublishedArticleFactory(title="A clinic visit", topics=[esketamine])
     esketamine.aliases += "\nS-ketamine"
     esketamine.save()
-    linking.topic_saved(topic=esketamine)
+    upkeep.topic_saved(topic=esketamine)
     assert titles(client.get(SEARCH, {"q": "s-ketamine"})) == ["A clinic visit"]
 
 
@@ -475,11 +475,11 @@ def test_synonyms_that_find_nothing_more_are_left_out_of_the_query():
 
 @pytest.mark.postgres
 def test_search_vectors_refresh_for_more_articles_than_one_statement_takes(monkeypatch):
-    from articles import search
+    from articles import models
 
-    monkeypatch.setattr(search, "MAX_IDS_PER_STATEMENT", 2)
+    monkeypatch.setattr(models, "MAX_IDS_PER_STATEMENT", 2)
     articles = [PublishedArticleFactory(title=f"Numbered {n}") for n in range(5)]
     Article.objects.update(search_vector=None, search_head=None)
 
-    assert search.refresh_search_vectors(a.pk for a in articles) == 5
+    assert models.refresh_search_vectors(a.pk for a in articles) == 5
     assert not Article.objects.filter(search_vector__isnull=True).exists()

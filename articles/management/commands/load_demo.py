@@ -10,9 +10,8 @@ from django.test.utils import override_settings
 from django.utils import timezone
 
 from accounts.models import CLINICIANS, EDITORS, User
-from articles import linking, workflow
+from articles import upkeep, workflow
 from articles.cache import check_no_bump_owed, content_changed
-from articles.cards import refresh_cards
 from articles.models import Article, ArticleTopic, Topic
 
 from ._demo_content import ARTICLES, TOPICS
@@ -90,7 +89,7 @@ class Command(BaseCommand):
             for name, value in fields.items():
                 setattr(topic, name, value)
             topic.save()
-            linking.topic_saved(topic=topic)  # links it from pages already mentioning it
+            upkeep.topic_saved(topic=topic)  # links it from pages already mentioning it
             topics[spec["name"]] = topic
         for spec in TOPICS:
             topics[spec["name"]].related.set([topics[name] for name in spec["related"]])
@@ -126,4 +125,4 @@ class Command(BaseCommand):
                 next_review_due=workflow.add_months(reviewed, 12),
             )
             ArticleTopic.objects.copy_publish_times([article.pk])
-            refresh_cards(Article.objects.filter(pk=article.pk).select_related("author"))
+            upkeep.refresh_cards(Article.objects.filter(pk=article.pk).select_related("author"))

@@ -2,11 +2,9 @@
 
 from django.core.management.base import BaseCommand
 
-from articles import linking
+from articles import upkeep
 from articles.cache import check_no_bump_owed, content_changed
-from articles.cards import refresh_cards
-from articles.models import Article, Topic
-from articles.search import refresh_search_vectors, refresh_topic_vectors
+from articles.models import Article, Topic, refresh_search_vectors, refresh_topic_vectors
 
 
 class Command(BaseCommand):
@@ -32,18 +30,14 @@ class Command(BaseCommand):
             self.stdout.write(f"\r  {done}/{total} pages", ending="")
             self.stdout.flush()
 
-        changed = linking.rerender_pages(
+        changed = upkeep.rerender_pages(
             articles=Article.objects.all(),
             topics=Topic.objects.all(),
             batch_size=max(1, batch_size),
             progress=progress,
         )
         self.stdout.write("")
-        # A card needs neither the text nor the search vectors: not read for it.
-        articles = Article.objects.select_related("author").defer(
-            "body", "body_html", "search_vector", "search_head"
-        )
-        cards = refresh_cards(articles.iterator(chunk_size=1000))
+        cards = upkeep.refresh_all_cards()
         if not skip_vectors:
             refresh_topic_vectors(None)
             refresh_search_vectors(None)

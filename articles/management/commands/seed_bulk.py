@@ -1,7 +1,7 @@
 """Synthetic published content for benchmarks: bulk inserts, each distinct body rendered once.
 
 On PostgreSQL every row is inserted with its search vectors, each distinct body parsed
-once (search.new_article_vectors), so no UPDATE pass rewrites the table afterwards. A large load
+once (models.new_article_vectors), so no UPDATE pass rewrites the table afterwards. A large load
 drops the article table's GIN indexes and builds them again at the end, which is several
 times faster than maintaining them row by row. The load is one transaction: interrupted,
 it leaves nothing behind, indexes included.
@@ -19,10 +19,16 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.models import CLINICIANS, EDITORS, User
-from articles import search
 from articles.cache import check_no_bump_owed, content_changed
-from articles.markdown import render_markdown
-from articles.models import Article, ArticleTopic, Status, Topic
+from articles.models import (
+    Article,
+    ArticleTopic,
+    Status,
+    Topic,
+    new_article_vectors,
+    refresh_topic_vectors,
+    render_linked,
+)
 from articles.readability import measure
 
 BATCH = 2_000
@@ -114,7 +120,7 @@ class Command(BaseCommand):
         rendered = []
         for _ in range(bodies):
             body = _body(rng)
-            rendered.append((body, render_markdown(body), measure(body).words))
+            rendered.append((body, render_linked(body), measure(body).words))
         with transaction.atomic():
             if postgres:
                 with connection.cursor() as cursor:
@@ -134,7 +140,7 @@ class Command(BaseCommand):
             # The bulk insert bypasses what keeps the topics' stored counts current.
             Topic.objects.filter(pk__in=list(topic_names)).recount_live_articles()
             if postgres:
-                search.refresh_topic_vectors(None)
+                refresh_topic_vectors(None)
         if postgres:
             self.stderr.write("Vacuuming and analysing…")
             with connection.cursor() as cursor:
@@ -226,7 +232,7 @@ class Command(BaseCommand):
             if vectors:
                 bodies = [body for body, _, _ in rendered]
                 for article, (vector, head) in zip(
-                    batch, search.new_article_vectors(heads, bodies), strict=True
+                    batch, new_article_vectors(heads, bodies), strict=True
                 ):
                     article.search_vector, article.search_head = vector, head
             created = Article.objects.bulk_create(batch)

@@ -1,0 +1,332 @@
+"""Keeping derived data current: the one place that answers "if X changes, what is redone?"
+
+Readers are served stored results: each article's `body_html`, `card_html`, search vectors
+and its links' copy of its publish time, each topic's `intro_html`, search vector and
+count of live articles, and whole pages in the page cache. What is derived from one row
+alone is computed by that row's save() (models.py); what crosses rows is done here, or by
+the call named below.
+
+When this changes            what is refreshed                  by which call
+---------------------------  ---------------------------------  ----------------------------------
+An article's text, title,    its body_html, card, word count,   Article.save()
+summary                      search vectors
+An article's live flag or    its links' public_from copies      Article.save() →
+publish time                                                    copy_publish_times()
+A live article's topics      its vectors; old and new topics'   article.topics
+                             live counts                        (ArticleTopicsManager)
+An article goes live or      its topics' live counts; cached    workflow.py:
+stops being live (publish,   pages                              recount_live_articles(),
+archive, restore)                                               content_changed()
+An article is deleted        its topics' live counts; cached    ArticleAdmin.delete_queryset()
+(superusers only)            pages
+A topic's intro              its intro_html and search vector   Topic.save()
+A topic's name, aliases or   pages mentioning it by an old or   topic_saved(), after the save
+definition, or a new topic   new name; its articles' vectors;   (admin, load_demo)
+                             cached pages
+A topic is deleted           pages that mentioned it; vectors;  deleting_topics(), around the
+                             cached pages                       deletion
+An author's credited name    that author's cards; cached pages  author_renamed (User post_save)
+A public profile, role or    cached pages (author page,         profile_changed, roles_changed
+account                      bylines)
+A policy page                cached pages (every footer links   page_changed (Page
+                             the policies)                      post_save/delete)
+The card template, its       every card                         ensure_cards_current(), after
+filters, the URL prefix or                                      every `migrate`
+time zone (a deploy)
+The Markdown pipeline (a     every body, intro, card and        manage.py rerender_content
+deploy)                      vector
+Anything readers could see   the whole page cache, when the     cache.content_changed()
+                             change commits
+
+Everything named without a module is in this one; models.py holds save() and the
+queryset methods. The receivers are connected by connect(), from ArticlesConfig.ready().
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterable, Iterator
+from functools import reduce
+from operator import or_
+
+from django.contrib.postgres.search import SearchQuery
+from django.db import DEFAULT_DB_ALIAS, connection, transaction
+from django.db.models import Q
+from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save, pre_save
+
+from accounts.models import User, credited_name
+
+from .cache import content_changed
+from .cards import CARD_FIELDS, card_for, fingerprint
+from .linking import topic_terms
+from .models import (
+    CONFIG,
+    Article,
+    ArticleTopic,
+    Page,
+    RenderFingerprint,
+    Topic,
+    frozen_matcher,
+    refresh_search_vectors,
+    render_linked,
+)
+
+# --- pages that mention a topic --------------------------------------------------------------
+
+
+def _mentions(terms: set[str], *, text_field: str) -> Q:
+    return reduce(or_, (Q(**{f"{text_field}__icontains": term}) for term in terms), Q(pk__in=[]))
+
+
+def mentions_query(terms: Iterable[str]) -> tuple[SearchQuery | None, set[str]]:
+    """A query matching articles whose search vector may mention any of `terms`.
+
+    Returns it and the terms it cannot find (made only of stop words): one query.
+    """
+    terms = sorted(set(terms))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT t, numnode(phraseto_tsquery(%s::regconfig, t)) FROM unnest(%s::text[]) t",
+            [CONFIG, terms],
+        )
+        counts = dict(cursor.fetchall())
+    found = [t for t in terms if counts.get(t)]
+    wordless = {t for t in terms if not counts.get(t)}
+    if not found:
+        return None, wordless
+    query = reduce(or_, (SearchQuery(t, search_type="phrase", config=CONFIG) for t in found))
+    return query, wordless
+
+
+def _articles_mentioning(terms: set[str]):
+    if connection.vendor != "postgresql":
+        return Article.objects.filter(_mentions(terms, text_field="body"))
+    # The stored search vectors find candidates through the GIN index; terms made only of
+    # stop words have no lexemes, so those are looked for in the text.
+    query, wordless = mentions_query(terms)
+    found = Q(pk__in=[])
+    if query is not None:
+        found |= Q(search_vector=query)
+    if wordless:
+        found |= _mentions(wordless, text_field="body")
+    return Article.objects.filter(found)
+
+
+def _rerender_chunk(model, pks: list[int], *, source: str, target: str) -> int:
+    is_topic = model is Topic
+    dirty = []
+    for row in model.objects.filter(pk__in=pks).only(source, target):
+        html = render_linked(getattr(row, source), exclude_topic_id=row.pk if is_topic else None)
+        if html != getattr(row, target):
+            setattr(row, target, html)
+            dirty.append(row)
+    # Derived HTML only: no updated_at bump, no new version, nothing readers see as an edit.
+    model.objects.bulk_update(dirty, [target])
+    return len(dirty)
+
+
+def rerender_pages(
+    *,
+    articles=None,
+    topics=None,
+    batch_size: int = 200,
+    progress: Callable[[int], None] | None = None,
+) -> int:
+    """Render these articles' bodies and topics' intros again; returns how many changed."""
+    changed = 0
+    with frozen_matcher():
+        for model, queryset, source, target in (
+            (Article, articles, "body", "body_html"),
+            (Topic, topics, "intro", "intro_html"),
+        ):
+            if queryset is None:
+                continue
+            # Ids first, then batches: never write to a table while a cursor reads it.
+            pks = list(queryset.order_by("pk").values_list("pk", flat=True).distinct())
+            for begin in range(0, len(pks), batch_size):
+                chunk = pks[begin : begin + batch_size]
+                changed += _rerender_chunk(model, chunk, source=source, target=target)
+                if progress:
+                    progress(len(chunk))
+    return changed
+
+
+def rerender_mentions(*, terms: Iterable[str]) -> int:
+    """Render again every article and topic intro that mentions one of `terms`."""
+    terms = {t for t in terms if t.strip()}
+    if not terms:
+        return 0
+    return rerender_pages(
+        articles=_articles_mentioning(terms),
+        topics=Topic.objects.filter(_mentions(terms, text_field="intro")),
+    )
+
+
+def topic_saved(*, topic: Topic) -> int:
+    """Call after saving a topic: update what other pages show of it.
+
+    When its name, aliases or definition changed (or it is new), pages that mention it by
+    an old or new name are rendered again, and its articles' search vectors (which hold
+    their topics' names and aliases) are refreshed. Cached pages are dropped (whatever
+    changed: intro, safety notice, related topics). Returns the number of pages changed.
+    """
+    content_changed()
+    before, after = topic.saved_link_state, topic.link_state()
+    if before == after:
+        return 0
+    with transaction.atomic():
+        changed = rerender_mentions(terms=topic_terms(before) | topic_terms(after))
+        if before is None or before[1:3] != after[1:3]:
+            refresh_search_vectors(topic.article_links.values("content_object_id"))
+    topic.saved_link_state = after
+    return changed
+
+
+@contextlib.contextmanager
+def deleting_topics(topics: Iterable[Topic]) -> Iterator[None]:
+    """Wrap a deletion of topics: afterwards unlink them from the pages that mentioned them."""
+    topics = list(topics)
+    terms = set().union(*(topic_terms(t.link_state()) for t in topics))
+    article_ids = list(
+        ArticleTopic.objects.filter(tag__in=topics).values_list("content_object_id", flat=True)
+    )
+    with transaction.atomic():
+        yield
+        rerender_mentions(terms=terms)
+        refresh_search_vectors(article_ids)
+        content_changed()
+
+
+# --- cards -----------------------------------------------------------------------------------
+
+CARDS = "article cards"
+NAME_FIELDS = ("first_name", "last_name", "username", "credentials")
+
+
+def refresh_cards(articles: Iterable[Article], *, batch_size: int = 500) -> int:
+    """Render these articles' cards again and store those that changed; returns how many."""
+    changed = []
+    count = 0
+    for article in articles:
+        card = card_for(article)
+        if card != article.card_html:
+            article.card_html = card
+            changed.append(article)
+        if len(changed) >= batch_size:
+            count += Article.objects.bulk_update(changed, ["card_html"])
+            changed = []
+    if changed:
+        count += Article.objects.bulk_update(changed, ["card_html"])
+    return count
+
+
+def refresh_all_cards() -> int:
+    """Render every card again (a card needs neither the text nor the search vectors)."""
+    articles = Article.objects.select_related("author").only(
+        *CARD_FIELDS, "card_html", *(f"author__{name}" for name in NAME_FIELDS)
+    )
+    return refresh_cards(articles.iterator(chunk_size=1000))
+
+
+def cards_current() -> bool:
+    """Whether the stored cards were rendered the way cards are rendered now."""
+    stored = RenderFingerprint.objects.filter(what=CARDS).values_list("digest", flat=True)
+    return stored.first() == fingerprint()
+
+
+def ensure_cards_current() -> int:
+    """Render every card again if the card template, its filters, the URL prefix or the
+    time zone changed since they were rendered; returns how many cards changed."""
+    if cards_current():
+        return 0
+    with transaction.atomic():
+        changed = refresh_all_cards()
+        RenderFingerprint.objects.update_or_create(what=CARDS, defaults={"digest": fingerprint()})
+    if changed:
+        content_changed()
+    return changed
+
+
+def _cards_after_migrate(sender, using=DEFAULT_DB_ALIAS, plan=None, **kwargs) -> None:
+    # Once, after the articles app's own migrations: a deploy runs `migrate`. Not when
+    # migrating backwards to before the fingerprints' table.
+    if sender.name != "articles" or using != DEFAULT_DB_ALIAS:
+        return
+    if RenderFingerprint._meta.db_table in connection.introspection.table_names():
+        ensure_cards_current()
+
+
+def _note_renamed(sender, instance, update_fields=None, raw=False, **kwargs) -> None:
+    if raw or instance.pk is None:
+        return
+    if update_fields is not None and not set(update_fields) & set(NAME_FIELDS):
+        return  # a login's last_login, a password change: nothing a card shows
+    before = User.objects.filter(pk=instance.pk).values_list(*NAME_FIELDS).first()
+    instance._cards_stale = (
+        before is not None and credited_name(*before) != instance.name_with_credentials
+    )
+
+
+def author_renamed(sender, instance, raw=False, **kwargs) -> None:
+    """Re-render the cards of an author whose credited name changed; pages go fresh."""
+    if raw or not getattr(instance, "_cards_stale", False):
+        return
+    instance._cards_stale = False
+    # Locked as the workflow locks an article it publishes: a publication running now
+    # either waits for this to commit, or is waited for and its new title re-rendered.
+    articles = (
+        Article.objects.filter(author=instance)
+        .select_for_update(of=("self",))
+        .only(*CARD_FIELDS, "card_html")
+    )
+
+    def by_this_author():
+        for article in articles.iterator(chunk_size=2000):
+            article.author = instance  # the saved name, without a query per article
+            yield article
+
+    with transaction.atomic():
+        refresh_cards(by_this_author())
+    content_changed()
+
+
+# --- what else readers see ---------------------------------------------------------------------
+
+# What author pages, bylines and structured data show of a person, and whether they have a
+# public page at all.
+PROFILE_FIELDS = frozenset({*NAME_FIELDS, "professional_title", "bio", "disclosures", "is_active"})
+
+
+def profile_changed(sender, instance=None, update_fields=None, raw=False, **kwargs) -> None:
+    """A person saved or deleted however it happens (admin, shell, command): pages go fresh.
+
+    A save that touches none of PROFILE_FIELDS (a login's last_login) changes no page.
+    """
+    if raw or (update_fields is not None and not set(update_fields) & PROFILE_FIELDS):
+        return
+    content_changed()
+
+
+def roles_changed(sender, action: str, **kwargs) -> None:
+    """Joining or leaving a group decides whether a person has a public author page."""
+    if action in ("post_add", "post_remove", "post_clear"):
+        content_changed()
+
+
+def page_changed(sender, raw=False, **kwargs) -> None:
+    """A policy page saved or deleted: every page's footer links to the policies."""
+    if not raw:
+        content_changed()
+
+
+def connect() -> None:
+    """Connect the receivers above (ArticlesConfig.ready())."""
+    uid = "articles.upkeep."
+    pre_save.connect(_note_renamed, sender=User, dispatch_uid=uid + "note_renamed")
+    post_save.connect(author_renamed, sender=User, dispatch_uid=uid + "author_renamed")
+    post_save.connect(profile_changed, sender=User, dispatch_uid=uid + "profile_saved")
+    post_delete.connect(profile_changed, sender=User, dispatch_uid=uid + "profile_deleted")
+    m2m_changed.connect(roles_changed, sender=User.groups.through, dispatch_uid=uid + "roles")
+    post_save.connect(page_changed, sender=Page, dispatch_uid=uid + "page_saved")
+    post_delete.connect(page_changed, sender=Page, dispatch_uid=uid + "page_deleted")
+    post_migrate.connect(_cards_after_migrate, dispatch_uid=uid + "cards_after_migrate")

@@ -1,0 +1,129 @@
+"""Derived data kept current however a change is made (articles/upkeep.py)."""
+
+import pytest
+from django.contrib.auth.models import Group
+from django.core.cache import cache
+from django.core.management import call_command
+from django.core.management.base import SystemCheckError
+
+from accounts.models import CLINICIANS
+from articles import cards
+from articles.models import Article, Page, RenderFingerprint
+from tests.factories import ClinicianFactory, PublishedArticleFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _page_cache_on(settings):
+    settings.PAGE_CACHE = True
+    settings.PAGE_CACHE_SECONDS = 600
+    cache.clear()
+
+
+@pytest.fixture
+def on_commit(django_capture_on_commit_callbacks):
+    return lambda: django_capture_on_commit_callbacks(execute=True)
+
+
+def served_from_cache(client, url: str) -> bool:
+    return "Age" in client.get(url)
+
+
+@pytest.fixture
+def article():
+    author = ClinicianFactory(username="writer", first_name="Ana", last_name="Ruiz")
+    return PublishedArticleFactory(title="Esketamine explained", slug="esk", author=author)
+
+
+# --- cards rendered another way are rendered again --------------------------------------------
+
+
+def stale_cards(article):
+    """As after a deploy that changed the card template: other cards, another fingerprint."""
+    Article.objects.filter(pk=article.pk).update(card_html="<article>old card</article>")
+    RenderFingerprint.objects.update_or_create(what="article cards", defaults={"digest": "old"})
+
+
+def test_migrate_renders_every_card_again_when_cards_were_rendered_another_way(
+    client, article, on_commit
+):
+    stale_cards(article)
+
+    with on_commit():
+        call_command("migrate", verbosity=0)
+
+    card = Article.objects.values_list("card_html", flat=True).get(pk=article.pk)
+    assert "old card" not in card
+    assert "Esketamine explained" in card
+    assert "Esketamine explained" in client.get("/").content.decode()
+
+
+def test_migrate_leaves_cards_alone_when_they_are_current(article):
+    call_command("migrate", verbosity=0)  # stores the current fingerprint, if not yet
+    Article.objects.filter(pk=article.pk).update(card_html="<article>kept</article>")
+
+    call_command("migrate", verbosity=0)
+
+    assert Article.objects.values_list("card_html", flat=True).get(pk=article.pk) == (
+        "<article>kept</article>"
+    )
+
+
+def test_deploy_check_fails_while_cards_are_stale_and_passes_once_rendered(article):
+    stale_cards(article)
+
+    with pytest.raises(SystemCheckError, match="articles.E001"):
+        call_command("check", deploy=True, databases=["default"], fail_level="ERROR")
+
+    call_command("rerender_content", verbosity=0, skip_vectors=True)
+    call_command("check", databases=["default"], fail_level="ERROR")
+
+
+def test_a_changed_url_prefix_changes_the_fingerprint(settings):
+    before = cards.fingerprint()
+    settings.FORCE_SCRIPT_NAME = "/health/"
+    assert cards.fingerprint() != before
+
+
+# --- profiles, roles and policy pages, however they are saved ----------------------------------
+
+
+def test_profile_saved_outside_the_admin_retires_the_cached_author_page(client, article, on_commit):
+    url = f"/authors/{article.author.username}/"
+    client.get(url)
+    assert served_from_cache(client, url)
+
+    with on_commit():
+        article.author.bio = "Consultant psychiatrist, 20 years in mood disorders."
+        article.author.save()
+
+    response = client.get(url)
+    assert "Age" not in response
+    assert "Consultant psychiatrist, 20 years in mood disorders." in response.content.decode()
+
+
+def test_signing_in_keeps_the_cached_pages(client, article, on_commit):
+    client.get("/")
+    with on_commit():
+        article.author.save(update_fields=["last_login"])
+    assert served_from_cache(client, "/")
+
+
+def test_leaving_the_clinicians_removes_the_author_page_at_once(client, article, on_commit):
+    url = f"/authors/{article.author.username}/"
+    assert client.get(url).status_code == 200
+    with on_commit():
+        article.author.groups.remove(Group.objects.get(name=CLINICIANS))
+    assert client.get(url).status_code == 404
+
+
+def test_policy_page_saved_in_code_shows_at_once(client, on_commit):
+    page, _ = Page.objects.update_or_create(
+        slug="funding", defaults={"title": "Funding", "body": "Old words."}
+    )
+    client.get("/about/funding/")
+    with on_commit():
+        page.body = "New words."
+        page.save()
+    assert "New words." in client.get("/about/funding/").content.decode()
