@@ -17,13 +17,7 @@ from hub.ratelimit import client_ip, rate_limited
 from . import upkeep, workflow
 from .cache import content_changed
 from .diff import compare
-from .forms import (
-    ArticleAdminForm,
-    CommentForm,
-    PublishForm,
-    ReconfirmForm,
-    RequestChangesForm,
-)
+from .forms import ArticleAdminForm, action_form
 from .models import (
     Article,
     DueForReviewItem,
@@ -138,16 +132,6 @@ def status_label(article) -> str:
     if article.live and article.status != Status.PUBLISHED:
         return f"Published; new version: {label.lower()}"
     return label
-
-
-TRANSITION_LABELS = {
-    "submit": "Submit for review",
-    "request_changes": "Request changes",
-    "publish": "Approve and publish",
-    "archive": "Archive (unpublish)",
-    "restore": "Restore as draft",
-    "reconfirm": "Re-confirm review (no change)",
-}
 
 
 class BaseArticleAdmin(admin.ModelAdmin):
@@ -345,7 +329,9 @@ class BaseArticleAdmin(admin.ModelAdmin):
         return super().change_view(request, object_id, form_url, extra)
 
     def _workflow_context(self, request, article):
-        actions = workflow.allowed_actions(article, request.user)
+        actions = [
+            workflow.ACTIONS[name] for name in workflow.allowed_actions(article, request.user)
+        ]
         revisions = list(article.revisions.select_related("created_by"))
         current = workflow.pending_revision(article) if article.live else _RowVersion(article)
         base = _diff_base(article, revisions)
@@ -355,13 +341,12 @@ class BaseArticleAdmin(admin.ModelAdmin):
             "readability": measure(working.body),
             "readability_target": TARGET_GRADE,
             "flags": flags,
-            "workflow_actions": [(name, TRANSITION_LABELS[name]) for name in actions],
+            # Each button the registry allows, with the form that collects its inputs.
+            "workflow_actions": [(action, action_form(action, flags=flags)) for action in actions],
             "events": article.events.select_related("actor").order_by("-created_at", "-pk"),
             "revisions": revisions,
             "diff": compare(base, current) if current else [],
             "diff_base": base,
-            "publish_form": PublishForm(flags=flags),
-            "reconfirm_form": ReconfirmForm(),
             "is_live": article.live,
         }
 
@@ -456,48 +441,18 @@ class _RowVersion:
 
 @require_POST
 def _transition(request, model_admin, *, pk: int, action: str) -> HttpResponse:
+    """Take the registry's action `action`: the rules first, then its form, then the move."""
     article = model_admin._visible_article(request, pk)
     change_url = reverse("admin:articles_article_change", args=[article.pk])
-    if action not in TRANSITION_LABELS:
-        raise Http404("No such action.")
-    if action == "publish":
-        form = PublishForm(request.POST, flags=workflow.review_flags(article))
-    else:
-        form_class = {"request_changes": RequestChangesForm, "reconfirm": ReconfirmForm}
-        form = form_class.get(action, CommentForm)(request.POST)
-    if not form.is_valid():
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
-        return HttpResponseRedirect(change_url)
-    data = form.cleaned_data
-    comment = data.get("comment", "")
     try:
-        if action == "submit":
-            workflow.submit_for_review(article=article, by=request.user, comment=comment)
-        elif action == "request_changes":
-            workflow.request_changes(article=article, by=request.user, comment=comment)
-        elif action == "publish":
-            workflow.publish(
-                article=article,
-                by=request.user,
-                checklist=data["checklist"],
-                acknowledged_flags=data.get("acknowledged_flags", []),
-                at=data.get("publish_at"),
-                next_review_due=data.get("next_review_due"),
-                comment=comment,
-            )
-        elif action == "archive":
-            workflow.archive(article=article, by=request.user, comment=comment)
-        elif action == "restore":
-            workflow.restore(article=article, by=request.user, comment=comment)
-        elif action == "reconfirm":
-            workflow.reconfirm_review(
-                article=article,
-                by=request.user,
-                comment=comment,
-                next_review_due=data.get("next_review_due"),
-            )
+        step = workflow.check_action(article, name=action, by=request.user)
+        form = action_form(step, request.POST, flags=workflow.review_flags(article))
+        if not form.is_valid():
+            for errors in form.errors.values():
+                for error in errors:
+                    messages.error(request, error)
+            return HttpResponseRedirect(change_url)
+        step.perform(article=article, by=request.user, **form.arguments())
     except workflow.TransitionNotAllowed as exc:
         log.warning(
             "transition refused: %s",

@@ -6,7 +6,7 @@ from django.contrib.admin.widgets import AutocompleteSelectMultiple
 from django.utils import timezone
 
 from .models import Article, Topic
-from .workflow import CHECKLIST
+from .workflow import CHECKLIST, Action
 
 
 class ArticleAdminForm(forms.ModelForm):
@@ -72,14 +72,38 @@ class ArticleAdminForm(forms.ModelForm):
             self.add_error(None, self.errors["loaded_version"])
 
 
-class CommentForm(forms.Form):
-    comment = forms.CharField(required=False, max_length=5000, widget=forms.Textarea)
+class ActionForm(forms.Form):
+    """The inputs of one workflow action (articles.workflow.ACTIONS names its form).
+
+    `flags` are the safe-messaging flags in the version under review; only an approval
+    asks about them. `arguments()` are the keyword arguments of the action's function.
+    """
+
+    def __init__(self, *args, flags=(), **kwargs):
+        super().__init__(*args, **kwargs)
+
+    def arguments(self) -> dict:
+        return dict(self.cleaned_data)
 
 
-class RequestChangesForm(forms.Form):
+class CommentForm(ActionForm):
+    comment = forms.CharField(
+        required=False,
+        max_length=5000,
+        label="Comment (optional)",
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")  # the label already ends in its own words
+        super().__init__(*args, **kwargs)
+
+
+class RequestChangesForm(CommentForm):
     comment = forms.CharField(
         max_length=5000,
-        widget=forms.Textarea,
+        label="What needs to change? (required)",
+        widget=forms.Textarea(attrs={"rows": 3}),
         error_messages={"required": "Say what needs to change: a comment is required."},
     )
 
@@ -98,7 +122,7 @@ class NextReviewField(forms.DateField):
         )
 
 
-class PublishForm(forms.Form):
+class PublishForm(ActionForm):
     """Approval: the editorial checklist, each safe-messaging flag, and when."""
 
     checklist = forms.MultipleChoiceField(
@@ -123,7 +147,7 @@ class PublishForm(forms.Form):
     comment = forms.CharField(required=False, max_length=5000, widget=forms.Textarea)
 
     def __init__(self, *args, flags=(), **kwargs):
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, flags=flags, **kwargs)
         self.fields["acknowledged_flags"].choices = [
             (flag.code, f"“{flag.found}”: {flag.advice}") for flag in flags
         ]
@@ -136,10 +160,26 @@ class PublishForm(forms.Form):
             raise forms.ValidationError("The publish time is in the past.")
         return value
 
+    def arguments(self) -> dict:
+        arguments = super().arguments()
+        arguments["at"] = arguments.pop("publish_at")
+        return arguments
 
-class ReconfirmForm(forms.Form):
+
+class ReconfirmForm(ActionForm):
     next_review_due = NextReviewField()
     comment = forms.CharField(required=False, max_length=5000, widget=forms.Textarea)
+
+
+ACTION_FORMS: dict[str, type[ActionForm]] = {
+    form.__name__: form for form in (CommentForm, RequestChangesForm, PublishForm, ReconfirmForm)
+}
+
+
+def action_form(action: Action, *args, **kwargs) -> ActionForm:
+    """The form the registry names for `action`, its field ids unique on a page of several."""
+    kwargs.setdefault("auto_id", f"id_{action.name}_%s")
+    return ACTION_FORMS[action.form](*args, **kwargs)
 
 
 class ProblemReportForm(forms.Form):

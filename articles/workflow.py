@@ -9,12 +9,20 @@ all call these functions.
 
 A live article keeps serving its approved text while its next version goes round the
 same loop: its status then describes the new version and `live` stays true.
+
+`ACTIONS`, at the end of this module, is the one list of what people can do: each
+action's label, the states it starts from (read from `TRANSITIONS`), who may take it,
+its function and the form that collects its inputs. The guards, `allowed_actions()`,
+the admin's buttons and the permission tests all read it.
 """
 
 import datetime
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from functools import partial
+from types import MappingProxyType
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -30,6 +38,7 @@ from .safe_messaging import find_flags
 log = logging.getLogger(__name__)
 S = Status
 
+# Where each status may move next. The guards read it: see Action.from_states.
 TRANSITIONS: dict[str, set[str]] = {
     S.DRAFT: {S.IN_REVIEW},
     S.IN_REVIEW: {S.PUBLISHED, S.CHANGES_REQUESTED},
@@ -81,24 +90,75 @@ def can_edit(article: Article, user) -> bool:
     return is_author(article, user) and article.status in EDITABLE_BY_AUTHOR
 
 
+@dataclass(frozen=True)
+class Action:
+    """One thing a person can do to an article: a row of the registry, `ACTIONS`.
+
+    An action moves the article's status to `to_state` from every status that
+    `TRANSITIONS` lets move there. An action `on_live` is taken on the live version,
+    which readers see as published, whatever the status of the article's next version:
+    its move is published → `to_state`, or no move at all when `to_state` is None.
+    """
+
+    name: str  # in the admin's URLs and posts
+    label: str  # on its button
+    to_state: str | None  # where the status goes; None: it stays where it is
+    refused: str  # why not, when the article is not where the action starts ({status})
+    guard: Callable[[Article, Any], None]  # who may take it: raises TransitionNotAllowed
+    perform: Callable[..., Article]  # its keyword-only function, below
+    form: str  # the name of the form in articles/forms.py that collects its inputs
+    on_live: bool = False  # starts from the live version, not from the row's status
+    primary: bool = False  # the step forward: the default button
+
+    @property
+    def from_states(self) -> frozenset[str]:
+        """The statuses it starts from, as `TRANSITIONS` says."""
+        if self.on_live:
+            return frozenset({S.PUBLISHED})
+        return frozenset(state for state, nexts in TRANSITIONS.items() if self.to_state in nexts)
+
+    @property
+    def moves(self) -> frozenset[tuple[str, str]]:
+        """The edges of `TRANSITIONS` it takes: (from, to)."""
+        if self.to_state is None:
+            return frozenset()
+        return frozenset((state, self.to_state) for state in self.from_states)
+
+    def check(self, article: Article, user) -> None:
+        """Raise TransitionNotAllowed, saying why, unless `user` may take it on `article` now."""
+        starts = article.live if self.on_live else article.status in self.from_states
+        if not starts:
+            raise TransitionNotAllowed(
+                self.refused.format(status=article.get_status_display().lower())
+            )
+        self.guard(article, user)
+
+
 def allowed_actions(article: Article, user) -> list[str]:
-    """The transition names `user` may take on `article` now, for buttons and menus."""
-    return [name for name, check in _CHECKS.items() if _refusal(check, article, user) is None]
+    """The action names `user` may take on `article` now, for buttons and menus."""
+    return [name for name, action in ACTIONS.items() if _refusal(action, article, user) is None]
 
 
-def _refusal(check, article: Article, user) -> str | None:
+def check_action(article: Article, *, name: str, by) -> Action:
+    """The action called `name`, if `by` may take it on `article` now; else raise, saying why."""
+    action = ACTIONS.get(name)
+    if action is None:
+        raise TransitionNotAllowed(f"There is no workflow action called “{name}”.")
+    action.check(article, by)
+    return action
+
+
+def _refusal(action: Action, article: Article, user) -> str | None:
     try:
-        check(article, user)
+        action.check(article, user)
     except TransitionNotAllowed as exc:
         return str(exc)
     return None
 
 
-def _require_state(article: Article, *states: str, action: str) -> None:
-    if article.status not in states:
-        raise TransitionNotAllowed(
-            f"Cannot {action}: the article is {article.get_status_display().lower()}."
-        )
+def _require_author(article: Article, user, *, action: str) -> None:
+    if not is_author(article, user):
+        raise TransitionNotAllowed(f"Only the author can {action}.")
 
 
 def _require_editor(article: Article, user, *, action: str) -> None:
@@ -108,50 +168,6 @@ def _require_editor(article: Article, user, *, action: str) -> None:
         raise TransitionNotAllowed(
             f"You wrote this article, so another editor must {action} (four-eyes rule)."
         )
-
-
-def _check_submit(article: Article, user) -> None:
-    _require_state(article, S.DRAFT, S.CHANGES_REQUESTED, action="submit it for review")
-    if not is_author(article, user):
-        raise TransitionNotAllowed("Only the author can submit an article for review.")
-
-
-def _check_request_changes(article: Article, user) -> None:
-    _require_state(article, S.IN_REVIEW, action="request changes")
-    _require_editor(article, user, action="request changes")
-
-
-def _check_publish(article: Article, user) -> None:
-    _require_state(article, S.IN_REVIEW, action="publish")
-    _require_editor(article, user, action="approve and publish it")
-
-
-def _check_archive(article: Article, user) -> None:
-    if not article.live:
-        raise TransitionNotAllowed("Cannot archive: the article is not published.")
-    _require_editor(article, user, action="archive it")
-
-
-def _check_reconfirm(article: Article, user) -> None:
-    if not article.live:
-        raise TransitionNotAllowed("Only a published article can be re-confirmed.")
-    _require_editor(article, user, action="re-confirm its review")
-
-
-def _check_restore(article: Article, user) -> None:
-    _require_state(article, S.ARCHIVED, action="restore it")
-    _require_editor(article, user, action="restore it")
-
-
-_CHECKS: dict = {
-    "submit": _check_submit,
-    "request_changes": _check_request_changes,
-    "publish": _check_publish,
-    "archive": _check_archive,
-    "restore": _check_restore,
-    "reconfirm": _check_reconfirm,
-}
-TRANSITION_NAMES = tuple(_CHECKS)
 
 
 # --- helpers ----------------------------------------------------------------------------
@@ -408,7 +424,7 @@ def edit_article(
 @transaction.atomic
 def submit_for_review(*, article: Article, by, comment: str = "") -> Article:
     article = _locked(article)
-    _check_submit(article, by)
+    check_action(article, name="submit", by=by)
     if count_sources(working_content(article).body) < 1:
         raise TransitionNotAllowed(
             "Cite at least one source before submitting: add a footnote such as "
@@ -442,7 +458,7 @@ def submit_for_review(*, article: Article, by, comment: str = "") -> Article:
 @transaction.atomic
 def request_changes(*, article: Article, by, comment: str) -> Article:
     article = _locked(article)
-    _check_request_changes(article, by)
+    check_action(article, name="request_changes", by=by)
     if not comment.strip():
         raise TransitionNotAllowed("Say what needs to change: a comment is required.")
     article.status = S.CHANGES_REQUESTED
@@ -473,7 +489,7 @@ def publish(
 ) -> Article:
     """Approve the version in review and make it public now, or at `at` (scheduled)."""
     article = _locked(article)
-    _check_publish(article, by)
+    check_action(article, name="publish", by=by)
     details = _override_details(article, by, comment)
     missing = [label for key, label in CHECKLIST.items() if key not in set(checklist)]
     if missing:
@@ -539,7 +555,7 @@ def publish(
 def archive(*, article: Article, by, comment: str = "") -> Article:
     """Take the article off the public site (unpublish), or cancel a scheduled publication."""
     article = _locked(article)
-    _check_archive(article, by)
+    check_action(article, name="archive", by=by)
     details = _override_details(article, by, comment)
     from_status = article.status
     article.status = S.ARCHIVED
@@ -563,7 +579,7 @@ def archive(*, article: Article, by, comment: str = "") -> Article:
 def restore(*, article: Article, by, comment: str = "") -> Article:
     """Bring an archived article back as a draft, its newest text as the working copy."""
     article = _locked(article)
-    _check_restore(article, by)
+    check_action(article, name="restore", by=by)
     details = _override_details(article, by, comment)
     revision = pending_revision(article) if article.has_pending_changes else None
     if revision is not None:
@@ -587,7 +603,7 @@ def reconfirm_review(
 ) -> Article:
     """Record that an editor re-checked the live text against current evidence: no change."""
     article = _locked(article)
-    _check_reconfirm(article, by)
+    check_action(article, name="reconfirm", by=by)
     details = _override_details(article, by, comment)
     today = timezone.localdate()
     previous = article.last_reviewed
@@ -615,3 +631,72 @@ def reconfirm_review(
     )
     content_changed()
     return article
+
+
+# --- the registry -------------------------------------------------------------------------
+
+ACTIONS: Mapping[str, Action] = MappingProxyType(
+    {
+        action.name: action
+        for action in (
+            Action(
+                name="submit",
+                label="Submit for review",
+                to_state=S.IN_REVIEW,
+                refused="Cannot submit it for review: the article is {status}.",
+                guard=partial(_require_author, action="submit an article for review"),
+                perform=submit_for_review,
+                form="CommentForm",
+                primary=True,
+            ),
+            Action(
+                name="request_changes",
+                label="Request changes",
+                to_state=S.CHANGES_REQUESTED,
+                refused="Cannot request changes: the article is {status}.",
+                guard=partial(_require_editor, action="request changes"),
+                perform=request_changes,
+                form="RequestChangesForm",
+            ),
+            Action(
+                name="publish",
+                label="Approve and publish",
+                to_state=S.PUBLISHED,
+                refused="Cannot publish: the article is {status}.",
+                guard=partial(_require_editor, action="approve and publish it"),
+                perform=publish,
+                form="PublishForm",
+                primary=True,
+            ),
+            Action(
+                name="archive",
+                label="Archive (unpublish)",
+                to_state=S.ARCHIVED,
+                on_live=True,  # also while its next version is being written or reviewed
+                refused="Cannot archive: the article is not published.",
+                guard=partial(_require_editor, action="archive it"),
+                perform=archive,
+                form="CommentForm",
+            ),
+            Action(
+                name="restore",
+                label="Restore as draft",
+                to_state=S.DRAFT,
+                refused="Cannot restore it: the article is {status}.",
+                guard=partial(_require_editor, action="restore it"),
+                perform=restore,
+                form="CommentForm",
+            ),
+            Action(
+                name="reconfirm",
+                label="Re-confirm review (no change)",
+                to_state=None,  # the live text stays published; only its review dates move
+                on_live=True,
+                refused="Only a published article can be re-confirmed.",
+                guard=partial(_require_editor, action="re-confirm its review"),
+                perform=reconfirm_review,
+                form="ReconfirmForm",
+            ),
+        )
+    }
+)

@@ -1,8 +1,12 @@
+import inspect
+
 import pytest
 from django.contrib.messages import get_messages
 from django.urls import reverse
+from pytest_django.asserts import assertContains
 
 from articles import workflow
+from articles.forms import action_form
 from articles.models import Article, Revision, Status
 from tests.articles.workflow_helpers import article_in_state
 from tests.factories import ArticleFactory, ClinicianFactory, TopicFactory
@@ -84,7 +88,55 @@ def test_clinician_cannot_publish_own_article_by_forcing_the_url(client, clinici
     response = client.post(transition_url(article, "publish"))
     assert response.status_code == 302
     assert any("editor" in m for m in messages_of(response))
+    # The rule is checked before the form: the reason given is the rule, not the checklist.
+    assert messages_of(response) == ["Only an editor can approve and publish it."]
     assert Article.objects.get(pk=article.pk).status == Status.IN_REVIEW
+
+
+def test_unknown_action_is_refused_with_a_message_and_changes_nothing(client, clinician, editor):
+    article = article_in_state(Status.IN_REVIEW, author=clinician, approver=editor)
+    client.force_login(editor)
+    response = client.post(transition_url(article, "delete"), {"comment": "Gone."})
+    assert response.status_code == 302
+    assert response["Location"] == change_url(article)
+    assert messages_of(response) == ["There is no workflow action called “delete”."]
+    after = Article.objects.get(pk=article.pk)
+    assert (after.status, after.version) == (Status.IN_REVIEW, article.version)
+    assert after.events.count() == article.events.count()
+
+
+@pytest.mark.parametrize("name", list(workflow.ACTIONS))
+def test_each_action_form_gives_the_keyword_arguments_of_its_function(name):
+    action = workflow.ACTIONS[name]
+    form = action_form(action, {"comment": "Checked.", "checklist": list(workflow.CHECKLIST)})
+    assert form.is_valid(), form.errors
+    inspect.signature(action.perform).bind(article=None, by=None, **form.arguments())
+
+
+def test_each_button_shows_its_registry_label_and_posts_to_its_action(client, clinician, editor):
+    # A live article whose new version is in review: four actions at once.
+    article = article_in_state(Status.PUBLISHED, author=clinician, approver=editor)
+    workflow.edit_article(
+        article=article,
+        by=clinician,
+        content=workflow.Content("New title", article.summary, article.body, []),
+        expected_version=article.version,
+    )
+    workflow.submit_for_review(article=article, by=clinician)
+    article.refresh_from_db()
+    client.force_login(editor)
+    response = client.get(change_url(article))
+    allowed = workflow.allowed_actions(article, editor)
+    assert allowed == ["request_changes", "publish", "archive", "reconfirm"]
+    for name in allowed:
+        action = workflow.ACTIONS[name]
+        css = "button default" if action.primary else "button"
+        assertContains(
+            response,
+            f'<button type="submit" class="{css}" name="do" value="{name}">{action.label}</button>',
+            html=True,
+        )
+        assertContains(response, f'action="{transition_url(article, name)}"')
 
 
 def test_transition_url_refuses_get_requests(client, clinician, editor):

@@ -53,25 +53,21 @@ def _expected(action, state, role):
     }[action]
 
 
+# What a careful person gives each action that asks for more than the article.
+INPUTS = {
+    "request_changes": {"comment": "Please cite a trial."},
+    "publish": {"checklist": list(workflow.CHECKLIST)},
+    "archive": {"comment": "Out of date."},
+}
+
+
 def _do(action, article, by):
-    if action == "submit":
-        return workflow.submit_for_review(article=article, by=by)
-    if action == "request_changes":
-        return workflow.request_changes(article=article, by=by, comment="Please cite a trial.")
-    if action == "publish":
-        return approve(article=article, by=by)
-    if action == "archive":
-        return workflow.archive(article=article, by=by, comment="Out of date.")
-    if action == "restore":
-        return workflow.restore(article=article, by=by)
-    if action == "reconfirm":
-        return workflow.reconfirm_review(article=article, by=by)
-    raise AssertionError(action)
+    return workflow.ACTIONS[action].perform(article=article, by=by, **INPUTS.get(action, {}))
 
 
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("state", STATES)
-@pytest.mark.parametrize("action", list(workflow.TRANSITION_NAMES))
+@pytest.mark.parametrize("action", list(workflow.ACTIONS))
 def test_permission_matrix(action, state, role):
     actor, author = _actor_and_author(role)
     article = article_in_state(state, author=author)
@@ -81,6 +77,7 @@ def test_permission_matrix(action, state, role):
         _do(action, article, actor)
         article.refresh_from_db()
         assert article.status != state or action == "reconfirm"
+        assert article.status == (workflow.ACTIONS[action].to_state or state)
         assert WorkflowEvent.objects.filter(article=article).count() == events_before + 1
         assert WorkflowEvent.objects.filter(article=article).first().actor == actor
     else:
@@ -93,6 +90,52 @@ def test_permission_matrix(action, state, role):
     fresh = Article.objects.get(pk=article.pk)
     offered = action in workflow.allowed_actions(fresh, actor)
     assert offered == (fresh.status == state and _expected(action, state, role))
+
+
+def test_every_action_moves_along_an_edge_of_the_transition_table():
+    edges = {(state, to) for state, nexts in workflow.TRANSITIONS.items() for to in nexts}
+    for action in workflow.ACTIONS.values():
+        assert action.moves <= edges, action.name
+        assert action.from_states, action.name
+
+
+def test_every_edge_of_the_transition_table_has_an_action():
+    edges = {(state, to) for state, nexts in workflow.TRANSITIONS.items() for to in nexts}
+    taken = set().union(*(action.moves for action in workflow.ACTIONS.values()))
+    assert taken == edges
+
+
+def test_actions_that_move_no_state_say_so_in_the_registry():
+    still = [name for name, action in workflow.ACTIONS.items() if action.to_state is None]
+    assert still == ["reconfirm"]
+    assert workflow.ACTIONS["reconfirm"].on_live
+
+
+def test_guards_start_each_action_from_the_states_the_table_allows():
+    assert workflow.ACTIONS["submit"].from_states == {Status.DRAFT, Status.CHANGES_REQUESTED}
+    assert workflow.ACTIONS["request_changes"].from_states == {Status.IN_REVIEW}
+    assert workflow.ACTIONS["publish"].from_states == {Status.IN_REVIEW}
+    assert workflow.ACTIONS["restore"].from_states == {Status.ARCHIVED}
+    # Archiving and re-confirming act on the live version, whatever its next one's status.
+    assert workflow.ACTIONS["archive"].on_live and workflow.ACTIONS["reconfirm"].on_live
+
+
+def test_each_public_transition_is_the_function_of_one_action():
+    performs = [action.perform for action in workflow.ACTIONS.values()]
+    assert performs == [
+        workflow.submit_for_review,
+        workflow.request_changes,
+        workflow.publish,
+        workflow.archive,
+        workflow.restore,
+        workflow.reconfirm_review,
+    ]
+
+
+def test_an_unknown_action_name_is_refused_with_its_name(clinician):
+    article = article_in_state(Status.DRAFT, author=clinician)
+    with pytest.raises(workflow.TransitionNotAllowed, match="no workflow action called “delete”"):
+        workflow.check_action(article, name="delete", by=clinician)
 
 
 def test_superuser_publishing_own_article_is_refused_when_no_reason_given():

@@ -1,11 +1,16 @@
 """Who can see and change what: every role against every admin and public URL, per state."""
 
 import datetime
+from html.parser import HTMLParser
 
 import pytest
+from django.contrib.messages import get_messages
+from django.contrib.messages.storage.cookie import CookieStorage
+from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from articles import workflow
 from articles.models import Article
 from tests.articles.workflow_helpers import STATES, approve, article_in_state
 from tests.factories import ClinicianFactory, EditorFactory, TopicFactory, UserFactory
@@ -85,6 +90,90 @@ def test_admin_urls_open_only_for_the_author_and_editors(client, state, role):
         assert response.status_code == expected, (url, response.status_code)
         if expected == 302:
             assert reverse("admin:login") in response["Location"]
+
+
+class _WorkflowButtons(HTMLParser):
+    """The workflow buttons of an admin page: (form action, action name, label), in order."""
+
+    def __init__(self, page: str):
+        super().__init__(convert_charrefs=True)
+        self.buttons: list[tuple[str, str, str]] = []
+        self._form_action = ""
+        self._button: list[str] | None = None
+        self.feed(page)
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "form":
+            self._form_action = attrs.get("action") or ""
+        elif tag == "button" and attrs.get("name") == "do":
+            self._button = [self._form_action, attrs.get("value") or "", ""]
+
+    def handle_data(self, data):
+        if self._button is not None:
+            self._button[2] += data
+
+    def handle_endtag(self, tag):
+        if tag == "button" and self._button is not None:
+            self.buttons.append(tuple(self._button))
+            self._button = None
+
+
+# Everything any action's form asks for; each form takes the inputs it needs.
+EVERY_INPUT = {"comment": "Checked against the sources.", "checklist": list(workflow.CHECKLIST)}
+
+
+def _row(article):
+    values = Article.objects.filter(pk=article.pk).values(
+        "status", "live", "version", "published_at", "last_reviewed", "next_review_due"
+    )
+    return {**values.get(), "events": article.events.count()}
+
+
+@pytest.mark.parametrize("state", ALL_STATES)
+@pytest.mark.parametrize("role", ROLES)
+def test_admin_workflow_buttons_and_posts_follow_the_registry(client, state, role):
+    article, _, people = _setup(state)
+    person = people[role]
+    client = _as(client, person)
+    change = reverse("admin:articles_article_change", args=[article.pk])
+    may_open = role in {"author", "editor", "superuser"}
+    allowed = workflow.allowed_actions(article, person) if may_open else []
+    if may_open:
+        buttons = _WorkflowButtons(client.get(change).content.decode()).buttons
+        assert buttons == [
+            (
+                reverse("admin:articles_article_transition", args=[article.pk, name]),
+                name,
+                workflow.ACTIONS[name].label,
+            )
+            for name in allowed
+        ]
+    for name, action in workflow.ACTIONS.items():
+        before = _row(article)
+        url = reverse("admin:articles_article_transition", args=[article.pk, name])
+        with transaction.atomic():  # each action is tried on the same article
+            response = client.post(url, EVERY_INPUT)
+            after = _row(article)
+            transaction.set_rollback(True)
+        said = [(m.level_tag, str(m)) for m in get_messages(response.wsgi_request)]
+        client.cookies.pop(CookieStorage.cookie_name, None)  # the redirect is not followed
+        if role == "anonymous":
+            assert response.status_code == 302 and reverse("admin:login") in response["Location"]
+        elif role == "other-clinician":
+            assert response.status_code == 404, name
+        else:
+            assert (response.status_code, response["Location"]) == (302, change), name
+        if name in allowed:
+            assert after["status"] == (action.to_state or before["status"]), name
+            assert after["events"] == before["events"] + 1, name
+            assert [level for level, _ in said] == ["success"], (name, said)
+            continue
+        assert after == before, name
+        if may_open:
+            with pytest.raises(workflow.TransitionNotAllowed) as refused:
+                workflow.check_action(article, name=name, by=person)
+            assert said == [("error", str(refused.value))], name
 
 
 @pytest.mark.parametrize("role", ROLES)
