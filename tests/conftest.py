@@ -3,7 +3,16 @@ from django.core.cache import cache
 from django.db import connection
 
 from articles import cache as page_cache
-from tests.factories import ClinicianFactory, EditorFactory, UserFactory
+from tests.factories import (
+    ClinicianFactory,
+    DepressionFactory,
+    EditorFactory,
+    EsketamineFactory,
+    MedicalEditorFactory,
+    PsychiatristFactory,
+    TreatmentResistantDepressionFactory,
+    UserFactory,
+)
 
 
 def pytest_collection_modifyitems(config, items):
@@ -36,6 +45,39 @@ def second_editor(db):
 @pytest.fixture
 def superuser(db):
     return UserFactory(username="admin", is_superuser=True)
+
+
+# --- the named people and topics many tests share (tests/factories.py) ------------------------
+
+
+@pytest.fixture
+def psychiatrist(db):
+    """Amara Okafor, MD, MRCPsych (username "aokafor")."""
+    return PsychiatristFactory()
+
+
+@pytest.fixture
+def medical_editor(db):
+    """James Whitfield, MBBS, FRCP (username "jwhitfield")."""
+    return MedicalEditorFactory()
+
+
+@pytest.fixture
+def esketamine(db):
+    """Esketamine, also called Spravato and "esketamine nasal spray"."""
+    return EsketamineFactory()
+
+
+@pytest.fixture
+def trd(db):
+    """Treatment-resistant depression, also called TRD."""
+    return TreatmentResistantDepressionFactory()
+
+
+@pytest.fixture
+def depression(db):
+    """Depression, also called "clinical depression"."""
+    return DepressionFactory()
 
 
 @pytest.fixture(autouse=True)

@@ -97,6 +97,52 @@ class PublishedArticleFactory(ArticleFactory):
     )
 
 
+# --- The people and topics many tests share ---------------------------------------------------
+# Declared once, here; tests/conftest.py serves each as a fixture of its own (`psychiatrist`,
+# `medical_editor`, `esketamine`, `trd`, `depression`). A test that needs a variation passes
+# the field: EsketamineFactory(aliases="").
+
+
+class PsychiatristFactory(ClinicianFactory):
+    """Amara Okafor, MD, MRCPsych: a consultant psychiatrist with a bio and a disclosure."""
+
+    username = "aokafor"
+    first_name = "Amara"
+    last_name = "Okafor"
+    credentials = "MD, MRCPsych"
+    professional_title = "Consultant psychiatrist"
+    bio = "Amara leads a mood disorders clinic."
+    disclosures = "Paid talks for Acme Pharma, 2024."
+
+
+class MedicalEditorFactory(EditorFactory):
+    """James Whitfield, MBBS, FRCP: the editor who reviews articles medically."""
+
+    username = "jwhitfield"
+    first_name = "James"
+    last_name = "Whitfield"
+    credentials = "MBBS, FRCP"
+    professional_title = "Medical editor"
+
+
+class EsketamineFactory(TopicFactory):
+    name = "Esketamine"
+    aliases = "Spravato\nesketamine nasal spray"
+    definition = "A nasal spray form of ketamine."
+
+
+class TreatmentResistantDepressionFactory(TopicFactory):
+    name = "Treatment-resistant depression"
+    aliases = "TRD"
+    definition = "Depression that has not improved after two antidepressants."
+
+
+class DepressionFactory(TopicFactory):
+    name = "Depression"
+    aliases = "clinical depression"
+    definition = "Low mood that lasts."
+
+
 # --- Articles readers must not see (public-side tests) ------------------------------------
 
 

@@ -5,7 +5,6 @@ from django.urls import reverse, set_script_prefix
 
 from hub.context_processors import site_links
 from hub.links import url_with
-from tests.factories import TopicFactory
 
 LINKS = (
     'href="/">Health Hub</a>',
@@ -20,8 +19,7 @@ LINKS = (
 
 
 @pytest.mark.parametrize("url", ["/", "/topics/", "/search/?q=x", "/no-such-page/"])
-def test_pages_link_to_the_fixed_pages(client, db, url):
-    TopicFactory(name="Esketamine")
+def test_pages_link_to_the_fixed_pages(client, esketamine, url):
     html = client.get(url).content.decode()
     for link in LINKS:
         assert link in html

@@ -21,16 +21,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def author():
-    return ClinicianFactory(
-        username="aokafor",
-        first_name="Amara",
-        last_name="Okafor",
-        credentials="MD, MRCPsych",
-        professional_title="Consultant psychiatrist",
-        bio="Amara leads a mood disorders clinic.",
-        disclosures="Paid talks for Acme Pharma, 2024.",
-    )
+def author(psychiatrist):
+    return psychiatrist
 
 
 def test_page_shows_name_with_credentials_when_person_is_a_clinician(client, author):
@@ -89,9 +81,8 @@ def test_page_leaves_out_other_peoples_articles_when_person_wrote_none(client, a
     assert "Someone else&#x27;s article" not in response.content.decode()
 
 
-def test_page_lists_reviewed_articles_when_person_is_an_editor(client):
-    editor = EditorFactory(username="jwhitfield")
-    PublishedArticleFactory(medical_reviewer=editor, title="Reviewed by James")
+def test_page_lists_reviewed_articles_when_person_is_an_editor(client, medical_editor):
+    PublishedArticleFactory(medical_reviewer=medical_editor, title="Reviewed by James")
 
     response = client.get("/authors/jwhitfield/")
 

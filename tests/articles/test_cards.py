@@ -12,12 +12,12 @@ from django.test.utils import CaptureQueriesContext
 from articles import workflow
 from articles.models import Article
 from tests.articles.workflow_helpers import approve
-from tests.factories import ClinicianFactory, EditorFactory, PublishedArticleFactory, TopicFactory
+from tests.factories import ClinicianFactory, EditorFactory, PublishedArticleFactory
 
 
 @pytest.fixture
-def topic(db):
-    return TopicFactory(name="Esketamine")
+def topic(esketamine):
+    return esketamine
 
 
 def topic_page(client, topic) -> str:

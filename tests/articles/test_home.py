@@ -12,7 +12,13 @@ from tests.articles.public_helpers import (
     card_titles,
     published_articles,
 )
-from tests.factories import HIDDEN_STATES, PublishedArticleFactory, TopicFactory, hidden_article
+from tests.factories import (
+    HIDDEN_STATES,
+    EsketamineFactory,
+    PublishedArticleFactory,
+    TopicFactory,
+    hidden_article,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -46,7 +52,7 @@ def test_home_hides_article_when_it_is_not_public(client, state):
 
 
 def test_home_shows_featured_topic_with_published_count_when_topic_is_featured(client):
-    topic = TopicFactory(name="Esketamine", is_featured=True)
+    topic = EsketamineFactory(is_featured=True)
     PublishedArticleFactory(topics=[topic])
     hidden_article("draft", topics=[topic])
 

@@ -22,20 +22,8 @@ def linked(html: str) -> list[str]:
 
 
 @pytest.fixture
-def topics(db):
-    return {
-        "depression": TopicFactory(
-            name="Depression", aliases="clinical depression", definition="Low mood that lasts."
-        ),
-        "trd": TopicFactory(
-            name="Treatment-resistant depression",
-            aliases="TRD",
-            definition="Depression that has not improved after two antidepressants.",
-        ),
-        "esketamine": TopicFactory(
-            name="Esketamine", aliases="Spravato", definition="A nasal spray form of ketamine."
-        ),
-    }
+def topics(depression, trd, esketamine):
+    return {"depression": depression, "trd": trd, "esketamine": esketamine}
 
 
 # --- what is linked ------------------------------------------------------------------------

@@ -58,11 +58,6 @@ def article(topic):
     )
 
 
-@pytest.fixture
-def editor():
-    return EditorFactory(username="an-editor")
-
-
 def public_urls(article, topic) -> list[str]:
     Page.objects.update_or_create(slug="funding", defaults={"title": "Funding", "body": "x"})
     return [

@@ -43,24 +43,6 @@ def topic_names(response) -> list[str]:
     return re.findall(r'<a href="/topics/[^"]+">([^<]+)</a>', section)
 
 
-@pytest.fixture
-def esketamine(db):
-    return TopicFactory(
-        name="Esketamine",
-        aliases="Spravato\nesketamine nasal spray",
-        definition="A nasal spray form of ketamine.",
-    )
-
-
-@pytest.fixture
-def trd(db):
-    return TopicFactory(
-        name="Treatment-resistant depression",
-        aliases="TRD",
-        definition="Depression that has not improved after two antidepressants.",
-    )
-
-
 # --- what is found ------------------------------------------------------------------------
 
 

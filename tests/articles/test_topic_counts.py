@@ -14,7 +14,6 @@ from articles.models import Article, Topic
 from tests.articles.workflow_helpers import approve, article_in_state
 from tests.factories import (
     ClinicianFactory,
-    EditorFactory,
     PublishedArticleFactory,
     ScheduledArticleFactory,
     TopicFactory,
@@ -36,11 +35,6 @@ def shown(topic) -> int:
 @pytest.fixture
 def topic():
     return TopicFactory()
-
-
-@pytest.fixture
-def editor():
-    return EditorFactory()
 
 
 def test_count_rises_when_published_and_falls_when_archived(topic, editor):

@@ -87,9 +87,7 @@ def test_page_shows_intro_when_topic_has_one(client, topic):
     assert "used for decades as an <em>anaesthetic</em>" in response.content.decode()
 
 
-def test_page_links_related_topics_when_topic_has_them(client, topic):
-    esketamine = TopicFactory(name="Esketamine")
-    trd = TopicFactory(name="Treatment-resistant depression")
+def test_page_links_related_topics_when_topic_has_them(client, topic, esketamine, trd):
     topic.related.set([esketamine, trd])
 
     response = client.get(topic.get_absolute_url())
