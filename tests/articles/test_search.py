@@ -22,6 +22,7 @@ from tests.factories import (
     ScheduledArticleFactory,
     TopicFactory,
 )
+from tests.html import parse
 
 pytestmark = pytest.mark.django_db
 
@@ -29,18 +30,12 @@ SEARCH = "/search/"
 
 
 def titles(response) -> list[str]:
-    html = response.content.decode()
-    return re.findall(r'class="card__title"><a href="[^"]+">([^<]+)</a>', html)
+    return card_titles(response)
 
 
 def topic_names(response) -> list[str]:
-    html = response.content.decode()
-    section = (
-        html.split('id="topic-results"', 1)[1].split("</section>", 1)[0]
-        if ('id="topic-results"' in html)
-        else ""
-    )
-    return re.findall(r'<a href="/topics/[^"]+">([^<]+)</a>', section)
+    found = parse(response).select('section[aria-labelledby=topic-results] a[href^="/topics/"]')
+    return [link.text for link in found]
 
 
 # --- what is found ------------------------------------------------------------------------
@@ -52,8 +47,8 @@ def test_topic_is_listed_with_its_articles_when_its_name_matches(client, esketam
     assert response.status_code == 200
     assert topic_names(response) == ["Esketamine"]
     assert titles(response) == ["Esketamine: a guide"]
-    html = response.content.decode()
-    assert html.index('id="topic-results"') < html.index('id="article-results"')
+    headings = [h2.get("id") for h2 in parse(response).select("h2[id]")]
+    assert headings.index("topic-results") < headings.index("article-results")
 
 
 def test_alias_finds_the_topic_and_its_articles_when_searching_a_brand_name(client, esketamine):
@@ -195,8 +190,8 @@ def test_article_is_found_by_a_new_alias_when_its_topic_gains_one(client, esketa
 
 
 def snippet_of(response) -> str:
-    html = response.content.decode()
-    return re.search(r'class="card__snippet">(.*?)</p>', html).group(1)
+    """The snippet of the one result, as the HTML sent."""
+    return parse(response).one(".card__snippet").inner_html
 
 
 @pytest.mark.postgres
@@ -253,7 +248,8 @@ def test_result_is_the_articles_card_with_its_topics(client, esketamine):
     result = html.split('id="article-results"')[1]
     card_start, meta = article.card_html.split('<p class="card__meta">')
     assert card_start in result and meta.removesuffix("</article>") in result
-    assert f'<p class="card__topics">{esketamine.name}</p>' in result
+    results = parse(html).one("section[aria-labelledby=article-results]")
+    assert results.one("article.card .card__topics").text == esketamine.name
 
 
 @pytest.mark.postgres
@@ -407,7 +403,7 @@ def test_related_articles_cost_one_query_and_stop_at_five(esketamine, django_ass
     with django_assert_num_queries(1):
         related = reads.related(article.pk, [esketamine.pk])
     assert len(related) == 5
-    assert all('class="card"' in card for card in related)
+    assert all(parse(card).one("article.card") for card in related)
     assert "Main" not in card_titles(related)
 
 
@@ -415,9 +411,9 @@ def test_article_page_lists_related_articles(client, esketamine):
     article = PublishedArticleFactory(title="Main", topics=[esketamine])
     PublishedArticleFactory(title="A related one", topics=[esketamine])
     html = client.get(reverse("articles:detail", kwargs={"slug": article.slug})).content.decode()
-    related = html.split('id="related-articles-heading"', 1)[1]
-    assert "A related one" in related
-    assert "Main" not in related.split("</section>", 1)[0]
+    related = parse(html).one("section.related-articles")
+    assert card_titles([related.inner_html]) == ["A related one"]
+    assert "Main" not in related.inner_html
 
 
 def test_related_articles_are_empty_when_the_article_has_no_topics(django_assert_num_queries):
