@@ -90,7 +90,7 @@ def _fast_test_settings(settings):
     cache.clear()
     # Pages are rendered afresh (query budgets); tests of the page cache turn it on.
     settings.PAGE_CACHE = False
-    page_cache._bump_owed.clear()  # a test whose cache refused a bump owes nothing to others
+    page_cache.forget_owed_bump()  # a test whose cache refused a bump owes nothing to others
     # The manifest storage needs `collectstatic`; tests read static files from source.
     settings.STORAGES = {
         **settings.STORAGES,

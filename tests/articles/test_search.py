@@ -6,6 +6,7 @@ fallback); those marked `postgres` need the real thing.
 
 import datetime
 import re
+from types import SimpleNamespace
 
 import pytest
 from django.db import connection
@@ -14,7 +15,7 @@ from django.utils import timezone
 
 from articles import reads, search
 from articles.models import Article, Status
-from articles.search import START, STOP, clean_query, find, highlight
+from articles.search import START, STOP, clean_query, expansions, find, highlight
 from tests.articles.public_helpers import card_titles
 from tests.factories import (
     ArticleFactory,
@@ -427,28 +428,24 @@ def test_related_articles_are_empty_when_the_article_has_no_topics(django_assert
 
 
 def test_synonyms_that_find_nothing_more_are_left_out_of_the_query():
-    from types import SimpleNamespace
-
-    from articles.search import _expansions
-
     def topic(name, aliases, word_hit=True, similarity=0.0):
         return SimpleNamespace(
             name=name, alias_list=aliases, word_hit=word_hit, similarity=similarity
         )
 
     trd = topic("Treatment-resistant depression", ["TRD", "treatment resistant depression"])
-    assert _expansions("TRD", [trd]) == [
+    assert expansions("TRD", [trd]) == [
         "Treatment-resistant depression",
         "treatment resistant depression",
     ]
     depression = topic("Depression", ["clinical depression", "MDD"])
-    assert _expansions("depression", [depression]) == ["MDD"]
+    assert expansions("depression", [depression]) == ["MDD"]
     esketamine = topic("Esketamine", ["Spravato", "esketamine nasal spray"])
-    assert _expansions("spravato", [esketamine]) == ["Esketamine"]
+    assert expansions("spravato", [esketamine]) == ["Esketamine"]
     # A close spelling stands in only when nothing matched the words themselves.
     close = topic("Esketamine", ["Spravato"], word_hit=False, similarity=0.8)
-    assert _expansions("esketamne", [close]) == ["Esketamine", "Spravato"]
-    assert _expansions("esketamne", [close, topic("Other", [], word_hit=True)]) == []
+    assert expansions("esketamne", [close]) == ["Esketamine", "Spravato"]
+    assert expansions("esketamne", [close, topic("Other", [], word_hit=True)]) == []
 
 
 @pytest.mark.postgres
