@@ -24,6 +24,19 @@ demo: install
 test: install
 	SECRET_KEY=$${SECRET_KEY:-test-only-secret-key} $(PY) -m pytest $(PYTEST_ARGS)
 
+## The full benchmark runs, for figures (minutes; PostgreSQL, Redis and wrk on this
+## machine; never part of `make test`, which runs them only as tiny smoke tests). Each
+## holds /tmp/loadtest.lock, so it never overlaps another load run.
+BENCH_ARTICLES ?= 1000
+SEARCH_ARTICLES ?= 100000
+BENCH_DB_SERVER ?= postgres://postgres@127.0.0.1:5432
+bench: install
+	flock /tmp/loadtest.lock $(PY) bench/bench_pages.py --articles $(BENCH_ARTICLES) \
+		--db-server $(BENCH_DB_SERVER)
+	flock /tmp/loadtest.lock env DATABASE_URL=$(BENCH_DB_SERVER)/hub_search_bench \
+		SECRET_KEY=bench-only-secret-key $(PY) bench/bench_search.py --articles $(SEARCH_ARTICLES)
+	flock /tmp/loadtest.lock env SECRET_KEY=bench-only-secret-key $(PY) bench/bench_linking.py
+
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .

@@ -39,7 +39,11 @@ ROLE_PERMISSIONS = {
 
 
 def sync_roles(apps) -> None:
-    """Create the groups and set exactly their permissions (for data migrations)."""
+    """Create the groups and set exactly their permissions.
+
+    The data migrations hold frozen copies of this and of ROLE_PERMISSIONS: a change to the
+    table reaches existing databases through a new data migration with its own copy.
+    """
     for app_config in apps.get_app_configs():
         # A migration's app configs have no models module, which create_permissions skips.
         original = getattr(app_config, "models_module", None)

@@ -34,7 +34,7 @@ META = '<p class="card__meta">'
 
 
 def render_card(*, title, slug, summary, published_at, audience, author_name) -> str:
-    """A card's HTML from plain values (the migration that added cards calls it too)."""
+    """A card's HTML from plain values (migration 0007 keeps a frozen copy)."""
     published = timezone.localtime(published_at) if published_at else None
     return render_to_string(
         TEMPLATE,

@@ -105,8 +105,8 @@ def index_position(name: str) -> tuple[str, str]:
     """Where the A–Z index files a name: its letter, and the key it is sorted by there.
 
     Case and accents are ignored ("Éclampsia" and "ébola" go under E, with "eczema"); a
-    name that does not start with a letter goes under "#". Stored by Topic.save(); a pure
-    function of the name, which migration 0008 also uses.
+    name that does not start with a letter goes under "#". Stored by Topic.save();
+    migration 0008 keeps a frozen copy.
     """
     decomposed = unicodedata.normalize("NFKD", name)
     key = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()

@@ -162,7 +162,7 @@ def _search_postgres(query: str):
     """Topics (evaluated), and how to fetch a page of the ranked articles."""
     fuzzy = sum(ch.isalnum() for ch in query) >= MIN_FUZZY_CHARS
     topics = _topics_postgres(query, fuzzy=fuzzy)  # Query 1
-    labels = _expansions(query, topics)
+    labels = expansions(query, topics)
     params = {
         "config": CONFIG,
         "query": query,
@@ -214,7 +214,7 @@ _SHOWN_TOPIC_FIELDS = ("id", "name", "slug", "definition", "aliases")
 
 def _topics_postgres(query: str, *, fuzzy: bool) -> list[Topic]:
     """Topics matching the words, or, for a query long enough, a close spelling of their
-    name or an alias: best first, each with `word_hit` and `similarity` for _expansions."""
+    name or an alias: best first, each with `word_hit` and `similarity` for expansions()."""
     words = "websearch_to_tsquery(%(config)s::regconfig, %(query)s)"
     similarity = "0.0"
     match = f"t.search_vector @@ {words}"
@@ -333,7 +333,7 @@ def _results_sql(*, labels: int, by: str) -> str:
     """  # noqa: S608 - the placeholders' count varies, never their text
 
 
-def _expansions(query: str, topics: list[Topic]) -> list[str]:
+def expansions(query: str, topics: list[Topic]) -> list[str]:
     """Other names to search for: synonyms of an exact name or alias, or close spellings."""
     folded = _fold(query)
     labels: list[str] = []

@@ -288,10 +288,15 @@ def wrk(base: str, paths: list[str], *, seconds: float, connections: int) -> dic
         )
     finally:
         os.unlink(handle.name)
-    out = result.stdout
+    return wrk_numbers(result.stdout, result.stderr)
+
+
+def wrk_numbers(out: str, stderr: str = "") -> dict:
+    """The numbers of what `wrk --latency` printed: requests, their rate, p50 and p99 in
+    milliseconds, and errors."""
     latency = dict(re.findall(r"^\s*(50|99)(?:\.0+)?%\s+(\S+)\s*$", out, re.M))
     if "50" not in latency or "99" not in latency:
-        raise RuntimeError(f"wrk printed no latency distribution:\n{out}\n{result.stderr}")
+        raise RuntimeError(f"wrk printed no latency distribution:\n{out}\n{stderr}")
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     socket_errors = re.search(r"Socket errors: (.*)$", out, re.M)
     return {

@@ -40,8 +40,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import _server  # noqa: E402
-from _server import log  # noqa: E402
+import harness  # noqa: E402
+from harness import log  # noqa: E402
 
 MIDDLEWARE_503 = "Sorry, the service is unavailable"
 
@@ -73,7 +73,7 @@ def pg_ctl(cluster: tuple[str, str], action: str, timeout: float = 60) -> None:
 
 def pg_ready(timeout: int = 1) -> bool:
     result = subprocess.run(
-        ["pg_isready", "-q", "-h", _server.PG["host"], "-p", str(_server.PG["port"]),
+        ["pg_isready", "-q", "-h", harness.PG["host"], "-p", str(harness.PG["port"]),
          "-t", str(timeout)],
         check=False, timeout=timeout + 5,
     )  # fmt: skip
@@ -111,7 +111,7 @@ def start_postgres(cluster: tuple[str, str], limit: float = 90) -> tuple[float, 
             # Exit 2 means "already running" (or still shutting down): pg_isready decides.
             stderr = (getattr(exc, "stderr", b"") or b"").decode(errors="replace").strip()
             log(f"pg_ctlcluster start: {stderr[-200:] or exc}")
-        _server.wait_until(lambda: bool(ready), 5, 0.05)
+        harness.wait_until(lambda: bool(ready), 5, 0.05)
     done.set()
     poller.join(5)
     if not ready and pg_ready(1):
@@ -146,7 +146,7 @@ class Probe:
                 n += 1
                 path = self.path.replace("{n}", str(n))
                 started = time.monotonic()
-                status, body, _ = _server.fetch(
+                status, body, _ = harness.fetch(
                     self.port, path, timeout=self.timeout, headers=self.headers
                 )
                 self.results.append((started, time.monotonic() - started, status, describe(body)))
@@ -173,7 +173,7 @@ def describe(body: bytes) -> str:
     try:
         data = json.loads(body)
     except ValueError:
-        return _server.page_says(body)
+        return harness.page_says(body)
     return f"database {data.get('database')}" if isinstance(data, dict) else ""
 
 
@@ -198,7 +198,7 @@ HEALTH, PAGE, ADMIN = "/healthz", "database-backed page", "signed-in admin page"
 
 
 def _counts(counter: Counter) -> str:
-    return ", ".join(f"{_server.status_label(s)}: {n}" for s, n in sorted(counter.items())) or "-"
+    return ", ".join(f"{harness.status_label(s)}: {n}" for s, n in sorted(counter.items())) or "-"
 
 
 def judge(records, probes: dict[str, Probe], outage: Outage, notes: Counter, *,
@@ -227,8 +227,8 @@ def judge(records, probes: dict[str, Probe], outage: Outage, notes: Counter, *,
     bad = {s: n for s, n in statuses.items() if s >= 500 and s != 503}
     if bad:
         v.failures.append(f"5xx other than 503 during the outage: {bad}")
-    if statuses.get(_server.CLIENT_TIMEOUT):
-        hung = statuses[_server.CLIENT_TIMEOUT]
+    if statuses.get(harness.CLIENT_TIMEOUT):
+        hung = statuses[harness.CLIENT_TIMEOUT]
         v.failures.append(f"{hung} requests hung until the client gave up")
     if not statuses.get(503):
         v.failures.append("no 503 during the outage")
@@ -243,7 +243,7 @@ def judge(records, probes: dict[str, Probe], outage: Outage, notes: Counter, *,
         down = [
             p for p in probe.results if p[0] >= outage.down and p[0] + p[1] <= outage.start_issued
         ]
-        answers = Counter(f"{_server.status_label(p[2])} {p[3]}".strip() for p in down)
+        answers = Counter(f"{harness.status_label(p[2])} {p[3]}".strip() for p in down)
         text = ", ".join(f"{k} ×{n}" for k, n in answers.items()) or "-"
         v.facts.append(f"{name} while down: {text}")
         wanted = {"503 database down"} if name == HEALTH else {f"503 {MIDDLEWARE_503}"}
@@ -318,23 +318,23 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 
 def run(args: argparse.Namespace) -> int:
-    db = _server.check_db_name(args.db, "hub_fault")
-    cluster = find_cluster(_server.PG["port"])
+    db = harness.check_db_name(args.db, "hub_fault")
+    cluster = find_cluster(harness.PG["port"])
     if not pg_ready():
         raise SystemExit("PostgreSQL is not accepting connections before the run")
-    env = _server.production_env(db, redis_url=args.redis)
+    env = harness.production_env(db, redis_url=args.redis)
     workdir = Path(tempfile.mkdtemp(prefix="hub-fault-"))
     server = None
     failures: list[str] = []
     try:
-        _server.prepare_site(db, env, args.articles)
-        mix = _server.reader_paths(db)
-        cookie = _server.session_cookie(env, "editor")
-        server = _server.start_gunicorn(env, workers=args.workers, timeout=30, log_dir=workdir)
+        harness.prepare_site(db, env, args.articles)
+        mix = harness.reader_paths(db)
+        cookie = harness.session_cookie(env, "editor")
+        server = harness.start_gunicorn(env, workers=args.workers, timeout=30, log_dir=workdir)
         for _, _, paths in mix.groups:  # warm every worker's caches
-            _server.fetch(server.port, paths[0])
+            harness.fetch(server.port, paths[0])
         total = args.before + args.outage + args.after + 30
-        load = _server.LoadProcess(server.port, mix, seconds=total, threads=args.threads).start()
+        load = harness.LoadProcess(server.port, mix, seconds=total, threads=args.threads).start()
         # A database-backed page, never served from a cache (a new query string each time;
         # not search, which is rate-limited per client address), and an editor's admin page
         # (session and user from the database).
@@ -356,7 +356,7 @@ def run(args: argparse.Namespace) -> int:
             f"{outage.ready - outage.stop_issued:.1f} s after the stop"
         )
         # Wait for the recovery (bounded), then keep the load on for --after seconds.
-        _server.wait_until(
+        harness.wait_until(
             lambda: all(p.first_ok_after(outage.start_issued) for p in probes.values()), 30
         )
         time.sleep(args.after)
@@ -380,9 +380,9 @@ def run(args: argparse.Namespace) -> int:
                 marks[first - t0 + 1e-6] = f"<- {label} 200"
         window = [r for r in records if t0 - args.before <= r[0] + r[1] <= outage.ready + 8]
         print("\n=== fault timeline (reader statuses per 0.5 s, by finish time; 0 = stop) ===")
-        for line in _server.format_timeline(_server.timeline(window, t0), marks):
+        for line in harness.format_timeline(harness.timeline(window, t0), marks):
             print(line)
-        summary = _server.summarise(records)
+        summary = harness.summarise(records)
         print("\n=== fault results ===")
         for line in summary.lines()[:4]:
             print(line)
@@ -396,7 +396,7 @@ def run(args: argparse.Namespace) -> int:
         )
         for line in verdict.facts:
             print(line)
-        problems = _server.log_problems(server.log_text())
+        problems = harness.log_problems(server.log_text())
         print("server log: " + ", ".join(f"{k} {v}" for k, v in problems.items()))
         failures += verdict.failures
         failures += [
@@ -406,7 +406,7 @@ def run(args: argparse.Namespace) -> int:
         if server is not None:
             server.stop()
         if not args.keep_db:
-            _server.drop_database(db)
+            harness.drop_database(db)
     if failures:
         print("FAILED:\n  " + "\n  ".join(failures))
         print(f"server log kept in {workdir}")
@@ -426,12 +426,12 @@ def run_outage(cluster: tuple[str, str], seconds: float) -> Outage:
     down = None
     try:
         log("stopping PostgreSQL")
-        with _server.signals_deferred():  # a half-done shutdown would make the start fail
+        with harness.signals_deferred():  # a half-done shutdown would make the start fail
             pg_ctl(cluster, "stop")
         down = time.monotonic()
         time.sleep(seconds)
     finally:
-        with _server.signals_deferred():  # nothing may stop the restart
+        with harness.signals_deferred():  # nothing may stop the restart
             start_issued, ready = start_postgres(cluster)
     if ready is None:
         raise SystemExit("PostgreSQL did not come back")
@@ -440,8 +440,8 @@ def run_outage(cluster: tuple[str, str], seconds: float) -> Outage:
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    _server.exit_on_signals()
-    with _server.LoadLock():
+    harness.exit_on_signals()
+    with harness.LoadLock():
         return run(args)
 
 

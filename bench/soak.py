@@ -39,8 +39,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import _server  # noqa: E402
-from _server import log  # noqa: E402
+import harness  # noqa: E402
+from harness import log  # noqa: E402
 
 # The workflow's moves (articles/workflow.py TRANSITIONS), plus the creation event
 # draft → draft; tests/test_reliability_smoke.py keeps the two in step.
@@ -118,7 +118,7 @@ def editor_cycle(*, clinician, editor, topic, number: int, record: Callable[[dic
 
 
 def editor_main(seconds: float, log_path: str, pause: float, max_cycles: int) -> int:
-    sys.path.insert(0, str(_server.ROOT))
+    sys.path.insert(0, str(harness.ROOT))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hub.settings")
     import django
 
@@ -283,25 +283,25 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 
 def run(args: argparse.Namespace) -> int:
-    db = _server.check_db_name(args.db, "hub_soak")
+    db = harness.check_db_name(args.db, "hub_soak")
     seconds = args.minutes * 60
     workdir = Path(tempfile.mkdtemp(prefix="hub-soak-"))
-    env = _server.production_env(db, redis_url=args.redis)
+    env = harness.production_env(db, redis_url=args.redis)
     failures: list[str] = []
     editor = server = None
     try:
-        _server.prepare_site(db, env, args.articles)
-        mix = _server.reader_paths(db)
-        server = _server.start_gunicorn(env, workers=args.workers, timeout=30, log_dir=workdir)
+        harness.prepare_site(db, env, args.articles)
+        mix = harness.reader_paths(db)
+        server = harness.start_gunicorn(env, workers=args.workers, timeout=30, log_dir=workdir)
         editor_log = workdir / "editor.jsonl"
         editor_log.touch()
         log(f"soak: {args.minutes:g} min, {args.threads} readers, 1 editor; logs in {workdir}")
         editor = subprocess.Popen(
-            [_server.PYTHON, __file__, "--editor-loop", "--seconds", str(seconds),
+            [harness.PYTHON, __file__, "--editor-loop", "--seconds", str(seconds),
              "--log", str(editor_log), "--editor-pause", str(args.editor_pause)],
-            cwd=_server.ROOT, env=env,
+            cwd=harness.ROOT, env=env,
         )  # fmt: skip
-        load = _server.LoadProcess(server.port, mix, seconds=seconds, threads=args.threads)
+        load = harness.LoadProcess(server.port, mix, seconds=seconds, threads=args.threads)
         load.start()
         started = time.monotonic()
         next_report = started + 60
@@ -321,14 +321,14 @@ def run(args: argparse.Namespace) -> int:
             failures.append(f"the editor loop exited with {editor_rc}")
         server.stop()
 
-        summary = _server.summarise(records)
+        summary = harness.summarise(records)
         entries = read_log(editor_log)
         import psycopg
 
-        with psycopg.connect(dbname=db, connect_timeout=5, **_server.PG) as conn:
+        with psycopg.connect(dbname=db, connect_timeout=5, **harness.PG) as conn:
             events = fetch_events(conn.cursor(), {e["article"] for e in entries if e["article"]})
         check = verify_events(entries, events)
-        problems = _server.log_problems(server.log_text())
+        problems = harness.log_problems(server.log_text())
 
         print("\n=== soak results ===")
         for line in summary.lines():
@@ -359,7 +359,7 @@ def run(args: argparse.Namespace) -> int:
         if server is not None:
             server.stop()
         if not args.keep_db:
-            _server.drop_database(db)
+            harness.drop_database(db)
     if failures:
         print("FAILED: " + "; ".join(failures))
         print(f"logs (server, editor) kept in {workdir}")
@@ -373,8 +373,8 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     if args.editor_loop:
         return editor_main(args.seconds, args.log, args.editor_pause, args.max_cycles)
-    _server.exit_on_signals()
-    with _server.LoadLock():
+    harness.exit_on_signals()
+    with harness.LoadLock():
         return run(args)
 
 

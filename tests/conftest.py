@@ -3,7 +3,16 @@ from django.core.cache import cache
 from django.db import connection
 
 from articles import cache as page_cache
-from tests.factories import ClinicianFactory, EditorFactory, UserFactory
+from tests.factories import (
+    ClinicianFactory,
+    DepressionFactory,
+    EditorFactory,
+    EsketamineFactory,
+    MedicalEditorFactory,
+    PsychiatristFactory,
+    TreatmentResistantDepressionFactory,
+    UserFactory,
+)
 
 
 def pytest_collection_modifyitems(config, items):
@@ -38,6 +47,53 @@ def superuser(db):
     return UserFactory(username="admin", is_superuser=True)
 
 
+# --- the named people and topics many tests share (tests/factories.py) ------------------------
+
+
+@pytest.fixture
+def psychiatrist(db):
+    """Amara Okafor, MD, MRCPsych (username "aokafor")."""
+    return PsychiatristFactory()
+
+
+@pytest.fixture
+def medical_editor(db):
+    """James Whitfield, MBBS, FRCP (username "jwhitfield")."""
+    return MedicalEditorFactory()
+
+
+@pytest.fixture
+def esketamine(db):
+    """Esketamine, also called Spravato and "esketamine nasal spray"."""
+    return EsketamineFactory()
+
+
+@pytest.fixture
+def trd(db):
+    """Treatment-resistant depression, also called TRD."""
+    return TreatmentResistantDepressionFactory()
+
+
+@pytest.fixture
+def depression(db):
+    """Depression, also called "clinical depression"."""
+    return DepressionFactory()
+
+
+@pytest.fixture
+def page_cache_on(settings):
+    """The page cache on (local memory, one process), keeping pages ten minutes."""
+    settings.PAGE_CACHE = True
+    settings.PAGE_CACHE_SECONDS = 600
+    cache.clear()
+
+
+@pytest.fixture
+def on_commit(django_capture_on_commit_callbacks):
+    """Run what waits for the commit (the cache invalidation) as a real commit would."""
+    return lambda: django_capture_on_commit_callbacks(execute=True)
+
+
 @pytest.fixture(autouse=True)
 def _fast_test_settings(settings):
     # Password hashing is deliberately slow; tests create many users.
@@ -48,7 +104,7 @@ def _fast_test_settings(settings):
     cache.clear()
     # Pages are rendered afresh (query budgets); tests of the page cache turn it on.
     settings.PAGE_CACHE = False
-    page_cache._bump_owed.clear()  # a test whose cache refused a bump owes nothing to others
+    page_cache.forget_owed_bump()  # a test whose cache refused a bump owes nothing to others
     # The manifest storage needs `collectstatic`; tests read static files from source.
     settings.STORAGES = {
         **settings.STORAGES,

@@ -1,10 +1,12 @@
 import datetime
 
 import factory
+from django.apps import apps
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from accounts.models import CLINICIANS, EDITORS, User
+from accounts.roles import sync_roles
 from articles.models import Article, Status, Topic
 
 PASSWORD = "correct-horse-battery-staple"
@@ -33,10 +35,6 @@ def _set_roles(user, create, names):
         groups = Group.objects.filter(name__in=names)
         if names and len(groups) < len(set(names)):
             # A transactional test's flush removed the groups the data migration made.
-            from django.apps import apps
-
-            from accounts.roles import sync_roles
-
             sync_roles(apps)
         user.groups.set(Group.objects.filter(name__in=names))
         user.save()
@@ -95,6 +93,52 @@ class PublishedArticleFactory(ArticleFactory):
     next_review_due = factory.LazyFunction(
         lambda: timezone.localdate() + datetime.timedelta(days=365)
     )
+
+
+# --- The people and topics many tests share ---------------------------------------------------
+# Declared once, here; tests/conftest.py serves each as a fixture of its own (`psychiatrist`,
+# `medical_editor`, `esketamine`, `trd`, `depression`). A test that needs a variation passes
+# the field: EsketamineFactory(aliases="").
+
+
+class PsychiatristFactory(ClinicianFactory):
+    """Amara Okafor, MD, MRCPsych: a consultant psychiatrist with a bio and a disclosure."""
+
+    username = "aokafor"
+    first_name = "Amara"
+    last_name = "Okafor"
+    credentials = "MD, MRCPsych"
+    professional_title = "Consultant psychiatrist"
+    bio = "Amara leads a mood disorders clinic."
+    disclosures = "Paid talks for Acme Pharma, 2024."
+
+
+class MedicalEditorFactory(EditorFactory):
+    """James Whitfield, MBBS, FRCP: the editor who reviews articles medically."""
+
+    username = "jwhitfield"
+    first_name = "James"
+    last_name = "Whitfield"
+    credentials = "MBBS, FRCP"
+    professional_title = "Medical editor"
+
+
+class EsketamineFactory(TopicFactory):
+    name = "Esketamine"
+    aliases = "Spravato\nesketamine nasal spray"
+    definition = "A nasal spray form of ketamine."
+
+
+class TreatmentResistantDepressionFactory(TopicFactory):
+    name = "Treatment-resistant depression"
+    aliases = "TRD"
+    definition = "Depression that has not improved after two antidepressants."
+
+
+class DepressionFactory(TopicFactory):
+    name = "Depression"
+    aliases = "clinical depression"
+    definition = "Low mood that lasts."
 
 
 # --- Articles readers must not see (public-side tests) ------------------------------------

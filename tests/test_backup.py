@@ -15,7 +15,7 @@ from django.db import connection
 
 from articles.management.commands.export_content import published_content
 from tests.articles.workflow_helpers import article_in_state
-from tests.factories import ClinicianFactory, TopicFactory
+from tests.factories import ClinicianFactory
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -33,10 +33,11 @@ def _url(name: str) -> str:
     return f"postgresql://{user}{password}@{host}:{port}/{name}"
 
 
-def test_pg_dump_and_restore_round_trip_keeps_all_published_content(tmp_path, capsys):
+def test_pg_dump_and_restore_round_trip_keeps_all_published_content(tmp_path, capsys, esketamine):
     author = ClinicianFactory(username="author")
-    topic = TopicFactory(name="Esketamine", aliases="Spravato")
-    article_in_state("published", author=author, topics=[topic], title="Kept through a restore")
+    article_in_state(
+        "published", author=author, topics=[esketamine], title="Kept through a restore"
+    )
     article_in_state("draft", author=author, title="A draft is kept too")
     expected = json.loads(json.dumps(published_content(), cls=DjangoJSONEncoder))
     assert expected["articles"][0]["title"] == "Kept through a restore"

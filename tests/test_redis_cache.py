@@ -4,6 +4,7 @@ import socket
 import uuid
 
 import pytest
+import redis
 from django.core.cache import caches
 from django.test import override_settings
 
@@ -43,7 +44,18 @@ def test_stores_reads_counts_and_deletes(redis_cache):
     assert redis_cache.get(key) is None
 
 
-def test_one_client_serves_every_call(redis_cache):
-    client = redis_cache._cache
-    assert client.get_client("a") is client.get_client("b")
-    assert client.get_client("a", write=True) is client.get_client("b", write=True)
+def test_one_client_serves_every_call(redis_cache, monkeypatch):
+    built = []
+    build = redis.Redis.__init__
+
+    def counting_build(client, *args, **kwargs):
+        built.append(client)
+        build(client, *args, **kwargs)
+
+    monkeypatch.setattr(redis.Redis, "__init__", counting_build)
+    for n in range(3):
+        key = f"test:{uuid.uuid4().hex}"
+        redis_cache.set(key, n, timeout=30)
+        assert redis_cache.get(key) == n
+        redis_cache.delete(key)
+    assert len(built) == 1  # Django's own backend builds one a call: nine

@@ -14,10 +14,9 @@ from django.db import connection
 
 from articles import workflow
 from articles.models import WorkflowEvent
-from bench import fault, soak
+from bench import fault, harness, soak
 from tests.factories import TopicFactory
 
-_server = soak._server
 pytestmark = pytest.mark.postgres
 
 
@@ -95,21 +94,21 @@ def test_verifier_counts_failed_calls_and_stray_events():
 
 def test_summary_and_timeline():
     records = [(100.0 + i * 0.1, 0.01 * (i + 1), 200, "home") for i in range(98)]
-    records += [(105.0, 0.5, 503, "topic"), (105.2, 2.0, _server.CONN_ERROR, "search")]
-    summary = _server.summarise(records)
+    records += [(105.0, 0.5, 503, "topic"), (105.2, 2.0, harness.CONN_ERROR, "search")]
+    summary = harness.summarise(records)
     assert summary.requests == 100
-    assert summary.statuses == Counter({200: 98, 503: 1, _server.CONN_ERROR: 1})
+    assert summary.statuses == Counter({200: 98, 503: 1, harness.CONN_ERROR: 1})
     assert (summary.server_errors, summary.no_response) == (1, 1)
     assert summary.p50 == pytest.approx(0.5)
     assert summary.p99 == pytest.approx(0.98)
     assert summary.slowest == pytest.approx(2.0)
     assert "503: 1" in summary.histogram() and "conn-error: 1" in summary.histogram()
 
-    rows = _server.timeline(records, t0=105.0)
+    rows = harness.timeline(records, t0=105.0)
     assert rows[0][0] < 0 < rows[-1][0]
     assert sum(sum(c.values()) for _, c in rows) == 100
     # Requests count in the bucket they finished in: the 503 ended at +0.5 s.
-    lines = _server.format_timeline(rows, {0.6: "<- mark"})
+    lines = harness.format_timeline(rows, {0.6: "<- mark"})
     assert any("+0.5s" in line and "503×1" in line and "<- mark" in line for line in lines)
 
 
@@ -133,9 +132,9 @@ def test_load_generator_records_every_request():
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     try:
-        mix = _server.PathMix([("ok", 3, ["/ok"]), ("down", 1, ["/down"])])
+        mix = harness.PathMix([("ok", 3, ["/ok"]), ("down", 1, ["/down"])])
         notes = Counter()
-        records = _server.run_load(
+        records = harness.run_load(
             httpd.server_address[1], mix, seconds=0.3, threads=2, timeout=5, notes=notes
         )
     finally:
@@ -146,7 +145,7 @@ def test_load_generator_records_every_request():
     assert set(statuses) == {200, 503}
     assert notes == Counter({"503 Sorry, the service is unavailable": statuses[503]})
     # Nothing listens on the port any more: a quick connection error, not a hang.
-    assert _server.fetch(httpd.server_address[1], "/", timeout=2)[0] == _server.CONN_ERROR
+    assert harness.fetch(httpd.server_address[1], "/", timeout=2)[0] == harness.CONN_ERROR
 
 
 def test_fault_judge():
@@ -180,19 +179,24 @@ def test_fault_judge():
 
 
 def test_database_names_and_the_load_lock(tmp_path):
-    assert _server.check_db_name("hub_soak_2", "hub_soak") == "hub_soak_2"
+    assert harness.check_db_name("hub_soak_2", "hub_soak") == "hub_soak_2"
     with pytest.raises(SystemExit):
-        _server.check_db_name("hub", "hub_soak")
+        harness.check_db_name("hub", "hub_soak")
 
     path = str(tmp_path / "loadtest.lock")
-    with _server.LoadLock(path, wait=1) as lock:
+    with harness.LoadLock(path, wait=1) as lock:
         assert lock.fd is not None  # free: taken by the script itself
-        assert os.getpid() in _server._lock_holders(path)
+        other = os.open(path, os.O_RDWR)
+        try:
+            with pytest.raises(BlockingIOError):  # held: nobody else can take it
+                fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        finally:
+            os.close(other)
     # Held by this process (as a `flock` wrapper would be): accepted without waiting.
     fd = os.open(path, os.O_RDWR)
     fcntl.flock(fd, fcntl.LOCK_EX)
     try:
-        with _server.LoadLock(path, wait=1) as lock:
+        with harness.LoadLock(path, wait=1) as lock:
             assert lock.fd is None
     finally:
         os.close(fd)
@@ -201,7 +205,7 @@ def test_database_names_and_the_load_lock(tmp_path):
 def test_signals_wait_for_a_block_that_must_finish():
     before = signal.getsignal(signal.SIGHUP)
     finished = []
-    with pytest.raises(SystemExit, match="signal"), _server.signals_deferred():
+    with pytest.raises(SystemExit, match="signal"), harness.signals_deferred():
         os.kill(os.getpid(), signal.SIGHUP)
         finished.append(True)  # the block ran on to its end
     assert finished == [True]

@@ -5,14 +5,103 @@ from django.conf import settings
 from django.db import migrations, models
 
 
-def create_policy_pages(apps, schema_editor):
-    from articles.markdown import render_markdown
-    from articles.policy_pages import POLICY_PAGES
+# The standing pages every health publisher owes its readers, as first written: this only
+# seeds a new site, editors keep them current in the admin. Frozen (2026-12) with the HTML
+# that articles.markdown.render_markdown(body, link_terms=False) gave them then.
+POLICY_PAGES = [
+    {
+        "slug": "editorial-policy",
+        "title": "How we write and review our information",
+        "body": """\
+Every article on this site is written by a registered clinician and checked by a second,
+independent medical reviewer before anyone can read it. Nobody approves their own work.
 
+## How an article is made
+
+1. A clinician writes the article in plain language and cites the evidence for every
+   important statement. An article cannot be sent for review without sources.
+2. An editor checks it against those sources, for plain language, for balance and for any
+   conflict of interest, then either asks for changes or approves it.
+3. Each page shows who wrote it, who reviewed it, when it was last reviewed and when the
+   next review is due.
+
+## Keeping information current
+
+Articles are reviewed at least every 12 months, sooner when the evidence changes. If a
+review is overdue, the page says so. You can report a problem on any page, and an editor
+reads every report.
+
+## What we do not do
+
+We do not accept payment for content, and we do not promote products or services.
+""",
+        "body_html": (
+            "<p>Every article on this site is written by a registered clinician and checked by a second,\n"
+            "independent medical reviewer before anyone can read it. Nobody approves their own work.</p>\n"
+            "<h2 id=\"how-an-article-is-made\">How an article is made</h2>\n"
+            "<ol>\n"
+            "<li>A clinician writes the article in plain language and cites the evidence for every\n"
+            "   important statement. An article cannot be sent for review without sources.</li>\n"
+            "<li>An editor checks it against those sources, for plain language, for balance and for any\n"
+            "   conflict of interest, then either asks for changes or approves it.</li>\n"
+            "<li>Each page shows who wrote it, who reviewed it, when it was last reviewed and when the\n"
+            "   next review is due.</li>\n"
+            "</ol>\n"
+            "<h2 id=\"keeping-information-current\">Keeping information current</h2>\n"
+            "<p>Articles are reviewed at least every 12 months, sooner when the evidence changes. If a\n"
+            "review is overdue, the page says so. You can report a problem on any page, and an editor\n"
+            "reads every report.</p>\n"
+            "<h2 id=\"what-we-do-not-do\">What we do not do</h2>\n"
+            "<p>We do not accept payment for content, and we do not promote products or services.</p>"
+        ),
+    },
+    {
+        "slug": "funding",
+        "title": "Funding and advertising",
+        "body": """\
+This site carries **no advertising** and no sponsored content. We do not accept money from
+companies that make medicines, devices or treatments in exchange for content.
+
+Authors and reviewers declare their conflicts of interest, which are shown on their
+profile pages.
+""",
+        "body_html": (
+            "<p>This site carries <strong>no advertising</strong> and no sponsored content. We do not accept money from\n"
+            "companies that make medicines, devices or treatments in exchange for content.</p>\n"
+            "<p>Authors and reviewers declare their conflicts of interest, which are shown on their\n"
+            "profile pages.</p>"
+        ),
+    },
+    {
+        "slug": "accessibility",
+        "title": "Accessibility statement",
+        "body": """\
+We want everyone to be able to use this site, including people who use screen readers,
+keyboard navigation, magnification or older phones.
+
+We aim to meet the Web Content Accessibility Guidelines (WCAG) 2.2 at level AA. Pages can
+be used at 320 pixels wide, work without images or styles, and are tested with automated
+accessibility checks.
+
+If you find a part of the site hard to use, please report a problem from any page.
+""",
+        "body_html": (
+            "<p>We want everyone to be able to use this site, including people who use screen readers,\n"
+            "keyboard navigation, magnification or older phones.</p>\n"
+            "<p>We aim to meet the Web Content Accessibility Guidelines (WCAG) 2.2 at level AA. Pages can\n"
+            "be used at 320 pixels wide, work without images or styles, and are tested with automated\n"
+            "accessibility checks.</p>\n"
+            "<p>If you find a part of the site hard to use, please report a problem from any page.</p>"
+        ),
+    },
+]
+
+
+def create_policy_pages(apps, schema_editor):
     Page = apps.get_model("articles", "Page")
     for spec in POLICY_PAGES:
         if not Page.objects.filter(slug=spec["slug"]).exists():
-            Page.objects.create(**spec, body_html=render_markdown(spec["body"]))
+            Page.objects.create(**spec)
 
 
 

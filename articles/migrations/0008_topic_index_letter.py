@@ -1,10 +1,21 @@
+import unicodedata
+
 from django.db import migrations, models
+
+
+def index_position(name):
+    """Where the A–Z index files a name: its letter, and the key it is sorted by there.
+
+    articles.models.index_position as it was when this migration was frozen (2026-12).
+    """
+    decomposed = unicodedata.normalize("NFKD", name)
+    key = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+    first = key[:1].upper()[:1]
+    return (first if first.isalpha() else "#"), key[:200]
 
 
 def file_topics(apps, schema_editor):
     """File every existing topic in the A–Z index, as Topic.save() does."""
-    from articles.models import index_position  # a pure function of the name
-
     Topic = apps.get_model("articles", "Topic")
     batch = []
     for topic in Topic.objects.only("name").iterator(chunk_size=2000):

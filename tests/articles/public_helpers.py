@@ -2,8 +2,6 @@
 
 import datetime
 import itertools
-import re
-from html import unescape
 
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -18,6 +16,7 @@ from articles.models import (
     render_linked,
 )
 from tests.factories import ClinicianFactory, EditorFactory
+from tests.html import parse
 
 SMALL, LARGE = 2, 200
 
@@ -83,13 +82,8 @@ def assert_same_queries_at_two_sizes(client, url, *, grow, expected):
     assert len(large) == expected, f"{url}: expected {expected} queries, got:\n{listing}"
 
 
-CARD_TITLE = re.compile(r'class="card__title"><a href="[^"]*">([^<]*)</a>')
-
-
 def card_titles(response_or_cards) -> list[str]:
     """The titles of the article cards a reader sees on a page (or in a list), in order."""
     if isinstance(response_or_cards, list):
-        html = "".join(response_or_cards)
-    else:
-        html = response_or_cards.content.decode()
-    return [unescape(title) for title in CARD_TITLE.findall(html)]
+        response_or_cards = "".join(response_or_cards)
+    return [link.text for link in parse(response_or_cards).select(".card__title > a[href]")]

@@ -1,6 +1,7 @@
 """/authors/<username>/: a clinician's or editor's public profile and published work."""
 
 import pytest
+from pytest_django.asserts import assertContains
 
 from tests.articles.public_helpers import (
     LARGE,
@@ -16,28 +17,20 @@ from tests.factories import (
     UserFactory,
     hidden_article,
 )
+from tests.html import parse
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def author():
-    return ClinicianFactory(
-        username="aokafor",
-        first_name="Amara",
-        last_name="Okafor",
-        credentials="MD, MRCPsych",
-        professional_title="Consultant psychiatrist",
-        bio="Amara leads a mood disorders clinic.",
-        disclosures="Paid talks for Acme Pharma, 2024.",
-    )
+def author(psychiatrist):
+    return psychiatrist
 
 
 def test_page_shows_name_with_credentials_when_person_is_a_clinician(client, author):
     response = client.get("/authors/aokafor/")
 
-    assert response.status_code == 200
-    assert "<h1>Amara Okafor, MD, MRCPsych</h1>" in response.content.decode()
+    assertContains(response, "<h1>Amara Okafor, MD, MRCPsych</h1>", html=True)
 
 
 def test_page_shows_bio_when_person_has_one(client, author):
@@ -66,8 +59,8 @@ def test_page_lists_published_articles_when_person_wrote_some(client, author):
 
     response = client.get("/authors/aokafor/")
 
-    assert f'<a href="{article.get_absolute_url()}">Esketamine explained</a>' in (
-        response.content.decode()
+    assertContains(
+        response, f'<a href="{article.get_absolute_url()}">Esketamine explained</a>', html=True
     )
 
 
@@ -86,12 +79,11 @@ def test_page_leaves_out_other_peoples_articles_when_person_wrote_none(client, a
 
     response = client.get("/authors/aokafor/")
 
-    assert "Someone else&#x27;s article" not in response.content.decode()
+    assert "Someone else's article" not in parse(response).text
 
 
-def test_page_lists_reviewed_articles_when_person_is_an_editor(client):
-    editor = EditorFactory(username="jwhitfield")
-    PublishedArticleFactory(medical_reviewer=editor, title="Reviewed by James")
+def test_page_lists_reviewed_articles_when_person_is_an_editor(client, medical_editor):
+    PublishedArticleFactory(medical_reviewer=medical_editor, title="Reviewed by James")
 
     response = client.get("/authors/jwhitfield/")
 
@@ -114,15 +106,13 @@ def test_page_is_not_found_when_person_does_not_write_or_review(client, make_per
 
     response = client.get("/authors/someone/")
 
-    assert response.status_code == 404
-    assert "<h1>Page not found</h1>" in response.content.decode()
+    assertContains(response, "<h1>Page not found</h1>", status_code=404, html=True)
 
 
 def test_page_is_not_found_when_username_does_not_exist(client):
     response = client.get("/authors/nobody/")
 
-    assert response.status_code == 404
-    assert "<h1>Page not found</h1>" in response.content.decode()
+    assertContains(response, "<h1>Page not found</h1>", status_code=404, html=True)
 
 
 def test_page_costs_the_same_queries_when_person_has_200_articles(client, author):

@@ -8,16 +8,21 @@ from django.apps import apps
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import set_script_prefix
+from django.utils import timezone
+from django.utils.safestring import mark_safe
 
 from articles import workflow
+from articles.cards import META, as_search_result, render_card
 from articles.models import Article
 from tests.articles.workflow_helpers import approve
-from tests.factories import ClinicianFactory, EditorFactory, PublishedArticleFactory, TopicFactory
+from tests.factories import ClinicianFactory, EditorFactory, PublishedArticleFactory
+from tests.html import parse
 
 
 @pytest.fixture
-def topic(db):
-    return TopicFactory(name="Esketamine")
+def topic(esketamine):
+    return esketamine
 
 
 def topic_page(client, topic) -> str:
@@ -30,12 +35,14 @@ def test_card_shows_title_summary_date_and_credited_author(client, topic):
         title="Nasal spray basics", summary="What to expect.", author=author, topics=[topic]
     )
 
-    html = topic_page(client, topic)
+    card = parse(topic_page(client, topic)).one("article.card")
 
-    assert f'<a href="/articles/{article.slug}/">Nasal spray basics</a>' in html
-    assert "What to expect." in html
-    assert "Ana Ruiz, MD" in html
-    assert article.published_at.strftime("%Y-%m-%d") in html
+    assert card.one(".card__title a").get("href") == f"/articles/{article.slug}/"
+    assert card.one(".card__title a").text == "Nasal spray basics"
+    assert card.one(".card__summary").text == "What to expect."
+    assert "Ana Ruiz, MD" in card.one(".card__meta").text
+    published = card.one(".card__meta time").get("datetime")
+    assert published.startswith(article.published_at.strftime("%Y-%m-%d"))
 
 
 def test_card_of_a_professional_article_says_so(client, topic):
@@ -152,8 +159,6 @@ def test_a_bulk_insert_renders_cards_too(client, topic):
 
 
 def test_a_card_links_with_the_site_prefix_whoever_saved_it(db, settings):
-    from django.urls import set_script_prefix
-
     set_script_prefix("/somewhere/")  # a request served under another prefix
     try:
         plain = PublishedArticleFactory(slug="plain")
@@ -162,16 +167,11 @@ def test_a_card_links_with_the_site_prefix_whoever_saved_it(db, settings):
     finally:
         set_script_prefix("/")
 
-    assert 'href="/articles/plain/"' in plain.card_html
-    assert 'href="/health/articles/mounted/"' in mounted.card_html
+    assert parse(plain.card_html).one(".card__title a").get("href") == "/articles/plain/"
+    assert parse(mounted.card_html).one(".card__title a").get("href") == "/health/articles/mounted/"
 
 
 def test_search_results_find_the_meta_line_in_every_card_the_template_renders():
-    from django.utils import timezone
-    from django.utils.safestring import mark_safe
-
-    from articles.cards import META, as_search_result, render_card
-
     for audience in ("patients", "clinicians"):
         for published_at in (timezone.now(), None):
             card = render_card(
@@ -180,7 +180,11 @@ def test_search_results_find_the_meta_line_in_every_card_the_template_renders():
             )  # fmt: skip
             assert card.count(META) == 1 and card.endswith("</article>")
             result = as_search_result(card, mark_safe("a <mark>hit</mark>"), ["Topic & co"])
-            assert result.index('class="card__snippet">a <mark>hit</mark>') < result.index(META)
-            assert result.endswith('<p class="card__topics">Topic &amp; co</p>\n</article>')
+            parts = parse(result).one("article.card").select("article > p")
+            classes = [part.get("class") for part in parts]
+            assert classes.index("card__snippet") < classes.index("card__meta")
+            assert parts[classes.index("card__snippet")].inner_html == "a <mark>hit</mark>"
+            assert classes[-1] == "card__topics" and parts[-1].inner_html == "Topic &amp; co"
+            assert result.endswith("</p>\n</article>")
     # A snippet that is not marked safe is shown as text.
     assert "&lt;b&gt;" in as_search_result(card, "<b>", [])

@@ -8,7 +8,7 @@ from django.core.management import call_command
 from django.test import TestCase, override_settings
 
 from accounts.models import CLINICIANS, EDITORS, User
-from articles.management.commands._demo_content import ARTICLES
+from articles.management.commands.load_demo import ARTICLES  # the articles it loads
 from articles.models import Article, ArticleTopic, Topic
 
 SEED_ARTICLE = "ketamine-and-esketamine-rapid-acting-options-for-depression"

@@ -1,6 +1,7 @@
 """The error pages: a helpful 404 in the site's layout, and a 500 that needs no database."""
 
 import pytest
+from pytest_django.asserts import assertContains
 
 from hub.views import server_error
 
@@ -10,15 +11,14 @@ pytestmark = pytest.mark.django_db
 def test_404_page_says_page_not_found_when_address_is_unknown(client):
     response = client.get("/no/such/page/")
 
-    assert response.status_code == 404
-    assert "<h1>Page not found</h1>" in response.content.decode()
+    assertContains(response, "<h1>Page not found</h1>", status_code=404, html=True)
 
 
 def test_404_page_offers_search_and_topics_when_address_is_unknown(client):
     response = client.get("/no/such/page/")
 
-    assert '<a href="/search/">search</a>' in response.content.decode()
-    assert '<a href="/topics/">browse topics A–Z</a>' in response.content.decode()
+    assertContains(response, '<a href="/search/">search</a>', status_code=404, html=True)
+    assertContains(response, '<a href="/topics/">browse topics A–Z</a>', status_code=404, html=True)
 
 
 def test_404_page_queries_nothing_when_address_matches_no_page(client, django_assert_num_queries):

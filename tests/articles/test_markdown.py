@@ -17,6 +17,7 @@ from xml.etree import ElementTree
 
 import pytest
 from bleach._vendor import html5lib
+from pytest_django.asserts import assertInHTML
 
 from articles.markdown import ALLOWED_ATTRIBUTES, ALLOWED_TAGS
 from articles.models import render_linked
@@ -299,7 +300,9 @@ def test_table_takes_keyboard_focus_when_body_has_a_pipe_table():
     # On a phone a wide table scrolls sideways; a keyboard scrolls it once it has focus.
     html = render("| Dose | Effect |\n|---|---|\n| Low | Calm |")
 
-    assert '<table tabindex="0">' in html
+    assert [attrs for tag, attrs in _html5lib_elements(html) if tag == "table"] == [
+        {"tabindex": "0"}
+    ]
 
 
 def test_sources_section_lists_footnotes_in_order_when_body_cites_them():
@@ -320,7 +323,7 @@ def test_sources_section_lists_footnotes_in_order_when_body_cites_them():
 def test_footnote_reference_is_numbered_when_body_cites_a_source():
     html = render("A claim.[^smith]\n\n[^smith]: Smith 2020.")
 
-    assert '<a class="footnote-ref" href="#fn:smith">1</a>' in html
+    assertInHTML('<a class="footnote-ref" href="#fn:smith">1</a>', html)
 
 
 def test_headings_have_ids_when_body_has_headings():
@@ -345,7 +348,7 @@ def test_top_level_heading_becomes_h2_when_body_uses_a_single_hash():
 def test_numbered_list_keeps_its_start_number_when_it_does_not_start_at_one():
     html = render("3. Third\n4. Fourth")
 
-    assert '<ol start="3">' in html
+    assert [attrs for tag, attrs in _html5lib_elements(html) if tag == "ol"] == [{"start": "3"}]
 
 
 def test_bullets_start_a_new_list_when_they_follow_a_numbered_list():
@@ -416,7 +419,7 @@ def test_body_of_200000_characters_renders_when_it_is_long_but_ordinary():
     html = render(text)
 
     assert time.monotonic() - started < 20
-    assert html.count("<p>") >= n
+    assert [tag for tag, _ in _stdlib_elements(html)].count("p") >= n
     assert problems(html) == []
 
 

@@ -6,6 +6,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
+from pytest_django.asserts import assertInHTML
 
 from articles.models import Article, Status, Topic
 from tests.factories import (
@@ -218,8 +219,8 @@ def test_intro_html_is_stored_when_topic_is_saved():
 
     stored = Topic.objects.values_list("intro_html", flat=True).get(pk=topic.pk)
 
-    assert '<h2 id="about">About</h2>' in stored
-    assert "<em>words</em>" in stored
+    assertInHTML('<h2 id="about">About</h2>', stored)
+    assertInHTML("<em>words</em>", stored)
 
 
 # --- published() -------------------------------------------------------------------------------

@@ -28,8 +28,8 @@ from tests.factories import (
 
 
 @pytest.fixture
-def topic(db):
-    return TopicFactory(name="Esketamine")
+def topic(esketamine):
+    return esketamine
 
 
 def copies(article) -> set:

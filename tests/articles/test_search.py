@@ -6,15 +6,16 @@ fallback); those marked `postgres` need the real thing.
 
 import datetime
 import re
+from types import SimpleNamespace
 
 import pytest
 from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
-from articles import reads, search
+from articles import models, reads, search, upkeep
 from articles.models import Article, Status
-from articles.search import START, STOP, clean_query, find, highlight
+from articles.search import START, STOP, clean_query, expansions, find, highlight
 from tests.articles.public_helpers import card_titles
 from tests.factories import (
     ArticleFactory,
@@ -22,6 +23,7 @@ from tests.factories import (
     ScheduledArticleFactory,
     TopicFactory,
 )
+from tests.html import parse
 
 pytestmark = pytest.mark.django_db
 
@@ -29,36 +31,12 @@ SEARCH = "/search/"
 
 
 def titles(response) -> list[str]:
-    html = response.content.decode()
-    return re.findall(r'class="card__title"><a href="[^"]+">([^<]+)</a>', html)
+    return card_titles(response)
 
 
 def topic_names(response) -> list[str]:
-    html = response.content.decode()
-    section = (
-        html.split('id="topic-results"', 1)[1].split("</section>", 1)[0]
-        if ('id="topic-results"' in html)
-        else ""
-    )
-    return re.findall(r'<a href="/topics/[^"]+">([^<]+)</a>', section)
-
-
-@pytest.fixture
-def esketamine(db):
-    return TopicFactory(
-        name="Esketamine",
-        aliases="Spravato\nesketamine nasal spray",
-        definition="A nasal spray form of ketamine.",
-    )
-
-
-@pytest.fixture
-def trd(db):
-    return TopicFactory(
-        name="Treatment-resistant depression",
-        aliases="TRD",
-        definition="Depression that has not improved after two antidepressants.",
-    )
+    found = parse(response).select('section[aria-labelledby=topic-results] a[href^="/topics/"]')
+    return [link.text for link in found]
 
 
 # --- what is found ------------------------------------------------------------------------
@@ -70,8 +48,8 @@ def test_topic_is_listed_with_its_articles_when_its_name_matches(client, esketam
     assert response.status_code == 200
     assert topic_names(response) == ["Esketamine"]
     assert titles(response) == ["Esketamine: a guide"]
-    html = response.content.decode()
-    assert html.index('id="topic-results"') < html.index('id="article-results"')
+    headings = [h2.get("id") for h2 in parse(response).select("h2[id]")]
+    assert headings.index("topic-results") < headings.index("article-results")
 
 
 def test_alias_finds_the_topic_and_its_articles_when_searching_a_brand_name(client, esketamine):
@@ -128,8 +106,6 @@ def test_title_hit_ranks_above_body_hit_when_both_match(client):
 
 
 def test_broad_query_ranks_its_newest_matches_up_to_the_limit_titles_first(client, monkeypatch):
-    from articles import search
-
     monkeypatch.setattr(search, "COUNT_LIMIT", 3)
     now = timezone.now()
     for hours, title in [(1, "Note 1"), (2, "Note 2"), (4, "Note 4"), (5, "Note 5")]:
@@ -200,8 +176,6 @@ def test_article_is_found_by_its_new_topic_when_topics_change(client, esketamine
 
 @pytest.mark.postgres
 def test_article_is_found_by_a_new_alias_when_its_topic_gains_one(client, esketamine):
-    from articles import upkeep
-
     PublishedArticleFactory(title="A clinic visit", topics=[esketamine])
     esketamine.aliases += "\nS-ketamine"
     esketamine.save()
@@ -213,8 +187,8 @@ def test_article_is_found_by_a_new_alias_when_its_topic_gains_one(client, esketa
 
 
 def snippet_of(response) -> str:
-    html = response.content.decode()
-    return re.search(r'class="card__snippet">(.*?)</p>', html).group(1)
+    """The snippet of the one result, as the HTML sent."""
+    return parse(response).one(".card__snippet").inner_html
 
 
 @pytest.mark.postgres
@@ -271,7 +245,8 @@ def test_result_is_the_articles_card_with_its_topics(client, esketamine):
     result = html.split('id="article-results"')[1]
     card_start, meta = article.card_html.split('<p class="card__meta">')
     assert card_start in result and meta.removesuffix("</article>") in result
-    assert f'<p class="card__topics">{esketamine.name}</p>' in result
+    results = parse(html).one("section[aria-labelledby=article-results]")
+    assert results.one("article.card .card__topics").text == esketamine.name
 
 
 @pytest.mark.postgres
@@ -425,7 +400,7 @@ def test_related_articles_cost_one_query_and_stop_at_five(esketamine, django_ass
     with django_assert_num_queries(1):
         related = reads.related(article.pk, [esketamine.pk])
     assert len(related) == 5
-    assert all('class="card"' in card for card in related)
+    assert all(parse(card).one("article.card") for card in related)
     assert "Main" not in card_titles(related)
 
 
@@ -433,9 +408,9 @@ def test_article_page_lists_related_articles(client, esketamine):
     article = PublishedArticleFactory(title="Main", topics=[esketamine])
     PublishedArticleFactory(title="A related one", topics=[esketamine])
     html = client.get(reverse("articles:detail", kwargs={"slug": article.slug})).content.decode()
-    related = html.split('id="related-articles-heading"', 1)[1]
-    assert "A related one" in related
-    assert "Main" not in related.split("</section>", 1)[0]
+    related = parse(html).one("section.related-articles")
+    assert card_titles([related.inner_html]) == ["A related one"]
+    assert "Main" not in related.inner_html
 
 
 def test_related_articles_are_empty_when_the_article_has_no_topics(django_assert_num_queries):
@@ -449,34 +424,28 @@ def test_related_articles_are_empty_when_the_article_has_no_topics(django_assert
 
 
 def test_synonyms_that_find_nothing_more_are_left_out_of_the_query():
-    from types import SimpleNamespace
-
-    from articles.search import _expansions
-
     def topic(name, aliases, word_hit=True, similarity=0.0):
         return SimpleNamespace(
             name=name, alias_list=aliases, word_hit=word_hit, similarity=similarity
         )
 
     trd = topic("Treatment-resistant depression", ["TRD", "treatment resistant depression"])
-    assert _expansions("TRD", [trd]) == [
+    assert expansions("TRD", [trd]) == [
         "Treatment-resistant depression",
         "treatment resistant depression",
     ]
     depression = topic("Depression", ["clinical depression", "MDD"])
-    assert _expansions("depression", [depression]) == ["MDD"]
+    assert expansions("depression", [depression]) == ["MDD"]
     esketamine = topic("Esketamine", ["Spravato", "esketamine nasal spray"])
-    assert _expansions("spravato", [esketamine]) == ["Esketamine"]
+    assert expansions("spravato", [esketamine]) == ["Esketamine"]
     # A close spelling stands in only when nothing matched the words themselves.
     close = topic("Esketamine", ["Spravato"], word_hit=False, similarity=0.8)
-    assert _expansions("esketamne", [close]) == ["Esketamine", "Spravato"]
-    assert _expansions("esketamne", [close, topic("Other", [], word_hit=True)]) == []
+    assert expansions("esketamne", [close]) == ["Esketamine", "Spravato"]
+    assert expansions("esketamne", [close, topic("Other", [], word_hit=True)]) == []
 
 
 @pytest.mark.postgres
 def test_search_vectors_refresh_for_more_articles_than_one_statement_takes(monkeypatch):
-    from articles import models
-
     monkeypatch.setattr(models, "MAX_IDS_PER_STATEMENT", 2)
     articles = [PublishedArticleFactory(title=f"Numbered {n}") for n in range(5)]
     Article.objects.update(search_vector=None, search_head=None)

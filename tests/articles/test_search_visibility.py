@@ -1,6 +1,7 @@
 """/search/?q=: readers find published articles only (search itself is tested elsewhere)."""
 
 import pytest
+from pytest_django.asserts import assertContains
 
 from tests.factories import HIDDEN_STATES, PublishedArticleFactory, hidden_article
 
@@ -12,8 +13,8 @@ def test_search_finds_article_when_it_is_published(client):
 
     response = client.get("/search/", {"q": "zanzibar"})
 
-    assert f'<a href="{article.get_absolute_url()}">Zanzibar fever explained</a>' in (
-        response.content.decode()
+    assertContains(
+        response, f'<a href="{article.get_absolute_url()}">Zanzibar fever explained</a>', html=True
     )
 
 

@@ -2,7 +2,6 @@
 
 import pytest
 from django.contrib.auth.models import Group
-from django.core.cache import cache
 from django.core.management import call_command
 from django.core.management.base import SystemCheckError
 
@@ -11,19 +10,7 @@ from articles import cards
 from articles.models import Article, Page, RenderFingerprint
 from tests.factories import ClinicianFactory, PublishedArticleFactory
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _page_cache_on(settings):
-    settings.PAGE_CACHE = True
-    settings.PAGE_CACHE_SECONDS = 600
-    cache.clear()
-
-
-@pytest.fixture
-def on_commit(django_capture_on_commit_callbacks):
-    return lambda: django_capture_on_commit_callbacks(execute=True)
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("page_cache_on")]
 
 
 def served_from_cache(client, url: str) -> bool:

@@ -12,6 +12,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from django.test import override_settings
+from playwright.sync_api import sync_playwright
+from pytest_django.live_server_helper import LiveServer
 
 from tests.browser.helpers import PublicSite, build_public_site
 
@@ -36,10 +39,6 @@ def _missing() -> str | None:
     """Why the browser tests cannot run here, or None when they can."""
     if not CHROMIUM.exists():
         return f"{CHROMIUM} is missing (apt-get install chromium)"
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        return "the playwright package is not installed (pip install -e '.[dev]')"
     return None
 
 
@@ -64,7 +63,6 @@ def browser():
         if _browser_required():
             pytest.fail(f"REQUIRE_BROWSER=1 but {reason}", pytrace=False)
         pytest.skip(reason)
-    from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(
@@ -82,9 +80,6 @@ def live_server(request):
     handler: the per-test `settings` override in tests/conftest.py comes too late for it,
     and every page would redirect to an https:// address the server cannot answer.
     """
-    from django.test import override_settings
-    from pytest_django.live_server_helper import LiveServer
-
     addr = request.config.getvalue("liveserver") or os.getenv(
         "DJANGO_LIVE_TEST_SERVER_ADDRESS", "localhost"
     )

@@ -7,10 +7,12 @@ import pytest
 
 from tests.factories import (
     PASSWORD,
-    ClinicianFactory,
-    EditorFactory,
+    EsketamineFactory,
+    MedicalEditorFactory,
+    PsychiatristFactory,
     PublishedArticleFactory,
     TopicFactory,
+    TreatmentResistantDepressionFactory,
 )
 
 REPO = Path(__file__).resolve().parents[2]
@@ -83,17 +85,8 @@ class PublicSite:
 
 def build_public_site() -> PublicSite:
     """Topics that mention each other, an author, a reviewer and two published articles."""
-    trd = TopicFactory(
-        name="Treatment-resistant depression",
-        definition="Depression that has not improved after two or more antidepressants.",
-        aliases="TRD",
-    )
-    esketamine = TopicFactory(
-        name="Esketamine",
-        definition="A form of ketamine given as a nasal spray for depression.",
-        aliases="Spravato",
-        is_featured=True,
-    )
+    trd = TreatmentResistantDepressionFactory()
+    esketamine = EsketamineFactory(is_featured=True)
     topic = TopicFactory(
         name="Ketamine for depression",
         headline="Ketamine for Depression: How It Works and What You Need to Know",
@@ -107,18 +100,8 @@ def build_public_site() -> PublicSite:
         is_featured=True,
     )
     topic.related.set([trd, esketamine])
-    author = ClinicianFactory(
-        username="dr-lee",
-        first_name="Sam",
-        last_name="Lee",
-        credentials="MD, MRCPsych",
-        professional_title="Consultant psychiatrist",
-        bio="Sam treats adults with severe depression in an NHS clinic.",
-        disclosures="None declared.",
-    )
-    reviewer = EditorFactory(
-        username="dr-okafor", first_name="Amara", last_name="Okafor", credentials="MBBS, FRCP"
-    )
+    author = PsychiatristFactory()
+    reviewer = MedicalEditorFactory()
     article = PublishedArticleFactory(
         title="How ketamine treatment for depression works",
         summary="What happens at a ketamine or esketamine appointment, how fast it helps, "

@@ -17,7 +17,7 @@ from articles import workflow
 from articles.models import Topic
 from tests.articles.test_markdown import XSS_VECTORS
 from tests.articles.workflow_helpers import approve, article_in_state
-from tests.factories import ClinicianFactory, EditorFactory, TopicFactory
+from tests.factories import EditorFactory, TopicFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -74,10 +74,8 @@ def _jsonld(html: str) -> list[dict]:
 
 
 @pytest.fixture
-def people(db):
-    author = ClinicianFactory(username="author")
-    editor = EditorFactory(username="editor")
-    return author, editor
+def people(clinician, editor):
+    return clinician, editor
 
 
 @pytest.mark.parametrize("payload", TEXT_PAYLOADS)
