@@ -247,8 +247,8 @@ def test_page_read_gives_the_values_the_orm_gives_on_any_database():
 
     read = reads.topic_page(topic.slug)
     stored = Topic.objects.get(pk=topic.pk)
-    for field in reads._TOPIC_FIELDS:
-        assert getattr(read, field.attname) == getattr(stored, field.attname), field.name
+    for name in reads.TOPIC_PAGE_FIELDS:
+        assert getattr(read, name) == getattr(stored, name), name
     assert isinstance(read.updated_at, datetime.datetime) and read.updated_at.tzinfo
     assert read.num_articles == 2  # the scheduled one is not public yet
     assert reads.topic_page("no-such-topic") is None
