@@ -1,121 +1,83 @@
-"""The public pages' hottest reads, in hand-written SQL.
+"""The public pages' reads: what the topic, article, home, author and A–Z pages show.
 
-The lists a reader sees (a topic's articles, the home page's newest, an author's, an
-article's related ones) are lists of cards stored at save time (cards.py): one text
-column. Through the ORM, each of these queries, and the topic and topic lists around
-them, cost more to build and compile on every request than PostgreSQL spent answering
-(0.6 ms against 0.2-0.5 ms on the topic and article pages), so each is written once here,
-in SQL that PostgreSQL and SQLite both run, shaped for its index (see bench/explain.py).
+Each list a reader sees (a topic's articles, the home page's newest, an author's, an
+article's related ones) is a list of cards stored at save time (cards.py): one text
+column, read with values_list(). Every read goes through the QuerySet methods that say
+who may see what (ArticleQuerySet.published(), in_topic(), reviewed_by(),
+TopicQuerySet.with_public_count()), and reads only the columns its page shows.
 
-Each applies the public rule, `_published_q()` in models.py, to the article row itself
-(PUBLIC below says the same in SQL), including the lists read along ArticleTopic's copy
-of the publish time: a stale copy can never show a hidden article.
+What each read fetches is said once, in a module-level queryset (as a class-based view's
+`queryset` attribute is): querysets are lazy, each read filters a copy, and the constant
+itself is never evaluated; only the part that changes (the time now, a slug) is added on
+every request.
+
+Two statements stay in SQL, where the ORM cannot say them: the A–Z index's letters
+(index_letters(), a recursive skip-scan) and search's ranking (search.py), whose public
+rule is public_sql() below.
 """
 
 from __future__ import annotations
 
-import html
 from collections.abc import Sequence
-from functools import cache
-from weakref import WeakKeyDictionary
 
-from django.contrib.auth import get_user_model
-from django.db import connection, connections
-from django.template.defaultfilters import pluralize
+from django.db import connection
+from django.db.models import Count, Max, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
-from hub.links import urls_with
+from .models import Article, ArticleTopic, Topic
 
-from .models import Article, Topic, alias_names
+RELATED_LIMIT = 5
+
+_CARDS = Article.objects.values_list("card_html", flat=True)
+NEWEST = ("-published_at", "-pk")  # the order of the articles_article_public and *_by indexes
 
 
 def public_sql(now: str = "%s") -> str:
-    """models._published_q() in SQL, for the article row `a`: `now` is the placeholder of
+    """ArticleQuerySet.published() (models._published_q()) in SQL, for the article row `a`,
+    for search's ranking statement (search.py), which stays SQL; `now` is the placeholder of
     the current time."""
     return f"a.live AND a.published_at <= {now}"
 
 
-PUBLIC = public_sql()
-RELATED_LIMIT = 5
-
-
-def _now():
-    return connection.ops.adapt_datetimefield_value(timezone.now())
-
-
-def _cards(sql: str, params: Sequence) -> list[SafeString]:
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        # Rendered with autoescape at save time (cards.py).
-        return [mark_safe(card) for (card,) in cursor.fetchall()]  # noqa: S308
+def _safe(cards: QuerySet) -> list[SafeString]:
+    # Rendered with autoescape when their article was saved (cards.py).
+    return [mark_safe(card) for card in cards]  # noqa: S308
 
 
 def latest(limit: int) -> list[SafeString]:
-    """The newest public articles' cards (the articles_article_public index)."""
-    return _cards(
-        f"SELECT a.card_html FROM articles_article a WHERE {PUBLIC}"  # noqa: S608 - only PUBLIC and placeholders
-        " ORDER BY a.published_at DESC, a.id DESC LIMIT %s",
-        [_now(), limit],
-    )
+    """The newest public articles' cards."""
+    return _safe(_CARDS.published().order_by(*NEWEST)[:limit])
 
 
 def by_author(author_id: int, limit: int) -> list[SafeString]:
-    """The newest public articles this person wrote (articles_article_written_by)."""
-    return _cards(
-        f"SELECT a.card_html FROM articles_article a WHERE a.author_id = %s AND {PUBLIC}"  # noqa: S608 - only PUBLIC and placeholders
-        " ORDER BY a.published_at DESC, a.id DESC LIMIT %s",
-        [author_id, _now(), limit],
-    )
+    """The newest public articles this person wrote."""
+    return _safe(_CARDS.published().for_author(author_id).order_by(*NEWEST)[:limit])
 
 
 def reviewed_by(reviewer_id: int, limit: int) -> list[SafeString]:
     """The newest public articles this person reviewed but did not write."""
-    return _cards(
-        "SELECT a.card_html FROM articles_article a"  # noqa: S608 - only PUBLIC and placeholders
-        f" WHERE a.medical_reviewer_id = %s AND a.author_id <> %s AND {PUBLIC}"
-        " ORDER BY a.published_at DESC, a.id DESC LIMIT %s",
-        [reviewer_id, reviewer_id, _now(), limit],
-    )
+    return _safe(_CARDS.published().reviewed_by(reviewer_id).order_by(*NEWEST)[:limit])
 
 
-class TopicCards:
-    """A topic's public articles' cards, newest first, fetched a page at a time.
+class Cards:
+    """Cards from a queryset of them, a page at a time, for Paginator: it slices them and,
+    when not told the count, calls count()."""
 
-    Read along articles_articletopic_public (the topic's links by publish time), so a page
-    costs the same in a topic of any size. Paginator slices it and, when not told the
-    count, calls count().
-    """
-
-    FROM = "FROM articles_articletopic l JOIN articles_article a ON a.id = l.content_object_id"
-
-    def __init__(self, topic_id: int, *, audience: str = ""):
-        self.topic_id, self.audience = topic_id, audience
-
-    def _where(self) -> tuple[str, list]:
-        now = _now()
-        where = f"l.tag_id = %s AND l.public_from <= %s AND {PUBLIC}"
-        params = [self.topic_id, now, now]
-        if self.audience:
-            where += " AND a.audience = %s"
-            params.append(self.audience)
-        return where, params
+    def __init__(self, cards: QuerySet):
+        self.cards = cards
 
     def count(self) -> int:
-        where, params = self._where()
-        with connection.cursor() as cursor:
-            cursor.execute(f"SELECT COUNT(*) {self.FROM} WHERE {where}", params)
-            return cursor.fetchone()[0]
+        return self.cards.count()
 
     def __getitem__(self, page: slice) -> list[SafeString]:
-        if page.start is None or page.stop is None or page.step is not None:
-            raise TypeError("TopicCards is read a page at a time: cards[start:stop].")
-        where, params = self._where()
-        return _cards(
-            f"SELECT a.card_html {self.FROM} WHERE {where}"
-            " ORDER BY l.public_from DESC, l.content_object_id DESC LIMIT %s OFFSET %s",
-            [*params, page.stop - page.start, page.start],
-        )
+        return _safe(self.cards[page])
+
+
+def topic_cards(topic_id: int, *, audience: str = "") -> Cards:
+    """A topic's public articles' cards, newest first (ArticleQuerySet.in_topic())."""
+    cards = _CARDS.in_topic(topic_id)
+    return Cards(cards.filter(audience=audience) if audience else cards)
 
 
 def related(article_id: int, topic_ids: Sequence[int]) -> list[SafeString]:
@@ -123,22 +85,25 @@ def related(article_id: int, topic_ids: Sequence[int]) -> list[SafeString]:
     among equals: one query.
 
     Ranked from ArticleTopic's public links alone (an index-only scan); only the chosen
-    few are read from the article table, with the public check.
+    few are read from the article table, with the public check, and ordered again by the
+    same count (their links' newest publish time is the article's own).
     """
     if not topic_ids:
         return []
-    topics = ", ".join(["%s"] * len(topic_ids))
-    now = _now()
-    return _cards(
-        "SELECT a.card_html FROM ("  # noqa: S608 - only PUBLIC and placeholders
-        "  SELECT l.content_object_id AS id, COUNT(*) AS shared, MAX(l.public_from) AS newest"
-        "  FROM articles_articletopic l"
-        f"  WHERE l.tag_id IN ({topics}) AND l.public_from <= %s AND l.content_object_id <> %s"
-        "  GROUP BY l.content_object_id"
-        "  ORDER BY shared DESC, newest DESC, id DESC LIMIT %s"
-        f") r JOIN articles_article a ON a.id = r.id WHERE {PUBLIC}"
-        " ORDER BY r.shared DESC, r.newest DESC, r.id DESC",
-        [*topic_ids, now, article_id, RELATED_LIMIT, now],
+    links = ArticleTopic.objects.filter(tag__in=topic_ids, public_from__lte=timezone.now())
+    chosen = (
+        links.exclude(content_object=article_id)
+        .values("content_object")
+        .annotate(shared=Count("*"), newest=Max("public_from"))
+        .order_by("-shared", "-newest", "-content_object")
+    )
+    shared = (
+        links.filter(content_object=OuterRef("pk")).values("content_object").annotate(n=Count("*"))
+    )
+    return _safe(
+        _CARDS.published()
+        .filter(pk__in=chosen.values("content_object")[:RELATED_LIMIT])
+        .order_by(Subquery(shared.values("n")).desc(), *NEWEST)
     )
 
 
@@ -146,197 +111,96 @@ def related(article_id: int, topic_ids: Sequence[int]) -> list[SafeString]:
 
 # What the article page leaves unread: the Markdown source, the card and the search data.
 ARTICLE_UNREAD = {"body", "card_html", "search_vector", "search_head"}
+ARTICLE_PAGE_FIELDS = tuple(
+    f.name for f in Article._meta.concrete_fields if f.name not in ARTICLE_UNREAD
+)
 # What the page and its structured data show of the author and the medical reviewer.
 PERSON_FIELDS = ("username", "first_name", "last_name", "credentials", "professional_title")
-
-
-def _columns(alias: str, fields: tuple) -> str:
-    return _quoted_columns(connection.vendor, alias, fields)
-
-
-@cache
-def _quoted_columns(vendor: str, alias: str, fields: tuple) -> str:
-    # Once for each database, rather than 5 µs a column every request.
-    return ", ".join(f"{alias}.{connection.ops.quote_name(field.column)}" for field in fields)
-
-
-def _people_columns(alias: str) -> str:
-    return ", ".join(f"{alias}.{name}" for name in PERSON_FIELDS)
-
-
-_ARTICLE_FIELDS = tuple(f for f in Article._meta.concrete_fields if f.name not in ARTICLE_UNREAD)
+_ARTICLE_PAGE = Article.objects.select_related("author", "medical_reviewer").only(
+    *ARTICLE_PAGE_FIELDS,
+    *(f"author__{name}" for name in PERSON_FIELDS),
+    *(f"medical_reviewer__{name}" for name in PERSON_FIELDS),
+)
+# An article's topics as its page shows them (names, safety notices), A to Z.
+_ARTICLE_TOPICS = Topic.objects.only("name", "slug", "safety_notice").order_by("name")
 
 
 def article_page(slug: str) -> Article | None:
     """The public article for its page, with its author and reviewer: one query."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT {_columns('a', _ARTICLE_FIELDS)}, {_people_columns('w')},"  # noqa: S608 - constants only
-            f" {_people_columns('r')}"
-            " FROM articles_article a JOIN accounts_user w ON w.id = a.author_id"
-            " LEFT JOIN accounts_user r ON r.id = a.medical_reviewer_id"
-            f" WHERE a.slug = %s AND {PUBLIC}",
-            [slug, _now()],
-        )
-        row = cursor.fetchone()
-    if row is None:
+    try:
+        return _ARTICLE_PAGE.published().get(slug=slug)
+    except Article.DoesNotExist:
         return None
-    article = _instance(Article, _ARTICLE_FIELDS, row)
-    fields, people = len(_ARTICLE_FIELDS), len(PERSON_FIELDS)
-    article.author = _person(article.author_id, row[fields : fields + people])
-    article.medical_reviewer = _person(article.medical_reviewer_id, row[fields + people :])
-    return article
 
 
-def _instance(model, fields: tuple, row):
-    """A `model` from the first columns of `row`, one for each of `fields`, each value as
-    the ORM gives it (SQLite returns dates as text, say).
-
-    For the pages' one-row reads, instead of Model.objects.raw(), which spent more than
-    the query itself on describing the columns and mapping them to fields, every request.
-    """
-    db = connections[connection.alias]  # the connection itself: the converters' key
-    values = [
-        _from_db(value, column, converters, db)
-        for (column, converters), value in zip(
-            _converters(db, fields), row[: len(fields)], strict=True
-        )
-    ]
-    return model.from_db(db.alias, [f.attname for f in fields], values)
-
-
-def _from_db(value, column, converters, db):
-    for convert in converters:
-        value = convert(value, column, db)
-    return value
-
-
-# Each connection's converters for the fields read through _instance(): finding them cost
-# 9 µs a field, every request. Weak keys: a thread's connection goes with its thread.
-_known_converters: WeakKeyDictionary = WeakKeyDictionary()
-
-
-def _converters(db, fields: tuple) -> list[tuple]:
-    known = _known_converters.setdefault(db, {})
-    if fields not in known:
-        columns = [field.get_col(field.model._meta.db_table) for field in fields]
-        known[fields] = [
-            (column, db.ops.get_db_converters(column) + column.field.get_db_converters(db))
-            for column in columns
-        ]
-    return known[fields]
-
-
-def _person(pk: int | None, values: Sequence):
-    if pk is None:
-        return None
-    return get_user_model().from_db(connection.alias, ["id", *PERSON_FIELDS], [pk, *values])
+def topics_of(article_id: int) -> list[Topic]:
+    """An article's topics A to Z, with what its page shows of them."""
+    return list(_ARTICLE_TOPICS.filter(article_links__content_object=article_id))
 
 
 # --- topics ---------------------------------------------------------------------------------
 
 # What the topic page shows of its topic; the rest (intro source, search vector) is left.
-_TOPIC_FIELDS = tuple(
-    Topic._meta.get_field(name)
-    for name in (
-        "id", "name", "slug", "headline", "definition", "aliases", "intro_html",
-        "safety_notice", "updated_at",
-    )
+TOPIC_PAGE_FIELDS = (
+    "name", "slug", "headline", "definition", "aliases", "intro_html", "safety_notice",
+    "updated_at",
 )  # fmt: skip
-
-
-# TopicQuerySet.with_public_count() in SQL, for the topic row `t`; its parameter is now():
-# the stored count of live articles less the topic's links still scheduled, a few entries
-# of articles_articletopic_public. (Counted from the scheduled articles, each topic's
-# count joined the article table: PostgreSQL took about 0.3 ms longer to plan and run a
-# page of 51 topics, at 100,000 articles.)
-PUBLIC_COUNT = (
-    "t.live_article_count - ("
-    " SELECT COUNT(*) FROM articles_articletopic l WHERE l.tag_id = t.id AND l.public_from > %s)"
-)
+_TOPIC_PAGE = Topic.objects.only(*TOPIC_PAGE_FIELDS)
+# Other topics as links: names and addresses, A to Z.
+_TOPIC_LINKS = Topic.objects.only("name", "slug").order_by("name")
 
 
 def topic_page(slug: str) -> Topic | None:
     """The topic for its page, with `num_articles`, its public articles: one query."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT {_columns('t', _TOPIC_FIELDS)}, {PUBLIC_COUNT}"  # noqa: S608 - constants only
-            " FROM articles_topic t WHERE t.slug = %s",
-            [_now(), slug],
-        )
-        row = cursor.fetchone()
-    if row is None:
+    try:
+        return _TOPIC_PAGE.with_public_count().get(slug=slug)
+    except Topic.DoesNotExist:
         return None
-    topic = _instance(Topic, _TOPIC_FIELDS, row)
-    topic.num_articles = row[len(_TOPIC_FIELDS)]
-    return topic
+
+
+def related_topics(topic_id: int) -> list[Topic]:
+    """The topics an editor linked to this one, A to Z."""
+    return list(_TOPIC_LINKS.filter(related=topic_id))
 
 
 # --- the A–Z index ----------------------------------------------------------------------------
 
-
-def _entry(url: str, name: str, count: int, aliases: str) -> SafeString:
-    """A topic's item in the A–Z index, every value escaped. Made here rather than in the
-    template, whose engine spent 30 µs on each row: at 50 rows, a third of the page.
-    (html.escape is what Django's escape() calls, less its lazy-text wrapper.)"""
-    names = ", ".join(alias_names(aliases)) if aliases else ""
-    also = f' <span class="muted">– also called {html.escape(names)}</span>' if names else ""
-    # "article" as the templates say it ({{ n }} article{{ n|pluralize }}): the site is
-    # written in English only, and ngettext() cost 25 µs a row looking for catalogues.
-    articles = f"{count} article{pluralize(count)}"
-    return mark_safe(  # noqa: S308 - every value is escaped
-        f'<li><a href="{html.escape(url)}">{html.escape(name)}</a>'
-        f' <span class="muted">({articles})</span>{also}</li>\n'
-    )
+# What an entry of the index shows (templates/articles/topic_index.html), and where it goes.
+_INDEX_ENTRIES = Topic.objects.only("index_letter", "index_key", "name", "slug", "aliases")
 
 
-def _entries(
-    where: str, params: Sequence, tail: str = ""
-) -> list[tuple[str, str, str, SafeString]]:
-    """(letter, key, name, item) for each topic `where` says, in `tail`'s order."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT t.index_letter, t.index_key, t.slug, t.name, {PUBLIC_COUNT}, t.aliases"  # noqa: S608 - constants only
-            f" FROM articles_topic t {where} {tail}",
-            [_now(), *params],
-        )
-        rows = cursor.fetchall()
-    topic_url = urls_with("articles:topic", "slug")
-    return [
-        (letter, key, name, _entry(topic_url(slug), name, count, aliases))
-        for letter, key, slug, name, count, aliases in rows
-    ]
-
-
-def topic_index() -> dict[str, list[SafeString]]:
-    """Every topic's item, filed under its letter (Topic.index_letter), A to Z: one query.
+def topic_index() -> dict[str, list[Topic]]:
+    """Every topic, with `num_articles`, filed under its letter (Topic.index_letter), A to Z:
+    one query.
 
     For a library small enough to list on one page. Sorted here, not by the database,
     whose collation may order the keys differently.
     """
-    letters: dict[str, list[SafeString]] = {}
-    for letter, _, _, entry in sorted(_entries("", []), key=lambda row: (row[1], row[2])):
-        letters.setdefault(letter, []).append(entry)
+    letters: dict[str, list[Topic]] = {}
+    topics = _INDEX_ENTRIES.with_public_count().order_by()
+    for topic in sorted(topics, key=lambda topic: (topic.index_key, topic.name)):
+        letters.setdefault(topic.index_letter, []).append(topic)
     return letters
 
 
-def letter_entries(letter: str, *, offset: int, limit: int) -> list[SafeString]:
-    """Up to `limit` of the topics filed under `letter`, A to Z, from `offset`: one query."""
-    rows = _entries(
-        "WHERE t.index_letter = %s",
-        [letter, limit, offset],
-        "ORDER BY t.index_key, t.name LIMIT %s OFFSET %s",
-    )
-    return [entry for _, _, _, entry in rows]
+def letter_entries(letter: str, *, offset: int, limit: int) -> list[Topic]:
+    """Up to `limit` of the topics filed under `letter`, A to Z, from `offset`, each with
+    `num_articles`: one query, along articles_topic_a_to_z."""
+    topics = _INDEX_ENTRIES.with_public_count().filter(index_letter=letter)
+    return list(topics.order_by("index_key", "name")[offset : offset + limit])
 
 
 def index_letters(*, up_to: int) -> tuple[list[str], int]:
     """The letters topics are filed under, and the number of topics, counted up to `up_to`:
     one query.
 
-    Each letter is one step down articles_topic_a_to_z (the least letter after the one
-    before), and counting stops at `up_to`: the cost grows with the letters, not with the
-    topics, as a count of every topic under each letter did.
+    The ORM says this as Topic.objects.order_by("index_letter").values_list("index_letter",
+    flat=True).distinct() and Topic.objects.all()[:up_to].count(): two queries, and the
+    DISTINCT reads every topic's index entry (PostgreSQL, EXPLAIN ANALYZE: 1.2 ms at 2,000
+    topics, 12.4 ms at 20,000). This recursive query takes one step down
+    articles_topic_a_to_z for each letter (the least letter after the one before, an index
+    probe) and counts in the same statement: 0.6 ms and 0.5 ms. Its cost grows with the
+    letters, not with the topics. SQLite runs it too.
     """
     with connection.cursor() as cursor:
         cursor.execute(
@@ -353,31 +217,3 @@ def index_letters(*, up_to: int) -> tuple[list[str], int]:
         )
         rows = cursor.fetchall()
     return [letter for letter, _ in rows], rows[0][1] if rows else 0
-
-
-def _topics(sql: str, params: Sequence) -> list[Topic]:
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        names = [column[0] for column in cursor.description]
-        return [Topic.from_db(connection.alias, names, row) for row in cursor.fetchall()]
-
-
-def topics_of(article_id: int) -> list[Topic]:
-    """An article's topics A to Z, with what its page shows of them (names, safety
-    notices); text columns only, so no conversion is needed on any database."""
-    return _topics(
-        "SELECT t.id, t.name, t.slug, t.safety_notice FROM articles_topic t"
-        " JOIN articles_articletopic l ON l.tag_id = t.id"
-        " WHERE l.content_object_id = %s ORDER BY t.name",
-        [article_id],
-    )
-
-
-def related_topics(topic_id: int) -> list[Topic]:
-    """The topics an editor linked to this one, A to Z: names and addresses."""
-    return _topics(
-        "SELECT t.id, t.name, t.slug FROM articles_topic t"
-        " JOIN articles_topic_related r ON r.to_topic_id = t.id"
-        " WHERE r.from_topic_id = %s ORDER BY t.name",
-        [topic_id],
-    )

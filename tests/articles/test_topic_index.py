@@ -11,6 +11,7 @@ import re
 
 import pytest
 from django.apps import apps
+from pytest_django.asserts import assertInHTML
 
 from articles import views
 from articles.management.commands import seed_bulk
@@ -116,6 +117,21 @@ def test_index_says_one_article_or_none_in_words(client):
 
     assert 'Esketamine</a> <span class="muted">(1 article)</span>' in html
     assert 'Ketamine</a> <span class="muted">(0 articles)</span>' in html
+
+
+def test_index_entry_shows_name_count_and_aliases_when_topic_has_them(client):
+    topic = TopicFactory(name="Esketamine", aliases="Spravato\nesketamine nasal spray")
+    PublishedArticleFactory.create_batch(2, topics=[topic])
+
+    response = client.get("/topics/")
+
+    assertInHTML(
+        f'<li><a href="{topic.get_absolute_url()}">Esketamine</a>'
+        ' <span class="muted">(2 articles)</span>'
+        ' <span class="muted">– also called Spravato, esketamine nasal spray</span></li>',
+        response.content.decode(),
+        count=1,
+    )
 
 
 def test_index_escapes_topic_names_and_aliases(client):
