@@ -98,7 +98,7 @@ def topic_detail(request: HttpRequest, slug: str) -> HttpResponse:
     else:
         # Counted from the stored count with the topic: no COUNT over its articles.
         audience, count = "", topic.num_articles
-    cards = reads.topic_cards(topic.pk, audience=audience)
+    cards = reads.TopicCards(topic.pk, audience=audience)
     page = _page_or_404(cards, request.GET.get("page"), count=count)
     context = {
         "topic": topic,
