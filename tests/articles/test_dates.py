@@ -4,6 +4,8 @@ site's time zone (Django's date filter: "j F Y", and "c" or "Y-m-d" for a date).
 import datetime
 
 import pytest
+from django.template import Context, Template
+from django.utils import timezone
 
 from articles.models import Article, Page
 from tests.factories import PublishedArticleFactory
@@ -80,3 +82,35 @@ def test_article_page_shows_no_empty_time_when_it_has_no_review_dates(client):
 
     assert 'datetime=""' not in page
     assert "Page last reviewed" not in page and "Next review due" not in page
+
+
+# --- the article page's own filters (articles/templatetags/dates.py) -------------------------
+
+
+def render(text: str, value) -> str:
+    return Template("{% load dates %}" + text).render(Context({"value": value}))
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        datetime.date(2026, 3, 4),
+        datetime.datetime(2026, 12, 25, 9, 5, 7, 123456, tzinfo=datetime.UTC),
+        LATE_EVENING_UTC,
+    ],
+    ids=["date", "datetime", "late evening UTC"],
+)
+@pytest.mark.parametrize("zone", IN_ZONE)
+def test_article_page_filters_say_what_djangos_date_filter_says(value, zone):
+    machine = "c" if isinstance(value, datetime.datetime) else "Y-m-d"
+
+    with timezone.override(zone):
+        assert render("{{ value|long_date }}", value) == render('{{ value|date:"j F Y" }}', value)
+        assert render("{{ value|iso_date }}", value) == render(
+            f'{{{{ value|date:"{machine}" }}}}', value
+        )
+
+
+@pytest.mark.parametrize("value", [None, ""])
+def test_no_date_shows_nothing(value):
+    assert render("[{{ value|long_date }}][{{ value|iso_date }}]", value) == "[][]"
