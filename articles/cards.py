@@ -88,7 +88,8 @@ def card_for(article) -> str:
     )
 
 
-# Two cards that between them take every branch of the template.
+# Cards that between them take every branch of the template, late in the evening UTC in
+# winter and in summer (a day and an offset that differ by time zone).
 _SAMPLES = (
     {
         "title": "Sample <title>",
@@ -96,24 +97,32 @@ _SAMPLES = (
         "summary": "A sample & summary.",
         "published_at": datetime.datetime(2001, 2, 3, 23, 30, tzinfo=datetime.UTC),
         "audience": "clinicians",
-        "author_name": "Dr Sample, MD",
     },
     {
         "title": "t",
         "slug": "t",
         "summary": "",
-        "published_at": None,
+        "published_at": datetime.datetime(2001, 7, 31, 23, 30, tzinfo=datetime.UTC),
         "audience": "patients",
-        "author_name": "s",
     },
+    {"title": "t", "slug": "t", "summary": "", "published_at": None, "audience": "patients"},
 )
 
 
-def fingerprint() -> str:
-    """What cards rendered now look like, as a short digest of sample cards.
+def fingerprint(*, author_name: str) -> str:
+    """What cards rendered now look like, as a short digest of sample cards and of the
+    settings a card depends on.
 
     It changes with anything that changes a card: its template, the filters it uses, the
-    site's URL prefix, its time zone. Stored with the cards (upkeep.ensure_cards_current).
+    site's URL prefix, time zone and language, and how an author is named (`author_name`,
+    a sample credited name made as cards make theirs). Stored with the cards
+    (upkeep.ensure_cards_current).
     """
-    sample = "\x00".join(render_card(**values) for values in _SAMPLES)
+    settings_used = (settings.TIME_ZONE, settings.USE_TZ, settings.LANGUAGE_CODE)
+    sample = "\x00".join(
+        [
+            repr(settings_used),
+            *(render_card(**values, author_name=author_name) for values in _SAMPLES),
+        ]
+    )
     return hashlib.sha256(sample.encode()).hexdigest()[:32]

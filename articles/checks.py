@@ -1,8 +1,10 @@
 """System checks: `manage.py check --deploy --database default` fails on stale cards."""
 
 from django.core.checks import Error
+from django.db import connection
 
 from . import upkeep
+from .models import RenderFingerprint
 
 
 def cards_rendered_current(app_configs=None, databases=None, **kwargs) -> list[Error]:
@@ -13,6 +15,14 @@ def cards_rendered_current(app_configs=None, databases=None, **kwargs) -> list[E
     """
     if not databases or "default" not in databases:
         return []
+    if RenderFingerprint._meta.db_table not in connection.introspection.table_names():
+        return [
+            Error(
+                "The database is not migrated: cards cannot be checked.",
+                hint="Run `python manage.py migrate`.",
+                id="articles.E002",
+            )
+        ]
     if upkeep.cards_current():
         return []
     return [

@@ -122,6 +122,10 @@ class NextReviewField(forms.DateField):
         )
 
 
+# How far ahead a publication may be scheduled.
+MAX_SCHEDULE_AHEAD = datetime.timedelta(days=2 * 366)
+
+
 class PublishForm(ActionForm):
     """Approval: the editorial checklist, each safe-messaging flag, and when."""
 
@@ -158,6 +162,9 @@ class PublishForm(ActionForm):
         value = self.cleaned_data.get("publish_at")
         if value is not None and value < timezone.now() - datetime.timedelta(minutes=5):
             raise forms.ValidationError("The publish time is in the past.")
+        # Its review falls due a year later, which must be a date there is.
+        if value is not None and value > timezone.now() + MAX_SCHEDULE_AHEAD:
+            raise forms.ValidationError("Schedule the publication within the next two years.")
         return value
 
     def arguments(self) -> dict:

@@ -187,7 +187,7 @@ class Topic(TagBase):
     @classmethod
     def from_db(cls, db, field_names, values):
         topic = super().from_db(db, field_names, values)
-        # What other pages' linked terms were rendered from; see linking.topic_saved().
+        # What other pages' linked terms were rendered from; see upkeep.topic_saved().
         if all(name in topic.__dict__ for name in LINK_FIELDS):
             topic.saved_link_state = topic.link_state()
         return topic

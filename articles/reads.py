@@ -2,19 +2,20 @@
 
 Each list a reader sees (a topic's articles, the home page's newest, an author's, an
 article's related ones) is a list of cards stored at save time (cards.py): one text
-column, read with values_list(). Every read goes through the QuerySet methods that say
-who may see what (ArticleQuerySet.published(), in_topic(), reviewed_by(),
-TopicQuerySet.with_public_count()), and reads only the columns its page shows.
+column, read with values_list(). The reads go through the QuerySet methods that say who
+may see what (ArticleQuerySet.published(), in_topic(), reviewed_by(),
+TopicQuerySet.with_public_count()), and read only the columns their page shows.
 
 What each read fetches is said once, in a module-level queryset (as a class-based view's
 `queryset` attribute is): querysets are lazy, each read filters a copy, and the constant
 itself is never evaluated; only the part that changes (the time now, a slug) is added on
 every request.
 
-Four statements stay in SQL, each with its measured reason: the A–Z index's letters
-(index_letters(), a recursive skip-scan), a page of a topic's cards (TopicCards), the
-related articles' ranking (related()) and search's ranking (search.py). Their public
-rule is public_sql(), the SQL spelling of ArticleQuerySet.published().
+Three reads here stay in SQL, each with its measured reason in its docstring: the A–Z
+index's letters (index_letters(), a recursive skip-scan), a page of a topic's cards
+(TopicCards) and the related articles' ranking (related()); search's statements are in
+search.py. Their public rule is public_sql(), the SQL spelling of
+ArticleQuerySet.published().
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ NEWEST = ("-published_at", "-pk")  # the order of the articles_article_public an
 
 def public_sql(now: str = "%s") -> str:
     """ArticleQuerySet.published() (models._published_q()) in SQL, for the article row `a`,
-    for search's ranking statement (search.py), which stays SQL; `now` is the placeholder of
+    for the statements that stay SQL (here and in search.py); `now` is the placeholder of
     the current time."""
     return f"a.live AND a.published_at <= {now}"
 

@@ -12,13 +12,15 @@ An article's text, title,    its body_html, card, word count,   Article.save()
 summary                      search vectors
 An article's live flag or    its links' public_from copies      Article.save() →
 publish time                                                    copy_publish_times()
-A live article's topics      its vectors; old and new topics'   article.topics
-                             live counts                        (ArticleTopicsManager)
-An article goes live or      its topics' live counts; cached    workflow.py:
-stops being live (publish,   pages                              recount_live_articles(),
-archive, restore)                                               content_changed()
-An article is deleted        its topics' live counts; cached    ArticleAdmin.delete_queryset()
-(superusers only)            pages
+A live article's topics      its vectors; its links'            article.topics
+                             public_from; old and new topics'   (ArticleTopicsManager)
+                             live counts
+An article goes live or      its topics' live counts; cached    workflow.py (publish,
+stops being live             pages                              archive):
+                                                                recount_live_articles(),
+                                                                content_changed()
+An article is deleted        its topics' live counts; cached    admin.py, ArticleAdmin's
+(superusers only)            pages                              delete_queryset()
 A topic's intro              its intro_html and search vector   Topic.save()
 A topic's name, aliases or   pages mentioning it by an old or   topic_saved(), after the save
 definition, or a new topic   new name; its articles' vectors;   (admin, load_demo)
@@ -31,15 +33,16 @@ account                      bylines)
 A policy page                cached pages (every footer links   page_changed (Page
                              the policies)                      post_save/delete)
 The card template, its       every card                         ensure_cards_current(), after
-filters, the URL prefix or                                      every `migrate`
-time zone (a deploy)
+filters, the URL prefix,                                        every `migrate`
+time zone or language, how
+authors are named (a deploy)
 The Markdown pipeline (a     every body, intro, card and        manage.py rerender_content
 deploy)                      vector
 Anything readers could see   the whole page cache, when the     cache.content_changed()
                              change commits
 
-Everything named without a module is in this one; models.py holds save() and the
-queryset methods. The receivers are connected by connect(), from ArticlesConfig.ready().
+save(), copy_publish_times() and recount_live_articles() are in models.py; the other
+calls named without a module are in this one. The receivers are connected by connect(), from ArticlesConfig.ready().
 """
 
 from __future__ import annotations
@@ -220,28 +223,43 @@ def refresh_cards(articles: Iterable[Article], *, batch_size: int = 500) -> int:
     return count
 
 
+def cards_fingerprint() -> str:
+    """cards.fingerprint() for cards as they are rendered now, authors named as they are."""
+    return fingerprint(author_name=credited_name("Sample", "Author", "sample", "MD"))
+
+
 def refresh_all_cards() -> int:
-    """Render every card again (a card needs neither the text nor the search vectors)."""
-    articles = Article.objects.select_related("author").only(
-        *CARD_FIELDS, "card_html", *(f"author__{name}" for name in NAME_FIELDS)
+    """Render every card again and record how they were rendered; returns how many changed.
+
+    The articles are locked as the workflow locks one it publishes, so a publication
+    running now waits, or is waited for and its new card kept.
+    """
+    articles = (
+        Article.objects.select_related("author")
+        .select_for_update(of=("self",))
+        .only(*CARD_FIELDS, "card_html", *(f"author__{name}" for name in NAME_FIELDS))
     )
-    return refresh_cards(articles.iterator(chunk_size=1000))
+    with transaction.atomic():
+        changed = refresh_cards(articles.iterator(chunk_size=1000))
+        RenderFingerprint.objects.update_or_create(
+            what=CARDS, defaults={"digest": cards_fingerprint()}
+        )
+    return changed
 
 
 def cards_current() -> bool:
     """Whether the stored cards were rendered the way cards are rendered now."""
     stored = RenderFingerprint.objects.filter(what=CARDS).values_list("digest", flat=True)
-    return stored.first() == fingerprint()
+    return stored.first() == cards_fingerprint()
 
 
 def ensure_cards_current() -> int:
-    """Render every card again if the card template, its filters, the URL prefix or the
-    time zone changed since they were rendered; returns how many cards changed."""
+    """Render every card again if the card template, its filters, the URL prefix, the time
+    zone, the language or how authors are named changed since they were rendered; returns
+    how many cards changed."""
     if cards_current():
         return 0
-    with transaction.atomic():
-        changed = refresh_all_cards()
-        RenderFingerprint.objects.update_or_create(what=CARDS, defaults={"digest": fingerprint()})
+    changed = refresh_all_cards()
     if changed:
         content_changed()
     return changed

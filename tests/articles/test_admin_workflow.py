@@ -188,6 +188,22 @@ def test_clinician_submits_then_editor_publishes_through_the_admin(client, clini
     assert any("published" in m for m in messages_of(response))
 
 
+@pytest.mark.parametrize("publish_at", ["9999-06-01T10:00", "2001-01-01T10:00"])
+def test_publish_time_out_of_range_is_refused_with_a_message(client, clinician, editor, publish_at):
+    article = article_in_state(Status.IN_REVIEW, author=clinician, approver=editor)
+    client.force_login(editor)
+    response = client.post(
+        transition_url(article, "publish"),
+        {
+            "publish_at": publish_at,
+            "checklist": ["accurate", "plain_language", "no_promotion", "disclosures"],
+        },
+    )
+    assert response.status_code == 302
+    assert any("past" in m or "two years" in m for m in messages_of(response))
+    assert Article.objects.get(pk=article.pk).status == Status.IN_REVIEW
+
+
 def test_request_changes_without_comment_shows_an_error(client, clinician, editor):
     article = article_in_state(Status.IN_REVIEW, author=clinician, approver=editor)
     client.force_login(editor)

@@ -26,7 +26,7 @@ pytestmark = pytest.mark.django_db
 
 def shown(topic) -> int:
     """The count the home page (with_public_count()), the A–Z index and the topic page
-    (reads.PUBLIC_COUNT) show, checked against counting the articles."""
+    (reads.topic_page()) show, checked against counting the articles."""
     listed = Topic.objects.with_public_count().get(pk=topic.pk).num_articles
     assert listed == reads.topic_page(topic.slug).num_articles
     assert listed == Topic.objects.with_article_counts().get(pk=topic.pk).num_articles

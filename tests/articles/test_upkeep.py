@@ -6,7 +6,7 @@ from django.core.management import call_command
 from django.core.management.base import SystemCheckError
 
 from accounts.models import CLINICIANS
-from articles import cards
+from articles import cards, upkeep
 from articles.models import Article, Page, RenderFingerprint
 from tests.factories import ClinicianFactory, PublishedArticleFactory
 
@@ -64,13 +64,25 @@ def test_deploy_check_fails_while_cards_are_stale_and_passes_once_rendered(artic
         call_command("check", deploy=True, databases=["default"], fail_level="ERROR")
 
     call_command("rerender_content", verbosity=0, skip_vectors=True)
-    call_command("check", databases=["default"], fail_level="ERROR")
+    call_command("check", deploy=True, databases=["default"], fail_level="ERROR")
 
 
-def test_a_changed_url_prefix_changes_the_fingerprint(settings):
-    before = cards.fingerprint()
-    settings.FORCE_SCRIPT_NAME = "/health/"
-    assert cards.fingerprint() != before
+@pytest.mark.parametrize(
+    ("setting", "value"),
+    [
+        ("FORCE_SCRIPT_NAME", "/health/"),
+        ("TIME_ZONE", "Europe/London"),  # the same offset as UTC in winter, not in summer
+        ("LANGUAGE_CODE", "en-us"),
+    ],
+)
+def test_a_setting_that_changes_cards_changes_the_fingerprint(settings, setting, value):
+    before = upkeep.cards_fingerprint()
+    setattr(settings, setting, value)
+    assert upkeep.cards_fingerprint() != before
+
+
+def test_the_way_authors_are_named_is_part_of_the_fingerprint():
+    assert cards.fingerprint(author_name="A") != cards.fingerprint(author_name="A, MD")
 
 
 # --- profiles, roles and policy pages, however they are saved ----------------------------------
