@@ -42,7 +42,8 @@ Anything readers could see   the whole page cache, when the     cache.content_ch
                              change commits
 
 save(), copy_publish_times() and recount_live_articles() are in models.py; the other
-calls named without a module are in this one. The receivers are connected by connect(), from ArticlesConfig.ready().
+calls named without a module are in this one. The receivers are connected by connect(),
+from ArticlesConfig.ready().
 """
 
 from __future__ import annotations
