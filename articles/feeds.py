@@ -1,8 +1,10 @@
 """RSS 2.0 and Atom feeds of published articles: the whole site, and one topic.
 
-Absolute links come from the request (django.contrib.sites is not installed, so the
-syndication framework uses RequestSite). Each feed is three queries: the topic (topic
-feeds), the newest articles with their authors, and their topics for the categories.
+Titles are text (Atom's default type; RSS titles are plain text); summaries are HTML in
+both formats, so the summary is escaped into it. Absolute links come from the request
+(django.contrib.sites is not installed, so the syndication framework uses RequestSite).
+Each feed is three queries: the topic (topic feeds), the newest articles with their
+authors, and their topics for the categories.
 """
 
 import datetime
@@ -14,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
+from django.utils.html import escape
 
 from .cache import public_page
 from .models import UNLISTED_FIELDS, Article, Topic, topic_names
@@ -56,7 +59,10 @@ class LatestArticlesFeed(Feed):
         return item.title
 
     def item_description(self, item: Article) -> str:
-        return item.summary
+        # RSS readers take an item's description as HTML, and Atom declares the summary
+        # type="html": the author's plain-text summary goes in as HTML that shows it as
+        # text, never as markup.
+        return escape(item.summary)
 
     def item_author_name(self, item: Article) -> str:
         return item.author.display_name

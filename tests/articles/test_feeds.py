@@ -128,13 +128,32 @@ def test_feeds_are_advertised_in_the_page_head(client, esketamine):
     assert ("application/atom+xml", "/topics/esketamine/feed/atom/") in topic
 
 
+HOSTILE_SUMMARY = 'a & b <i>c</i> <img src=x onerror="alert(1)">'
+
+
 def test_hostile_text_is_escaped_in_feeds(client):
-    PublishedArticleFactory(title="<script>alert(1)</script>", summary="a & b <i>c</i>")
+    PublishedArticleFactory(title="<script>alert(1)</script>", summary=HOSTILE_SUMMARY)
     response = client.get("/feed/")
     assert b"<script>" not in response.content
     item = rss_items(response)[0]
     assert item.findtext("title") == "<script>alert(1)</script>"
-    assert item.findtext("description") == "a & b <i>c</i>"
+
+
+@pytest.mark.parametrize("url", ["/feed/", "/feed/atom/"])
+def test_summary_read_as_the_html_the_feed_declares_holds_no_markup(client, url):
+    PublishedArticleFactory(title="Sleep", summary=HOSTILE_SUMMARY)
+    response = client.get(url)
+    if url.endswith("atom/"):
+        summary = atom_entries(response)[0].find("atom:summary", ATOM)
+        assert summary.get("type") == "html"
+        html = summary.text
+    else:
+        html = rss_items(response)[0].findtext("description")
+
+    # A feed reader renders this HTML: the summary must come out as text, whole.
+    shown = parse(f"<p>{html}</p>")
+    assert [e.tag for e in shown.descendants()] == ["p"]
+    assert shown.one("p").text == HOSTILE_SUMMARY
 
 
 @pytest.mark.parametrize("count", [2, 12])
