@@ -1,10 +1,8 @@
 """System checks: `manage.py check --deploy --database default` fails on stale cards."""
 
 from django.core.checks import Error
-from django.db import connection
 
 from . import upkeep
-from .models import RenderFingerprint
 
 
 def cards_rendered_current(app_configs=None, databases=None, **kwargs) -> list[Error]:
@@ -15,7 +13,7 @@ def cards_rendered_current(app_configs=None, databases=None, **kwargs) -> list[E
     """
     if not databases or "default" not in databases:
         return []
-    if RenderFingerprint._meta.db_table not in connection.introspection.table_names():
+    if not upkeep.fingerprints_table_exists():
         return [
             Error(
                 "The database is not migrated: cards cannot be checked.",

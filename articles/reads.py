@@ -47,6 +47,18 @@ def _safe(cards: Iterable[str]) -> list[SafeString]:
     return [mark_safe(card) for card in cards]  # noqa: S308
 
 
+def _now():
+    """The time now, as the SQL reads below pass it (SQLite stores text)."""
+    return connection.ops.adapt_datetimefield_value(timezone.now())
+
+
+def _cards_in_sql(sql: str, params: Sequence) -> list[SafeString]:
+    """The cards a hand-written statement selects (its one column: card_html)."""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return _safe(card for (card,) in cursor.fetchall())
+
+
 def latest(limit: int) -> list[SafeString]:
     """The newest public articles' cards."""
     return _safe(_CARDS.published().order_by(*NEWEST)[:limit])
@@ -83,7 +95,7 @@ class TopicCards:
     def __getitem__(self, page: slice) -> list[SafeString]:
         if page.start is None or page.stop is None or page.step is not None:
             raise TypeError("TopicCards is read a page at a time: cards[start:stop].")
-        now = connection.ops.adapt_datetimefield_value(timezone.now())
+        now = _now()
         where = f"l.tag_id = %s AND l.public_from <= %s AND {public_sql()}"
         params = [self.topic_id, now, now]
         if self.audience:
@@ -94,9 +106,7 @@ class TopicCards:
             f" JOIN articles_article a ON a.id = l.content_object_id WHERE {where}"
             " ORDER BY l.public_from DESC, l.content_object_id DESC LIMIT %s OFFSET %s"
         )
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [*params, page.stop - page.start, page.start])
-            return _safe(card for (card,) in cursor.fetchall())
+        return _cards_in_sql(sql, [*params, page.stop - page.start, page.start])
 
 
 def related(article_id: int, topic_ids: Sequence[int]) -> list[SafeString]:
@@ -116,7 +126,7 @@ def related(article_id: int, topic_ids: Sequence[int]) -> list[SafeString]:
     if not topic_ids:
         return []
     topics = ", ".join(["%s"] * len(topic_ids))
-    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    now = _now()
     sql = (
         "SELECT a.card_html FROM ("  # noqa: S608 - only placeholders and public_sql()
         "  SELECT l.content_object_id AS id, COUNT(*) AS shared, MAX(l.public_from) AS newest"
@@ -127,9 +137,7 @@ def related(article_id: int, topic_ids: Sequence[int]) -> list[SafeString]:
         f") r JOIN articles_article a ON a.id = r.id WHERE {public_sql()}"
         " ORDER BY r.shared DESC, r.newest DESC, r.id DESC"
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*topic_ids, now, article_id, RELATED_LIMIT, now])
-        return _safe(card for (card,) in cursor.fetchall())
+    return _cards_in_sql(sql, [*topic_ids, now, article_id, RELATED_LIMIT, now])
 
 
 # --- the article page -----------------------------------------------------------------------

@@ -248,6 +248,12 @@ def refresh_all_cards() -> int:
     return changed
 
 
+def fingerprints_table_exists() -> bool:
+    """Whether the database is migrated as far as RenderFingerprint (a backward migration,
+    or a deploy check run before `migrate`, may find it missing)."""
+    return RenderFingerprint._meta.db_table in connection.introspection.table_names()
+
+
 def cards_current() -> bool:
     """Whether the stored cards were rendered the way cards are rendered now."""
     stored = RenderFingerprint.objects.filter(what=CARDS).values_list("digest", flat=True)
@@ -271,7 +277,7 @@ def _cards_after_migrate(sender, using=DEFAULT_DB_ALIAS, plan=None, **kwargs) ->
     # migrating backwards to before the fingerprints' table.
     if sender.name != "articles" or using != DEFAULT_DB_ALIAS:
         return
-    if RenderFingerprint._meta.db_table in connection.introspection.table_names():
+    if fingerprints_table_exists():
         ensure_cards_current()
 
 
