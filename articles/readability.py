@@ -61,35 +61,38 @@ def measure(markdown_text: str) -> Readability:
     return Readability(grade=grade, words=words, minutes=max(1, round(words / WORDS_PER_MINUTE)))
 
 
-# Headings, their underlines and table rows are not sentences; a list item or a quote
-# starts a unit of its own.
+# Headings, their underlines and table rows are not sentences; a list item starts a unit
+# of its own, and a quote's lines read on like a paragraph's.
 _HEADING_OR_ROW = re.compile(r" {0,3}[#|]|[=-]+[ \t]*$")
-_NEW_UNIT = re.compile(r" {0,3}(?:[-*+>]\s|\d{1,9}[.)]\s)")
-_LIST_MARKER = re.compile(r"^(?:[-+]|\d{1,9}[.)])\s+")
-_SENTENCE = re.compile(r"\S.*?(?:[.!?](?=\s|$)|$)")
+_NEW_UNIT = re.compile(r" {0,3}(?:[-*+]\s|\d{1,9}[.)]\s)")
+_LIST_MARKER = re.compile(r"^ {0,3}(?:[-*+>]|\d{1,9}[.)])\s+")
+# A sentence ends at ".", "!" or "?", after any closing quotes, brackets, emphasis and
+# footnote markers ("…weeks.[^2] Next"), before a space; or where its unit ends.
+_SENTENCE = re.compile(r"\S.*?(?:[.!?][\"'”’)*_]*(?:\[\^[^\]\[\s]+\])*(?=\s|$)|$)")
 # The formula's syllables-per-word term makes a two-word list item look like grade 15;
 # what makes a sentence hard to read only shows from a few words up.
 _MIN_WORDS = 5
 
 
 def hardest_sentences(markdown_text: str, n: int = 3) -> list[Sentence]:
-    """The `n` sentences with the highest grade, hardest first, each with its line.
+    """The `n` sentences with the highest grade, hardest first, as typed, each with its line.
 
-    Headings and table rows are not sentences; list items and quotes are. Sentences end at
-    ".", "!" or "?" before a space, and at the end of a paragraph, list item or quote.
+    Headings, table rows and sources are not sentences; list items and quotes are. A
+    sentence ends at ".", "!" or "?" before a space, and at the end of a paragraph or a
+    list item. The grade of each is the one `measure` gives its prose.
     """
     raw_lines = (markdown_text or "").split("\n")
     prose_lines = _prose(markdown_text).split("\n")
-    units: list[list[tuple[int, str]]] = []  # runs of (line number, prose) read as one text
+    units: list[list[tuple[int, str]]] = []  # runs of (line number, line) read as one text
     joinable = False
     for number, (raw, prose) in enumerate(zip(raw_lines, prose_lines, strict=True), start=1):
         if not prose.strip() or _HEADING_OR_ROW.match(raw) or raw.count("|") >= 2:
             joinable = False
             continue
         if joinable and not _NEW_UNIT.match(raw):
-            units[-1].append((number, prose))
+            units[-1].append((number, raw))
         else:
-            units.append([(number, prose)])
+            units.append([(number, raw)])
         joinable = True
     return heapq.nlargest(n, _sentences(units), key=lambda sentence: sentence.grade)
 
@@ -97,15 +100,19 @@ def hardest_sentences(markdown_text: str, n: int = 3) -> list[Sentence]:
 def _sentences(units: list[list[tuple[int, str]]]):
     for unit in units:
         parts, starts, offset = [], [], 0
-        for number, prose in unit:
+        for number, line in unit:
             starts.append((offset, number))
-            parts.append(_LIST_MARKER.sub("", prose.strip(), count=1))
+            parts.append(_LIST_MARKER.sub("", line, count=1).strip())
             offset += len(parts[-1]) + 1
         text = " ".join(parts)
         line_index = 0
         for match in _SENTENCE.finditer(text):
             while line_index + 1 < len(starts) and starts[line_index + 1][0] <= match.start():
                 line_index += 1
-            sentence = " ".join(match.group(0).split())
-            if len(sentence.split()) >= _MIN_WORDS:
-                yield Sentence(text=sentence, grade=_grade(sentence), line=starts[line_index][1])
+            prose = _prose(match.group(0))
+            if len(prose.split()) >= _MIN_WORDS:
+                yield Sentence(
+                    text=" ".join(match.group(0).split()),
+                    grade=_grade(prose),
+                    line=starts[line_index][1],
+                )

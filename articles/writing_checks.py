@@ -277,81 +277,55 @@ _NOT_WORDS = re.compile(r"[\W_]+")
 SOURCES_HEADING = "Sources"
 
 
+_LEVEL_ONE = (
+    "The article's title is the page's only top-level heading: start this heading with ## "
+    "instead of #."
+)
+_SKIPS_LEVEL = (
+    "This heading jumps from level {previous} to {level}, so people who navigate by headings "
+    "lose their place: start it with {wanted}, or add the missing heading above it."
+)
+_EMPTY = "This heading has no words: write what the section is about after the #s, or delete it."
+_DUPLICATE = (
+    "The heading on line {line} has the same words, so links to this section lead to that "
+    "one: give each heading its own words."
+)
+_SOURCES_DUPLICATE = (
+    'The page adds its own "Sources" heading above the list of sources: call this one '
+    "something else, or delete it."
+)
+
+
 def _headings(lines: list[str]) -> list[Finding]:
-    findings = []
-    seen: dict[str, int] = {}  # heading's words: its line
+    findings: list[Finding] = []
+    counts: dict[str, int] = defaultdict(int)
+
+    def add(code: str, message: str, number: int, typed: str, *, blocking: bool = False):
+        # Thousands of "#" lines must not cost thousands of findings that check() drops.
+        counts[code] += 1
+        if counts[code] <= MAX_PER_CODE:
+            findings.append(Finding(code, blocking, message, _excerpt(typed), number))
+
+    seen: dict[str, int] = {}  # a heading's words: its line
     has_sources = any(_DEFINITION.match(line) for line in lines)
     previous = 1  # the page title is the h1
-    for number, level, text, shown in _iter_headings(lines):
+    for number, level, text, typed in _iter_headings(lines):
         if level == 1:
-            findings.append(
-                Finding(
-                    code="heading_level_one",
-                    blocking=False,
-                    message=(
-                        "The article's title is the page's only top-level heading: "
-                        "start this heading with ## instead of #."
-                    ),
-                    excerpt=shown,
-                    line=number,
-                )
-            )
+            add("heading_level_one", _LEVEL_ONE, number, typed)
             level = 2  # the page shows it as ##; judge what follows from there
         elif level > previous + 1:
-            findings.append(
-                Finding(
-                    code="heading_skips_level",
-                    blocking=False,
-                    message=(
-                        f"This heading jumps from level {previous} to {level}, so people "
-                        "who navigate by headings lose their place: start it with "
-                        f"{'#' * (previous + 1)}, or add the missing heading above it."
-                    ),
-                    excerpt=shown,
-                    line=number,
-                )
+            message = _SKIPS_LEVEL.format(
+                previous=previous, level=level, wanted="#" * (previous + 1)
             )
+            add("heading_skips_level", message, number, typed)
         previous = level
         words = _NOT_WORDS.sub(" ", text).strip().casefold()
         if not words:
-            findings.append(
-                Finding(
-                    code="empty_heading",
-                    blocking=True,
-                    message=(
-                        "This heading has no words: write what the section is about after "
-                        "the #s, or delete the line."
-                    ),
-                    excerpt=shown,
-                    line=number,
-                )
-            )
+            add("empty_heading", _EMPTY, number, typed, blocking=True)
         elif words in seen:
-            findings.append(
-                Finding(
-                    code="duplicate_heading",
-                    blocking=False,
-                    message=(
-                        f"The heading on line {seen[words]} has the same words, so links to "
-                        "this section lead to that one: give each heading its own words."
-                    ),
-                    excerpt=shown,
-                    line=number,
-                )
-            )
+            add("duplicate_heading", _DUPLICATE.format(line=seen[words]), number, typed)
         elif has_sources and words == SOURCES_HEADING.casefold():
-            findings.append(
-                Finding(
-                    code="duplicate_heading",
-                    blocking=False,
-                    message=(
-                        'The page adds its own "Sources" heading above the list of sources: '
-                        "call this one something else, or delete it."
-                    ),
-                    excerpt=shown,
-                    line=number,
-                )
-            )
+            add("duplicate_heading", _SOURCES_DUPLICATE, number, typed)
         else:
             seen[words] = number
     return findings
@@ -362,11 +336,11 @@ def _iter_headings(lines: list[str]):
     for number, line in enumerate(lines, start=1):
         if atx := _ATX.match(line):
             text = line[atx.end() :].rstrip().rstrip("#").strip()
-            yield number, len(atx.group(0)), text, _excerpt(line)
+            yield number, len(atx.group(0)), text, line
         elif (setext := _SETEXT.match(line)) and _starts_paragraph(lines, number - 2):
             text = lines[number - 2].strip()
             level = 1 if setext.group(1) == "=" else 2
-            yield number - 1, level, text, _excerpt(f"{text} {line.strip()}")
+            yield number - 1, level, text, f"{text} {line.strip()}"
 
 
 def _starts_paragraph(lines: list[str], index: int) -> bool:
