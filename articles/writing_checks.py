@@ -75,9 +75,8 @@ def check(*, title: str, summary: str, body: str) -> list[Finding]:
         counts[finding.code] += 1
         if counts[finding.code] <= MAX_PER_CODE:
             kept.append(finding)
-    return sorted(
-        kept, key=lambda f: (not f.blocking, FIELDS.index(f.field), f.line or 0)
-    )  # sorted() is stable: same line keeps the order the checks found them in
+    # sorted() is stable: findings on one line keep the order the checks found them in.
+    return sorted(kept, key=lambda f: (not f.blocking, FIELDS.index(f.field), f.line or 0))
 
 
 def blocking(findings) -> list[Finding]:
@@ -252,11 +251,9 @@ def _empty_source(label: str, line: str, number: int, lines: list[str]) -> Findi
     # Python-Markdown takes an indented next line as the source's text; the workflow does
     # not count it, so the fix is the same either way.
     following = lines[number] if number < len(lines) else ""
-    what = (
-        "the source, moved up from the line below,"
-        if _CONTINUATION.match(following)
-        else ("the author, title, journal and year")
-    )
+    what = "the author, title, journal and year"
+    if _CONTINUATION.match(following):
+        what = "the source, moved up from the line below,"
     return Finding(
         code="empty_source",
         blocking=True,
@@ -387,7 +384,7 @@ def _links(lines: list[str]) -> list[Finding]:
                     continue
                 words = _NOT_WORDS.sub(" ", text).strip().casefold()
                 if words in VAGUE_LINK_TEXT:
-                    message = _VAGUE_MESSAGE.format(text=_excerpt(text))
+                    message = _VAGUE_MESSAGE.format(text=words)
                     findings.append(_link_finding("vague_link_text", message, text, number))
                 elif _URL.fullmatch(text.strip()) and not in_source[number - 1]:
                     findings.append(_link_finding("url_as_link_text", _URL_MESSAGE, text, number))
@@ -406,24 +403,33 @@ def _link_finding(code: str, message: str, text: str, number: int) -> Finding:
 # --- reading grade ------------------------------------------------------------------------
 
 
+_GRADE = "The text reads at school grade {grade:g}; aim for {target} or below."
+
+
 def _reading(lines: list[str]) -> list[Finding]:
     prose = "\n".join(lines)
     grade = measure(prose).grade
     if grade <= TARGET_GRADE:
         return []
+    sentences = hardest_sentences(prose, n=3)
+    if not sentences:  # only headings, short items and tables: nothing to point at
+        message = _GRADE.format(grade=grade, target=TARGET_GRADE) + (
+            " Use shorter, everyday words in the headings, lists and tables."
+        )
+        return [Finding(code="hard_sentence", blocking=False, message=message)]
     return [
         Finding(
             code="hard_sentence",
             blocking=False,
             message=(
-                f"The text reads at school grade {grade:g}; aim for {TARGET_GRADE} or below. "
-                f"This is one of its hardest sentences (grade {sentence.grade:g}): split it, "
+                _GRADE.format(grade=grade, target=TARGET_GRADE)
+                + f" This is one of its hardest sentences (grade {sentence.grade:g}): split it, "
                 "or use shorter, everyday words."
             ),
             excerpt=_excerpt(sentence.text),
             line=sentence.line,
         )
-        for sentence in hardest_sentences(prose, n=3)
+        for sentence in sentences
     ]
 
 

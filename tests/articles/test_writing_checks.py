@@ -154,7 +154,7 @@ def test_marker_without_source_says_which_marker_and_line():
 
 def test_finding_says_the_line_of_the_heading_and_of_the_wording():
     findings = body_check(f"Intro.\n\n#### Deep\n\nThey committed suicide.[^1]\n\n{SOURCE}")
-    lines = {finding.code: finding.line for finding in findings}
+    lines = {finding.code: finding.line for finding in findings if finding.line}
     assert lines == {"heading_skips_level": 3, "safe_messaging": 5}
 
 
@@ -231,6 +231,18 @@ def test_hard_sentences_are_at_most_three_and_name_the_grade():
     findings = [f for f in body_check(body) if f.code == "hard_sentence"]
     assert len(findings) == 3
     assert "grade" in findings[0].message and "8 or below" in findings[0].message
+
+
+def test_grade_is_still_a_finding_when_no_sentence_is_long_enough_to_point_at():
+    body = f"- Glutamatergic modulation.[^1]\n- Pharmacological augmentation.\n\n{SOURCE}"
+    (finding,) = body_check(body)
+    assert finding.code == "hard_sentence" and "8 or below" in finding.message
+
+
+def test_vague_link_message_quotes_the_words_not_the_markup():
+    (finding,) = body_check(f"See [**here**](https://x.org).\n\n{CITED}")
+    assert finding.code == "vague_link_text" and finding.excerpt == "**here**"
+    assert 'The link text "here" does not say' in finding.message
 
 
 def test_findings_of_one_kind_stop_at_the_cap_when_input_repeats():
