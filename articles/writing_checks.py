@@ -61,7 +61,8 @@ class Finding:
 
 def check(*, title: str, summary: str, body: str) -> list[Finding]:
     """Every finding for the working text: blocking ones first, then by field and line."""
-    lines = _prose_lines(body or "")
+    # Browsers send a textarea's lines ending in "\r\n"; Python-Markdown reads them as "\n".
+    lines = _prose_lines((body or "").replace("\r\n", "\n").replace("\r", "\n"))
     findings = [
         *_sources(lines),
         *_headings(lines),

@@ -200,6 +200,10 @@ def test_no_finding_from_code_when_body_has_fenced_blocks_and_code_spans():
     assert body_check(FENCED) == []
 
 
+def test_no_finding_from_code_when_the_browser_sends_crlf_line_endings():
+    assert body_check(FENCED.replace("\n", "\r\n")) == []
+
+
 def test_unclosed_fence_is_read_as_text_as_the_page_shows_it():
     findings = body_check(f"```\n# A heading\n\n{CITED}")
     assert "heading_level_one" in codes(findings)
