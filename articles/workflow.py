@@ -31,9 +31,9 @@ from django.utils import timezone
 
 from . import notifications
 from .cache import content_changed
-from .markdown import count_sources
 from .models import Article, Revision, Status, Topic, WorkflowEvent
 from .safe_messaging import find_flags
+from .writing_checks import blocking, check
 
 log = logging.getLogger(__name__)
 S = Status
@@ -431,11 +431,11 @@ def edit_article(
 def submit_for_review(*, article: Article, by, comment: str = "") -> Article:
     article = _locked(article)
     check_action(article, name="submit", by=by)
-    if count_sources(working_content(article).body) < 1:
-        raise TransitionNotAllowed(
-            "Cite at least one source before submitting: add a footnote such as "
-            "[^1] in the text and [^1]: Author, title, journal, year at the end."
-        )
+    content = working_content(article)
+    # The same words the checks beside the text showed while it was written.
+    must_fix = blocking(check(title=content.title, summary=content.summary, body=content.body))
+    if must_fix:
+        raise TransitionNotAllowed(" ".join(finding.message for finding in must_fix))
     if article.live:
         revision = pending_revision(article)
         if revision is None:
