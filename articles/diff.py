@@ -50,6 +50,8 @@ PAIR_SIMILARITY = 0.4
 _CONTAINERS = frozenset({"ul", "ol", "table", "thead", "tbody", "section", "blockquote", "dl"})
 _VOID = frozenset({"br", "hr", "img"})
 _TOKEN = re.compile(r"<[^>]*>|\s+|[^\s<]+\s*")
+# Space at the end of a word, also the no-break space before a source's back-link.
+_TRAILING_SPACE = re.compile(r"(?:\s|&#160;|&nbsp;)+$")
 
 # In the diff, ids and the references to them would repeat on the page (old and new side
 # by side, beside the edit form's own ids): dropped, with nothing to point at.
@@ -104,9 +106,10 @@ class _Sides:
         self.before.append(html)
         self.after.append(html)
 
-    def removed(self, tokens: list[str]) -> None:
-        # The old side's tags stay on the before side only; inline, the new side's count.
-        self.inline.append(_mark("del", tokens, keep_tags=False))
+    def removed(self, tokens: list[str], *, whole: bool = False) -> None:
+        # Inside a changed block the new side's tags count inline: the old side's would
+        # open a second link or emphasis around the same words.
+        self.inline.append(_mark("del", tokens, keep_tags=whole))
         self.before.append(_mark("del", tokens, keep_tags=True))
 
     def added(self, tokens: list[str]) -> None:
@@ -128,7 +131,7 @@ def _mark(tag: str, tokens: list[str], *, keep_tags: bool) -> str:
 
     def flush():
         text = "".join(words)
-        stripped = text.rstrip()
+        stripped = _TRAILING_SPACE.sub("", text)
         if stripped:
             out.append(f"<{tag}>{stripped}</{tag}>{text[len(stripped) :]}")
         elif text:
@@ -152,7 +155,7 @@ def _tokens(html: str) -> list[str]:
 
 def _keys(tokens: list[str]) -> list[str]:
     # A word is the same word at the end of a line or of the text.
-    return [token.rstrip() or " " for token in tokens]
+    return [_TRAILING_SPACE.sub("", token) or " " for token in tokens]
 
 
 def _words(sides: _Sides, old: list[str], new: list[str]) -> None:
@@ -319,7 +322,7 @@ def _whole(body: _Body, block: _Block, kind: str) -> None:
     body.block(block, sides)
     tokens = _tokens(block.inner)
     if kind == "removed":
-        body.removed(tokens)
+        body.removed(tokens, whole=True)
     else:
         body.added(tokens)
     body.close_block(block, sides)
