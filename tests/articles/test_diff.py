@@ -208,7 +208,7 @@ def test_partial_offers_side_by_side_without_script():
     side_by_side = page.one("details.article-diff__side-by-side")
     assert side_by_side.one("summary").text == "Side by side: before and after"
     columns = side_by_side.one(".article-diff__columns")
-    assert [h.text for h in columns.select("h4")] == ["Before", "After"]
+    assert [h.text for h in columns.select(".article-diff__side")] == ["Before", "After"]
     before, after = columns.select(".article-diff__column")
     assert (marked(before.inner_html, "del"), marked(before.inner_html, "ins")) == (["fast."], [])
     assert (marked(after.inner_html, "del"), marked(after.inner_html, "ins")) == ([], ["quickly."])
