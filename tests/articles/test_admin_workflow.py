@@ -11,6 +11,7 @@ from articles.models import Article, Revision, Status
 from tests.articles.desk_helpers import change_url, form_data, page_errors, press
 from tests.articles.workflow_helpers import article_in_state
 from tests.factories import ArticleFactory, ClinicianFactory, TopicFactory
+from tests.html import parse
 
 pytestmark = pytest.mark.django_db
 
@@ -272,9 +273,19 @@ def test_editor_sees_changes_since_the_approved_version(client, clinician, edito
     )
     workflow.submit_for_review(article=article, by=clinician)
     client.force_login(editor)
-    page = client.get(change_url(article)).content.decode()
-    assert "Changes since the version approved on" in page
-    assert "+ A &lt;new&gt; line" in page
+    page = parse(client.get(change_url(article)))
+    assert page.one("#article-diff-heading").text.startswith(
+        "Changes since the version approved on"
+    )
+    # The body as readers will see it (the unknown tag stripped), changed words marked.
+    body = page.select(".article-diff__inline .article-diff__text")[-1]
+    assert [e.text for e in body.select("ins")] == ["A line", "Source."]
+    assert [e.text for e in body.select("del")] == [
+        "Some careful text.",
+        "1",
+        "Smith J. A trial. BMJ. 2020;1:1.",
+    ]
+    assert page.select("new") == []
 
 
 def test_adding_an_article_makes_the_clinician_its_author(client, clinician):
@@ -372,9 +383,12 @@ def test_resubmission_shows_changes_since_the_version_the_editor_saw(client, cli
     )
     workflow.submit_for_review(article=article, by=clinician)
     client.force_login(editor)
-    page = client.get(change_url(article)).content.decode()
-    assert "Changes since version 1, submitted on" in page
-    assert "+ A clearer summary" in page
+    page = parse(client.get(change_url(article)))
+    assert page.one("#article-diff-heading").text.startswith(
+        "Changes since version 1, submitted on"
+    )
+    summary = page.one(".article-diff__inline").select(".article-diff__text")[0]
+    assert [e.text for e in summary.select("ins")] == ["A clearer summary"]
 
 
 def test_superuser_reassigns_an_article_by_picking_the_new_author(client, clinician, superuser):

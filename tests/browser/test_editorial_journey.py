@@ -127,9 +127,13 @@ def test_article_goes_from_draft_to_readers_when_clinician_and_editor_work_in_th
 
     # The editor sees what changed, completes the checklist and publishes.
     open_from_review_queue(reviewer, TITLE)
-    diff = reviewer.locator(".decision__diff")
-    expect(diff).to_contain_text("Changes since version 1")
-    expect(diff).to_contain_text(NEW_SUMMARY)
+    expect(reviewer.locator("#article-diff-heading")).to_contain_text("Changes since version 1")
+    diff = reviewer.locator(".article-diff")
+    expect(diff.locator(".article-diff__inline ins").first).to_have_text(
+        "Practical, evidence-based"
+    )
+    diff.get_by_text("Side by side: before and after").click()
+    expect(diff.locator(".article-diff__column").nth(1)).to_contain_text(NEW_SUMMARY)
     for label in CHECKLIST.values():
         reviewer.get_by_label(label).check()
     click_and_expect_message(reviewer, "Approve and publish", "is now: published")
