@@ -189,7 +189,7 @@ def test_the_diff_highlights_a_changed_word_beside_the_buttons(new_context, peop
     page = new_context().new_page()
     log_in(page, editor)
     change(page, article)
-    diff = page.locator(".decision__diff")
+    diff = page.locator(".decision__diff .article-diff__inline")
     expect(diff.locator("ins").first).to_contain_text("sleepy")
     expect(diff.locator("del").first).to_contain_text("dizzy")
     # The decision is in view with the diff, above the text fields.
