@@ -395,3 +395,13 @@ def test_change_page_query_count_is_fixed(client, clinician, editor):
         counts.append(len(queries))
     assert counts[0] == counts[1]
     assert counts[0] <= 30, counts
+
+
+@pytest.mark.parametrize("body", ["\x00" * 1000, "<" * 50_000, "[" * 50_000, "a\x00b[^1]\x00"])
+def test_preview_of_control_characters_and_held_patterns_answers(client, clinician, body):
+    client.force_login(clinician)
+    response = client.post(
+        "/admin/articles/article/live-preview/", {"title": "\x00", "summary": "", "body": body}
+    )
+    assert response.status_code in (200, 400)
+    assert "<script" not in response.content.decode()
