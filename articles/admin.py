@@ -302,18 +302,24 @@ class BaseArticleAdmin(admin.ModelAdmin):
         return workflow.review_flags(article)
 
     def _pressed(self, request, article):
-        """The pressed action, its bound inputs, and why it is refused ("" if it is not)."""
-        name = _pressed_name(request)
-        try:
-            action = workflow.check_action(article, name=name, by=request.user)
-        except workflow.TransitionNotAllowed as exc:
-            log.warning(
-                "transition refused: %s",
-                exc,
-                extra={"article": article.pk, "actor": request.user.pk, "action": name},
-            )
-            return None, None, str(exc)
-        return action, self._action_forms(request, article)[name], ""
+        """The pressed action, its bound inputs, and why it is refused ("" if it is not).
+        Asked once per request (the admin builds its form class more than once)."""
+        pressed = getattr(request, "_pressed", None)
+        if pressed is None:
+            name = _pressed_name(request)
+            try:
+                action = workflow.check_action(article, name=name, by=request.user)
+            except workflow.TransitionNotAllowed as exc:
+                log.warning(
+                    "transition refused: %s",
+                    exc,
+                    extra={"article": article.pk, "actor": request.user.pk, "action": name},
+                )
+                pressed = (None, None, str(exc))
+            else:
+                pressed = (action, self._action_forms(request, article)[name], "")
+            request._pressed = pressed
+        return pressed
 
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data
