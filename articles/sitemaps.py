@@ -93,7 +93,7 @@ class AuthorSitemap(HubSitemap):
             .objects.filter(Exists(theirs))
             .annotate(latest=Subquery(theirs.order_by("-published_at").values("published_at")[:1]))
             .order_by("pk")
-            .only("username")
+            .only("public_slug")
         )
 
     def items(self):

@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.paginator import InvalidPage
 from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -141,22 +142,40 @@ def article_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 AUTHOR_PAGE_SIZE = 50
+# Only people who write or review have a public page; other accounts stay private.
+_PUBLIC_PEOPLE = User.objects.filter(is_active=True, groups__name__in=[CLINICIANS, EDITORS])
+NO_SUCH_AUTHOR = "No such author."
 
 
 @public_page
 @require_safe
-def author(request: HttpRequest, username: str) -> HttpResponse:
-    # Only people who write or review have a public page; other accounts stay private.
-    person = get_object_or_404(
-        User.objects.filter(is_active=True, groups__name__in=[CLINICIANS, EDITORS]).distinct(),
-        username=username,
-    )
+def author(request: HttpRequest, slug: str) -> HttpResponse:
+    person = _PUBLIC_PEOPLE.filter(public_slug=slug).distinct().first()
+    if person is None:
+        return author_moved(request, slug)
     context = {
         "person": person,
         "written": reads.by_author(person.pk, AUTHOR_PAGE_SIZE),
         "reviewed": reads.reviewed_by(person.pk, AUTHOR_PAGE_SIZE),
     }
     return render(request, "articles/author.html", context)
+
+
+@require_safe
+def author_moved(request: HttpRequest, username: str) -> HttpResponse:
+    """/authors/<username>/, the old address: 301 to the page by its public slug.
+
+    Only for people who have a public page. Anyone else's username gets the same 404 as a
+    slug nobody has, after the same queries, so it tells nothing of the accounts there are.
+    """
+    try:
+        User.username_validator(username)
+    except ValidationError:  # no account has such a name (a NUL, a space...)
+        raise Http404(NO_SUCH_AUTHOR) from None
+    slug = _PUBLIC_PEOPLE.filter(username=username).values_list("public_slug", flat=True).first()
+    if not slug:
+        raise Http404(NO_SUCH_AUTHOR)
+    return redirect("articles:author", slug=slug, permanent=True)
 
 
 @rate_limited("search", limit=120, window_seconds=60, methods=("GET",))
