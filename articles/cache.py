@@ -52,6 +52,7 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import CommandError
 from django.db import DatabaseError, transaction
 from django.http import HttpRequest, HttpResponse, QueryDict
@@ -72,9 +73,10 @@ MAX_STORED_QUERY = 200
 _NO_SCHEDULE = 0.0
 
 
-# Every query parameter a public page reads (the views' `@public_page(query=...)`): only
-# these make a cache key.
-PAGE_PARAMETERS: set[str] = set()
+# Every query parameter a public page reads; only these make a cache key. Listed here, not
+# gathered from the views: the middleware keys a process's first request before the URLconf
+# (and so the views) is imported. A view names those it reads in `@public_page(query=...)`.
+PAGE_PARAMETERS = frozenset({"audience", "letter", "p", "page", "q"})
 
 
 def public_page(view=None, /, *, query: Iterable[str] = ()):
@@ -90,7 +92,11 @@ def public_page(view=None, /, *, query: Iterable[str] = ()):
     (search does, from a setting); otherwise its answers are public.
     """
     names = frozenset(query)
-    PAGE_PARAMETERS.update(names)
+    if not names <= PAGE_PARAMETERS:
+        # Else those parameters would change a page without changing its key.
+        raise ImproperlyConfigured(
+            f"Add {sorted(names - PAGE_PARAMETERS)} to articles.cache.PAGE_PARAMETERS."
+        )
 
     def decorate(view):
         @wraps(view)

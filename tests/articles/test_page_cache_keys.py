@@ -13,6 +13,7 @@ import uuid
 import pytest
 import redis
 from django.core.cache import caches
+from django.core.exceptions import ImproperlyConfigured
 from django.test import Client, override_settings
 
 from articles import views
@@ -155,3 +156,8 @@ def test_view_never_sees_a_parameter_it_does_not_declare(rf):
 
     view(rf.get("/", {"page": "2", "sort": "new"}))
     assert seen == {"page": ["2"]}
+
+
+def test_view_reading_a_parameter_no_cache_key_holds_is_refused():
+    with pytest.raises(ImproperlyConfigured, match="PAGE_PARAMETERS"):
+        views.public_page(query=("sort",))
