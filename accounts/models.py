@@ -2,6 +2,7 @@ import itertools
 from collections.abc import Iterator
 
 from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.text import slugify
@@ -89,6 +90,16 @@ class User(AbstractUser):
 
     def get_absolute_url(self):
         return url_with("articles:author", "slug", self.public_slug)
+
+    def clean(self):
+        super().clean()
+        if self.public_slug and self.public_slug.casefold() == self.username.casefold():
+            raise ValidationError(
+                {
+                    "public_slug": "The public address must not be the username: that is half "
+                    "of a login. Leave it empty to make one from the name."
+                }
+            )
 
     def save(self, *args, **kwargs):
         if not self.public_slug:

@@ -74,6 +74,13 @@ def test_slug_another_person_has_is_refused_with_a_message():
         other.validate_constraints()
 
 
+def test_slug_that_spells_the_username_is_refused_with_a_message():
+    person = ClinicianFactory(username="zq7login", first_name="Ana", last_name="Ruiz")
+    person.public_slug = "ZQ7login"
+    with pytest.raises(ValidationError, match="must not be the username"):
+        person.full_clean()
+
+
 def test_migration_fills_slugs_from_names_in_order_of_id():
     people = [
         UserFactory(username="first", first_name="Ana", last_name="Ruiz"),
