@@ -13,7 +13,10 @@ class UserAdmin(DjangoUserAdmin):
     search_fields = ["username", "first_name", "last_name", "email"]
     fieldsets = [
         *DjangoUserAdmin.fieldsets,
-        ("Public profile", {"fields": ["credentials", "professional_title", "bio", "disclosures"]}),
+        (
+            "Public profile",
+            {"fields": ["public_slug", "credentials", "professional_title", "bio", "disclosures"]},
+        ),
     ]
 
     def get_queryset(self, request):

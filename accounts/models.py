@@ -1,5 +1,11 @@
+import itertools
+from collections.abc import Iterator
+
 from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import Q
+from django.utils.text import slugify
 
 from hub.links import url_with
 
@@ -7,10 +13,28 @@ CLINICIANS = "Clinicians"
 EDITORS = "Editors"
 
 
-def credited_name(first_name: str, last_name: str, username: str, credentials: str) -> str:
-    """How a person is named on the site: "Dr Ana Ruiz, MD", or the username alone."""
-    name = f"{first_name} {last_name}".strip() or username
+# A public slug made from nothing but a person's name; for someone with no name, this.
+NAMELESS_SLUG = "author"
+PUBLIC_SLUG_LENGTH = 80
+
+
+def credited_name(first_name: str, last_name: str, fallback: str, credentials: str) -> str:
+    """How a person is named on the site: "Dr Ana Ruiz, MD", or `fallback` with no name."""
+    name = f"{first_name} {last_name}".strip() or fallback
     return f"{name}, {credentials}" if credentials else name
+
+
+def slug_base(first_name: str, last_name: str) -> str:
+    """A person's public slug before any de-duplication: "ana-ruiz" for Ana Ruiz
+    (migration 0004 keeps a frozen copy)."""
+    base = slugify(f"{first_name} {last_name}")[: PUBLIC_SLUG_LENGTH - 8].strip("-")
+    return base or NAMELESS_SLUG
+
+
+def slug_candidates(base: str) -> Iterator[str]:
+    """ "ana-ruiz", "ana-ruiz-2", "ana-ruiz-3", ..."""
+    yield base
+    yield from (f"{base}-{n}" for n in itertools.count(2))
 
 
 class User(AbstractUser):
@@ -30,22 +54,71 @@ class User(AbstractUser):
         help_text='Funding, shares, paid talks. Write "None declared" if there are none.',
     )
 
+    # The author page's address. Never the username, which is half of a login.
+    public_slug = models.SlugField(
+        "public address",
+        max_length=PUBLIC_SLUG_LENGTH,
+        blank=True,
+        db_index=False,  # the unique constraint's index serves the look-ups
+        help_text="The author page's address, /authors/<this>/. Made from the name when "
+        "left empty. Never the username.",
+    )
+
     class Meta:
         ordering = ["last_name", "first_name", "username"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["public_slug"],
+                condition=~Q(public_slug=""),
+                name="accounts_user_public_slug_unique",
+                violation_error_message="Another person has this public address.",
+            ),
+        ]
 
     def __str__(self):
-        return self.display_name
-
-    @property
-    def display_name(self) -> str:
+        # Staff-facing (the admin): with no name, the username tells people apart.
         return credited_name(self.first_name, self.last_name, self.username, "")
 
     @property
+    def display_name(self) -> str:
+        """The name readers see; the public slug, never the username, for someone unnamed."""
+        return credited_name(self.first_name, self.last_name, self.public_slug, "")
+
+    @property
     def name_with_credentials(self) -> str:
-        return credited_name(self.first_name, self.last_name, self.username, self.credentials)
+        return credited_name(self.first_name, self.last_name, self.public_slug, self.credentials)
 
     def get_absolute_url(self):
-        return url_with("articles:author", "username", self.username)
+        return url_with("articles:author", "slug", self.public_slug)
+
+    def clean(self):
+        super().clean()
+        if self.public_slug and self.public_slug.casefold() == self.username.casefold():
+            raise ValidationError(
+                {
+                    "public_slug": "The public address must not be the username: that is half "
+                    "of a login. Leave it empty to make one from the name."
+                }
+            )
+
+    def save(self, *args, **kwargs):
+        if not self.public_slug:
+            self.public_slug = self._unused_slug()
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "public_slug"}
+        super().save(*args, **kwargs)
+
+    def _unused_slug(self) -> str:
+        """The first of slug_candidates() nobody else has, and not this person's username
+        (a login name is never shown, even when the name happens to spell it)."""
+        base = slug_base(self.first_name, self.last_name)
+        taken = set(
+            User.objects.filter(public_slug__startswith=base)
+            .exclude(pk=self.pk)
+            .values_list("public_slug", flat=True)
+        )
+        taken.add(self.username.casefold())
+        return next(slug for slug in slug_candidates(base) if slug not in taken)
 
     def in_group(self, name: str) -> bool:
         # Group membership is read often per request (admin buttons, guards);

@@ -7,7 +7,12 @@
   unless something in it is personal: a cookie set, the CSRF token used, a Vary other than
   Accept-Encoding (Vary: Cookie means the session was read), or Cache-Control private or
   no-store.
-- Keys carry a generation number: `page:<generation>:<hash of the absolute URL>`. Every
+- A page's key is its address with only the query parameters the public views read
+  (`@public_page(query=...)`), and a page is stored only for the values the view used
+  (`made_from()`): `?utm_source=...` is served the stored page, and junk such as
+  `?page=007` or `?audience=x` is rendered but never stored, so no query string can add
+  entries beyond the site's own pages (issue 23).
+- Keys carry a generation number: `page:<generation>:<hash of the address>`. Every
   change readers could see calls `content_changed()`, which adds one to the generation
   when the transaction commits (one cache incr): every stored page is then out of reach
   at once, and the next request renders afresh (a bump the cache refused is retried, and
@@ -41,13 +46,16 @@ import math
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Iterable
 from functools import wraps
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import CommandError
 from django.db import DatabaseError, transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.utils import timezone
 from django.utils.cache import patch_cache_control, set_response_etag
 from django.utils.http import http_date
@@ -60,24 +68,72 @@ log = logging.getLogger(__name__)
 # The shared cache being unreachable must cost readers the cache, never the page.
 CACHE_ERRORS = (RedisError, OSError)
 GENERATION_KEY = "page:generation"
-# Longer query strings are served but not stored: they are not links the site makes.
+# Longer page parameters are served but not stored: they are not links the site makes.
 MAX_STORED_QUERY = 200
 _NO_SCHEDULE = 0.0
 
 
-def public_page(view):
+# Every query parameter a public page reads; only these make a cache key. Listed here, not
+# gathered from the views: the middleware keys a process's first request before the URLconf
+# (and so the views) is imported. A view names those it reads in `@public_page(query=...)`.
+PAGE_PARAMETERS = frozenset({"audience", "letter", "p", "page", "q"})
+
+
+def public_page(view=None, /, *, query: Iterable[str] = ()):
     """Mark a view's answers as the same for every anonymous reader, so they may be cached.
 
-    Also works on a class-based view's dispatch() through method_decorator.
+    `query` names the query parameters the view reads. It sees no other (request.GET holds
+    only those), so no other parameter can change a page, and none makes a cache key: a
+    link with `?utm_source=...` is served the page stored for the link without it. A view
+    that reads a parameter says, with `made_from()`, the values its page was made from.
+
+    `@public_page` or `@public_page(query=(...))`; also works on a class-based view's
+    dispatch() through method_decorator. A view may set `response.public_page` itself
+    (search does, from a setting); otherwise its answers are public.
     """
+    names = frozenset(query)
+    if not names <= PAGE_PARAMETERS:
+        # Else those parameters would change a page without changing its key.
+        raise ImproperlyConfigured(
+            f"Add {sorted(names - PAGE_PARAMETERS)} to articles.cache.PAGE_PARAMETERS."
+        )
 
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        response = view(request, *args, **kwargs)
-        response.public_page = True
-        return response
+    def decorate(view):
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            if request.META.get("QUERY_STRING") and request.GET.keys() - names:
+                request.GET = _only(request.GET, names)
+            response = view(request, *args, **kwargs)
+            if not hasattr(response, "public_page"):
+                response.public_page = True
+            return response
 
-    return wrapper
+        return wrapper
+
+    return decorate if view is None else decorate(view)
+
+
+def _only(params: QueryDict, names: frozenset[str]) -> QueryDict:
+    kept = QueryDict(mutable=True)
+    for name in names & params.keys():
+        kept.setlist(name, params.getlist(name))
+    kept._mutable = False
+    return kept
+
+
+def made_from(response: HttpResponse, **used: str | int | None) -> HttpResponse:
+    """Say which query parameters this page was made from, with the values the view used
+    (a number as a number, not as typed); None for a parameter it did not use.
+
+    The page is stored only for a request that gave exactly these: `?page=02`, `?page=2&page=3`
+    or `?audience=nonsense` get the page they ask for, rendered, and add nothing to the cache.
+    """
+    response.page_query = _query_string((k, str(v)) for k, v in used.items() if v is not None)
+    return response
+
+
+def _query_string(pairs: Iterable[tuple[str, str]]) -> str:
+    return urlencode(sorted(pairs))
 
 
 # --- the generation ------------------------------------------------------------------------
@@ -218,12 +274,33 @@ def page_timeout(gen: int) -> int:
 # --- the middleware -----------------------------------------------------------------------
 
 
-def page_key(gen: int, request: HttpRequest, *, by_encoding: bool = False) -> str:
-    """The cache key of this request's page in generation `gen`."""
+def page_query(request: HttpRequest) -> str | None:
+    """The part of this request's query string that may make a page: the page parameters,
+    in order; None when one of them is given twice (no link the site makes does that)."""
+    if not request.META.get("QUERY_STRING"):
+        return ""
+    pairs = []
+    for name, values in request.GET.lists():
+        if name in PAGE_PARAMETERS:
+            if len(values) > 1:
+                return None
+            pairs.append((name, values[0]))
+    return _query_string(pairs)
+
+
+def page_key(gen: int, request: HttpRequest, *, by_encoding: bool = False) -> str | None:
+    """The cache key of this request's page in generation `gen`; None if it has none.
+
+    Parameters no public page reads are left out: they cannot change a page.
+    """
+    return _key(gen, request, page_query(request), by_encoding=by_encoding)
+
+
+def _key(gen: int, request: HttpRequest, query: str | None, *, by_encoding: bool) -> str | None:
+    if query is None or len(query) > MAX_STORED_QUERY:
+        return None
     # What build_absolute_uri() holds, without its quoting work (a tenth of a hit's time).
-    address = "\n".join(
-        (request.scheme, request.get_host(), request.path, request.META.get("QUERY_STRING", ""))
-    )
+    address = "\n".join((request.scheme, request.get_host(), request.path, query))
     if by_encoding:
         gzip = "gzip" in request.META.get("HTTP_ACCEPT_ENCODING", "")
         address += "\n" + ("gzip" if gzip else "identity")
@@ -302,7 +379,7 @@ class PageCacheMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         anonymous = not _has_session(request)
-        gen = key = None
+        gen = key = query = None
         # Any request pays an owed bump, staff's too: other processes may be serving the
         # pages it should have retired.
         settled = _settle_owed_bump()
@@ -311,9 +388,11 @@ class PageCacheMiddleware:
             # content changed is stored under the old generation, out of reach.
             try:
                 gen = generation()
-                key = page_key(gen, request, by_encoding=self.by_encoding)
-                stored = self.recent.get(key)
-                if stored is None:
+                # Taken before the view, which sees only its own parameters.
+                query = page_query(request)
+                key = _key(gen, request, query, by_encoding=self.by_encoding)
+                stored = None if key is None else self.recent.get(key)
+                if stored is None and key is not None:
                     stored = cache.get(key)
                     if stored is not None:
                         self.recent.put(key, stored)
@@ -354,7 +433,10 @@ class PageCacheMiddleware:
         patch_cache_control(
             response, public=True, max_age=0, s_maxage=cdn_seconds, must_revalidate=True
         )
-        if timeout >= 1 and len(request.META.get("QUERY_STRING", "")) <= MAX_STORED_QUERY:
+        # Only the page asked for in the words the site uses: junk values of a page's own
+        # parameters (?page=02) would otherwise each store a copy.
+        made_for_this = query == getattr(response, "page_query", "")
+        if timeout >= 1 and key is not None and made_for_this:
             stored = (response.content, list(response.items()), now, now + timeout)
             try:
                 cache.set(key, stored, timeout)

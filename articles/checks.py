@@ -1,8 +1,14 @@
-"""System checks: `manage.py check --deploy --database default` fails on stale cards."""
+"""System checks for `manage.py check --deploy`: stale cards (with `--database default`), and
+a shared cache (Redis) that has no memory limit or evicts nothing at it."""
 
+from django.core.cache import caches
 from django.core.checks import Error
+from django.core.checks import Warning as CheckWarning
+
+from hub.cache_backends import RedisCache
 
 from . import upkeep
+from .cache import CACHE_ERRORS
 
 
 def cards_rendered_current(app_configs=None, databases=None, **kwargs) -> list[Error]:
@@ -30,3 +36,56 @@ def cards_rendered_current(app_configs=None, databases=None, **kwargs) -> list[E
             id="articles.E001",
         )
     ]
+
+
+# What Redis may do when full, for this cache (docs/operations.md, "Redis memory"): evict the
+# least recently or least frequently used keys. Every key the site writes expires, except
+# the page cache's generation, which the volatile-* policies therefore never evict.
+EVICTING_POLICIES = frozenset({"volatile-lru", "allkeys-lru", "volatile-lfu", "allkeys-lfu"})
+MEMORY_DOCS = "See docs/operations.md, Redis memory."
+
+
+def redis_memory_bounded(app_configs=None, **kwargs) -> list[CheckWarning]:
+    """Redis, when it is the cache, has a memory limit and evicts the least used keys at it.
+
+    Asks Redis (one INFO); a Redis that does not answer is a warning, never an error.
+    """
+    cache = caches["default"]
+    if not isinstance(cache, RedisCache):
+        return []
+    try:
+        maxmemory, policy = cache.memory_limits()
+    except (*CACHE_ERRORS, KeyError, ValueError):
+        return [
+            CheckWarning(
+                "Redis did not say its memory limit, so it was not checked.",
+                hint=f"Check that REDIS_URL answers INFO. {MEMORY_DOCS}",
+                id="articles.W001",
+            )
+        ]
+    return memory_warnings(maxmemory, policy)
+
+
+def memory_warnings(maxmemory: int, policy: str) -> list[CheckWarning]:
+    """What is wrong with Redis's `maxmemory` and `maxmemory-policy` for this cache."""
+    warnings = []
+    if maxmemory == 0:
+        warnings.append(
+            CheckWarning(
+                "Redis has no memory limit (maxmemory 0): cached pages can take all the "
+                "server's memory.",
+                hint=f"Set maxmemory. {MEMORY_DOCS}",
+                id="articles.W002",
+            )
+        )
+    if policy not in EVICTING_POLICIES:
+        warnings.append(
+            CheckWarning(
+                f"Redis's maxmemory-policy is {policy}: when it is full, it does not make room "
+                "by evicting the least used keys (with noeviction, writes fail, and search, "
+                "sign-in and the rate limits answer with errors).",
+                hint=f"Set maxmemory-policy volatile-lru. {MEMORY_DOCS}",
+                id="articles.W003",
+            )
+        )
+    return warnings

@@ -148,7 +148,7 @@ ARTICLE_PAGE_FIELDS = tuple(
     f.name for f in Article._meta.concrete_fields if f.name not in ARTICLE_UNREAD
 )
 # What the page and its structured data show of the author and the medical reviewer.
-PERSON_FIELDS = ("username", "first_name", "last_name", "credentials", "professional_title")
+PERSON_FIELDS = ("public_slug", "first_name", "last_name", "credentials", "professional_title")
 _ARTICLE_PAGE = Article.objects.select_related("author", "medical_reviewer").only(
     *ARTICLE_PAGE_FIELDS,
     *(f"author__{name}" for name in PERSON_FIELDS),

@@ -11,14 +11,15 @@ import datetime
 from django.contrib.auth import get_user_model
 from django.contrib.sitemaps import Sitemap
 from django.contrib.sitemaps import views as sitemap_views
-from django.core.paginator import Paginator
+from django.core.paginator import InvalidPage, Paginator
 from django.db.models import Exists, OuterRef, Subquery
 from django.http import HttpRequest, HttpResponse
 from django.utils.functional import cached_property
 from django.views.decorators.http import require_safe
 
-from .cache import public_page
+from .cache import made_from, public_page
 from .models import Article, Topic
+from .pagination import page_number
 
 SECTION_LIMIT = 10_000
 
@@ -92,7 +93,7 @@ class AuthorSitemap(HubSitemap):
             .objects.filter(Exists(theirs))
             .annotate(latest=Subquery(theirs.order_by("-published_at").values("published_at")[:1]))
             .order_by("pk")
-            .only("username")
+            .only("public_slug")
         )
 
     def items(self):
@@ -118,19 +119,32 @@ def _sections() -> dict[str, HubSitemap]:
     return {name: section() for name, section in SITEMAPS.items()}
 
 
-@public_page
+def _made_from_page(request: HttpRequest, response: HttpResponse) -> HttpResponse:
+    # Django's sitemap view reads ?p= as a page number; stored only as the number.
+    given = request.GET.get("p")
+    try:
+        number = None if given is None else page_number(given)
+    except InvalidPage:  # a page Django found and this count does not: served, not stored
+        response.page_query = None
+        return response
+    return made_from(response, p=number)
+
+
+@public_page(query=("p",))
 @require_safe
 def sitemap(request: HttpRequest) -> HttpResponse:
     """One file of URLs while they fit; a sitemap index of sections beyond that."""
     sections = _sections()
     if all(section.paginator.num_pages <= 1 for section in sections.values()):
-        return sitemap_views.sitemap(request, sitemaps=sections)
+        return _made_from_page(request, sitemap_views.sitemap(request, sitemaps=sections))
+    # The index reads no parameter.
     return sitemap_views.index(
         request, sitemaps=sections, sitemap_url_name="articles:sitemap_section"
     )
 
 
-@public_page
+@public_page(query=("p",))
 @require_safe
 def sitemap_section(request: HttpRequest, section: str) -> HttpResponse:
-    return sitemap_views.sitemap(request, sitemaps=_sections(), section=section)
+    response = sitemap_views.sitemap(request, sitemaps=_sections(), section=section)
+    return _made_from_page(request, response)

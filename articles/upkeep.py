@@ -28,8 +28,11 @@ definition, or a new topic   new name; its articles' vectors;   (admin, load_dem
 A topic is deleted           pages that mentioned it; vectors;  deleting_topics(), around the
                              cached pages                       deletion
 An author's credited name    that author's cards; cached pages  author_renamed (User post_save)
-A public profile, role or    cached pages (author page,         profile_changed, roles_changed
-account                      bylines)
+(an unnamed one's: the
+public slug)
+A public profile (the        cached pages (author page,         profile_changed, roles_changed
+public slug too), role or    bylines, structured data,
+account                      sitemap)
 A policy page                cached pages (every footer links   page_changed (Page
                              the policies)                      post_save/delete)
 The card template, its       every card                         ensure_cards_current(), after
@@ -204,7 +207,9 @@ def deleting_topics(topics: Iterable[Topic]) -> Iterator[None]:
 # --- cards -----------------------------------------------------------------------------------
 
 CARDS = "article cards"
-NAME_FIELDS = ("first_name", "last_name", "username", "credentials")
+# What a card's credited name is made of, in credited_name()'s order (the public slug
+# names someone with no name).
+NAME_FIELDS = ("first_name", "last_name", "public_slug", "credentials")
 
 
 def refresh_cards(articles: Iterable[Article], *, batch_size: int = 500) -> int:
@@ -224,9 +229,18 @@ def refresh_cards(articles: Iterable[Article], *, batch_size: int = 500) -> int:
     return count
 
 
+# A person with a name and one without (named by their public slug, never their login):
+# how cards name either is part of how cards are rendered.
+_SAMPLE_AUTHORS = (
+    User(first_name="Sample", last_name="Author", credentials="MD", public_slug="sample-slug"),
+    User(username="sample-login", credentials="MD", public_slug="sample-slug"),
+)
+
+
 def cards_fingerprint() -> str:
     """cards.fingerprint() for cards as they are rendered now, authors named as they are."""
-    return fingerprint(author_name=credited_name("Sample", "Author", "sample", "MD"))
+    names = " / ".join(person.name_with_credentials for person in _SAMPLE_AUTHORS)
+    return fingerprint(author_name=names)
 
 
 def refresh_all_cards() -> int:

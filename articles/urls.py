@@ -11,7 +11,9 @@ urlpatterns = [
     path("topics/<slug:slug>/feed/", feeds.TopicArticlesFeed(), name="topic_feed"),
     path("topics/<slug:slug>/feed/atom/", feeds.TopicArticlesAtomFeed(), name="topic_feed_atom"),
     path("articles/<slug:slug>/", views.article_detail, name="detail"),
-    path("authors/<str:username>/", views.author, name="author"),
+    path("authors/<slug:slug>/", views.author, name="author"),
+    # The addresses author pages had until issue 23: the login name (any username's shape).
+    path("authors/<str:username>/", views.author_moved, name="author_moved"),
     path("search/", views.search, name="search"),
     path("feed/", feeds.LatestArticlesFeed(), name="feed"),
     path("feed/atom/", feeds.LatestArticlesAtomFeed(), name="feed_atom"),

@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.paginator import InvalidPage
 from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -11,7 +12,7 @@ from accounts.models import CLINICIANS, EDITORS, User
 from hub.ratelimit import client_ip, rate_limited, too_many
 
 from . import reads, structured_data
-from .cache import public_page
+from .cache import made_from, public_page
 from .forms import ProblemReportForm
 from .models import (
     Article,
@@ -39,7 +40,7 @@ INDEX_ONE_PAGE = 300
 INDEX_PAGE_SIZE = 50
 
 
-@public_page
+@public_page(query=("letter", "page"))
 @require_safe
 def topic_index(request: HttpRequest) -> HttpResponse:
     """Topics A to Z, filed by Topic.index_letter: two queries, whatever the size.
@@ -52,6 +53,7 @@ def topic_index(request: HttpRequest) -> HttpResponse:
     """
     letters, topics = reads.index_letters(up_to=INDEX_ONE_PAGE + 1)
     if topics <= INDEX_ONE_PAGE:
+        # One page: ?letter= and ?page= change nothing.
         return render(request, "articles/topic_index.html", {"letters": reads.topic_index()})
 
     nav = sorted(letters)  # "#" first, then A to Z, then other alphabets
@@ -74,7 +76,15 @@ def topic_index(request: HttpRequest) -> HttpResponse:
         "letter": letter,
         "page_obj": page,
     }
-    return render(request, "articles/topic_index.html", context)
+    response = render(request, "articles/topic_index.html", context)
+    return made_from(
+        response, letter=_given(request, "letter", letter), page=_given(request, "page", number)
+    )
+
+
+def _given(request: HttpRequest, name: str, value):
+    """`value`, the view's reading of ?name=, if the request gave it (for made_from())."""
+    return value if name in request.GET else None
 
 
 def _page_or_404(objects, number, *, count: int | None = None, per_page: int = PAGE_SIZE):
@@ -86,7 +96,7 @@ def _page_or_404(objects, number, *, count: int | None = None, per_page: int = P
         raise Http404("No such page.") from None
 
 
-@public_page
+@public_page(query=("audience", "page"))
 @require_safe
 def topic_detail(request: HttpRequest, slug: str) -> HttpResponse:
     topic = reads.topic_page(slug)
@@ -109,7 +119,8 @@ def topic_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "audiences": Audience.choices,
         "jsonld": structured_data.as_script(structured_data.topic_data(topic, request)),
     }
-    return render(request, "articles/topic_detail.html", context)
+    response = render(request, "articles/topic_detail.html", context)
+    return made_from(response, audience=audience or None, page=_given(request, "page", page.number))
 
 
 @public_page
@@ -131,16 +142,17 @@ def article_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 AUTHOR_PAGE_SIZE = 50
+# Only people who write or review have a public page; other accounts stay private.
+_PUBLIC_PEOPLE = User.objects.filter(is_active=True, groups__name__in=[CLINICIANS, EDITORS])
+NO_SUCH_AUTHOR = "No such author."
 
 
 @public_page
 @require_safe
-def author(request: HttpRequest, username: str) -> HttpResponse:
-    # Only people who write or review have a public page; other accounts stay private.
-    person = get_object_or_404(
-        User.objects.filter(is_active=True, groups__name__in=[CLINICIANS, EDITORS]).distinct(),
-        username=username,
-    )
+def author(request: HttpRequest, slug: str) -> HttpResponse:
+    person = _PUBLIC_PEOPLE.filter(public_slug=slug).distinct().first()
+    if person is None:
+        return author_moved(request, slug)
     context = {
         "person": person,
         "written": reads.by_author(person.pk, AUTHOR_PAGE_SIZE),
@@ -149,7 +161,25 @@ def author(request: HttpRequest, username: str) -> HttpResponse:
     return render(request, "articles/author.html", context)
 
 
+@require_safe
+def author_moved(request: HttpRequest, username: str) -> HttpResponse:
+    """/authors/<username>/, the old address: 301 to the page by its public slug.
+
+    Only for people who have a public page. Anyone else's username gets the same 404 as a
+    slug nobody has, after the same queries, so it tells nothing of the accounts there are.
+    """
+    try:
+        User.username_validator(username)
+    except ValidationError:  # no account has such a name (a NUL, a space...)
+        raise Http404(NO_SUCH_AUTHOR) from None
+    slug = _PUBLIC_PEOPLE.filter(username=username).values_list("public_slug", flat=True).first()
+    if not slug:
+        raise Http404(NO_SUCH_AUTHOR)
+    return redirect("articles:author", slug=slug, permanent=True)
+
+
 @rate_limited("search", limit=120, window_seconds=60, methods=("GET",))
+@public_page(query=("q", "page"))
 @require_safe
 def search(request: HttpRequest) -> HttpResponse:
     # A repeated ?q= takes the first; bad input of any kind gets a message, never an error.
@@ -159,7 +189,12 @@ def search(request: HttpRequest) -> HttpResponse:
     response = render(request, "articles/search.html", context)
     # Off by default: every query is a page of its own, and rarely asked twice.
     response.public_page = settings.PAGE_CACHE_SEARCH
-    return response
+    # Stored (with PAGE_CACHE_SEARCH) only for the query as cleaned: "  flu " is not kept
+    # apart from "flu", nor page 999 of a query that has two.
+    number = results.page.number if results.page else None
+    return made_from(
+        response, q=_given(request, "q", results.query), page=_given(request, "page", number)
+    )
 
 
 @public_page

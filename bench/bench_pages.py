@@ -368,7 +368,7 @@ def pages(articles: int) -> list[tuple[str, str]]:
         ("topic index", "/topics/"),
         ("topic page", "/topics/bulk-topic-0/"),
         ("article page", f"/articles/bulk-article-{articles // 2}/"),
-        ("author page", "/authors/bulk-clinician-0/"),
+        ("author page", "/authors/bulk-author-0/"),  # seed_bulk's first clinician
         ("search ketamine", "/search/?q=ketamine"),
         ("feed", "/feed/"),
     ]

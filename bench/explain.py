@@ -56,7 +56,7 @@ def pages() -> list[tuple[str, str]]:
     topic = Topic.objects.filter(slug="bulk-topic-0").first() or Topic.objects.order_by("pk")[0]
     newest = Article.objects.published().order_by("-published_at").first()
     older = Article.objects.published().order_by("published_at").first()
-    author = newest.author.username
+    author = newest.author
     reviewer = User.objects.filter(username="bulk-editor").first() or newest.medical_reviewer
     return [
         ("home", "/"),
@@ -66,8 +66,8 @@ def pages() -> list[tuple[str, str]]:
         ("topic, clinicians", f"/topics/{topic.slug}/?audience=clinicians"),
         ("article (newest)", f"/articles/{newest.slug}/"),
         ("article (oldest)", f"/articles/{older.slug}/"),
-        ("author page", f"/authors/{author}/"),
-        ("reviewer page", f"/authors/{reviewer.username}/"),
+        ("author page", author.get_absolute_url()),
+        ("reviewer page", reviewer.get_absolute_url()),
         ("search ketamine", "/search/?q=ketamine"),
         ("search depression", "/search/?q=depression"),
         ("search misspelt", "/search/?q=esketamne"),

@@ -28,3 +28,11 @@ class RedisCache(redis.RedisCache):
     def __init__(self, server, params):
         super().__init__(server, params)
         self._class = RedisCacheClient
+
+    def memory_limits(self) -> tuple[int, str]:
+        """Redis's `maxmemory` in bytes (0: none) and `maxmemory-policy`.
+
+        Read from INFO, which managed services that refuse CONFIG GET still answer.
+        """
+        info = self._cache.get_client(write=True).info("memory")
+        return int(info["maxmemory"]), str(info["maxmemory_policy"])

@@ -2,16 +2,33 @@
 
 import os
 import secrets
+import socket
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+import redis
+from django.test import override_settings
+
+from articles.checks import memory_warnings, redis_memory_bounded
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def _redis_up() -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", 6379), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
 def _manage(*args, **env):
-    # Only what production would have: not DEBUG, not the browser tests' async override.
-    unset = {"DEBUG", "SECRET_KEY", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    # Only what production would have: not DEBUG, not the browser tests' async override;
+    # not a developer's REDIS_URL either, whose Redis has no production memory settings
+    # (the memory check has tests of its own below).
+    unset = {"DEBUG", "SECRET_KEY", "DJANGO_ALLOW_ASYNC_UNSAFE", "REDIS_URL"}
     environment = {k: v for k, v in os.environ.items() if k not in unset}
     environment.update(env)
     return subprocess.run(  # noqa: S603 - our own manage.py with fixed arguments
@@ -41,3 +58,48 @@ def test_app_refuses_to_start_without_secret_key_when_debug_is_off():
     result = _manage("check")
     assert result.returncode != 0
     assert "SECRET_KEY is not set" in result.stderr
+
+
+# --- Redis's memory limit (articles/checks.py; docs/operations.md, Redis memory) -------------
+
+
+def test_redis_without_a_limit_nor_eviction_gets_both_warnings():
+    warnings = memory_warnings(0, "noeviction")
+    assert [w.id for w in warnings] == ["articles.W002", "articles.W003"]
+
+
+@pytest.mark.parametrize("policy", ["volatile-lru", "allkeys-lru", "allkeys-lfu"])
+def test_redis_with_a_limit_and_lru_eviction_passes(policy):
+    assert memory_warnings(256 * 2**20, policy) == []
+
+
+@pytest.mark.parametrize("policy", ["volatile-ttl", "allkeys-random"])
+def test_redis_evicting_at_random_or_by_ttl_is_warned_of(policy):
+    assert [w.id for w in memory_warnings(256 * 2**20, policy)] == ["articles.W003"]
+
+
+def test_memory_check_warns_and_does_not_fail_when_redis_does_not_answer():
+    unreachable = {
+        "BACKEND": "hub.cache_backends.RedisCache",
+        "LOCATION": "redis://127.0.0.1:1/13",
+        "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+    }
+    with override_settings(CACHES={"default": unreachable}):
+        assert [w.id for w in redis_memory_bounded()] == ["articles.W001"]
+
+
+def test_memory_check_says_nothing_when_the_cache_is_not_redis():
+    assert redis_memory_bounded() == []  # the tests' local-memory cache
+
+
+@pytest.mark.skipif(not _redis_up(), reason="needs Redis on 127.0.0.1:6379")
+def test_memory_check_reads_the_limit_redis_has():
+    location = "redis://127.0.0.1:6379/13"
+    with redis.Redis.from_url(location) as server:
+        info = server.info("memory")
+    with override_settings(
+        CACHES={"default": {"BACKEND": "hub.cache_backends.RedisCache", "LOCATION": location}}
+    ):
+        found = redis_memory_bounded()
+    expected = memory_warnings(info["maxmemory"], info["maxmemory_policy"])
+    assert [w.msg for w in found] == [w.msg for w in expected]

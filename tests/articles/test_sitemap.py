@@ -28,11 +28,11 @@ def locations(response) -> list[str]:
 
 
 def test_sitemap_lists_topics_published_articles_and_their_authors(client):
-    writer = ClinicianFactory(username="writer")
-    ClinicianFactory(username="drafter")
+    writer = ClinicianFactory(username="writer", first_name="Wanda", last_name="Writer")
+    drafter = ClinicianFactory(username="drafter", first_name="Dan", last_name="Drafter")
     topic = TopicFactory(slug="esketamine")
     PublishedArticleFactory(slug="published", author=writer, topics=[topic])
-    ArticleFactory(slug="draft", author=ClinicianFactory(username="drafter"))
+    ArticleFactory(slug="draft", author=drafter)
     ArticleFactory(slug="in-review", status=Status.IN_REVIEW)
     PublishedArticleFactory(
         slug="scheduled", published_at=timezone.now() + datetime.timedelta(days=1)
@@ -41,10 +41,10 @@ def test_sitemap_lists_topics_published_articles_and_their_authors(client):
     urls = locations(client.get("/sitemap.xml"))
     assert "http://testserver/topics/esketamine/" in urls
     assert "http://testserver/articles/published/" in urls
-    assert "http://testserver/authors/writer/" in urls
+    assert "http://testserver/authors/wanda-writer/" in urls
     for hidden in ("draft", "in-review", "scheduled", "archived"):
         assert f"http://testserver/articles/{hidden}/" not in urls
-    assert "http://testserver/authors/drafter/" not in urls
+    assert f"http://testserver{drafter.get_absolute_url()}" not in urls
     assert len(urls) == len(set(urls))
 
 

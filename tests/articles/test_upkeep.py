@@ -91,7 +91,7 @@ def test_the_way_authors_are_named_is_part_of_the_fingerprint():
 
 
 def test_profile_saved_outside_the_admin_retires_the_cached_author_page(client, article, on_commit):
-    url = f"/authors/{article.author.username}/"
+    url = article.author.get_absolute_url()
     client.get(url)
     assert served_from_cache(client, url)
 
@@ -112,7 +112,7 @@ def test_signing_in_keeps_the_cached_pages(client, article, on_commit):
 
 
 def test_leaving_the_clinicians_removes_the_author_page_at_once(client, article, on_commit):
-    url = f"/authors/{article.author.username}/"
+    url = article.author.get_absolute_url()
     assert client.get(url).status_code == 200
     with on_commit():
         article.author.groups.remove(Group.objects.get(name=CLINICIANS))

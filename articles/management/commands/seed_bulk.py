@@ -163,7 +163,13 @@ class Command(BaseCommand):
         for i in range(n):
             user, _ = User.objects.get_or_create(
                 username=f"bulk-clinician-{i}",
-                defaults={"first_name": "Bulk", "last_name": f"Clinician {i}", "credentials": "MD"},
+                defaults={
+                    "first_name": "Bulk",
+                    "last_name": f"Clinician {i}",
+                    "credentials": "MD",
+                    # The name would spell the username, which a public slug never is.
+                    "public_slug": f"bulk-author-{i}",
+                },
             )
             user.groups.add(group)
             people.append(user)
