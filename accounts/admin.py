@@ -11,6 +11,9 @@ class UserAdmin(DjangoUserAdmin):
     list_display = ["username", "get_full_name", "credentials", "email", "is_staff", "roles"]
     list_filter = ["groups", "is_staff", "is_superuser", "is_active"]
     search_fields = ["username", "first_name", "last_name", "email"]
+    # A "view on site" redirect would tell whoever may open this page a username (half of
+    # a login), superusers' included; author pages are linked from their articles.
+    view_on_site = False
     fieldsets = [
         *DjangoUserAdmin.fieldsets,
         ("Public profile", {"fields": ["credentials", "professional_title", "bio", "disclosures"]}),

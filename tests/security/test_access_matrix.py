@@ -4,6 +4,7 @@ import datetime
 from html.parser import HTMLParser
 
 import pytest
+from django.contrib.contenttypes.models import ContentType
 from django.contrib.messages import get_messages
 from django.contrib.messages.storage.cookie import CookieStorage
 from django.db import transaction
@@ -231,3 +232,63 @@ def test_topic_autocomplete_needs_a_staff_login(client):
         "?app_label=articles&model_name=article&field_name=topics&term=esk"
     )
     assert client.get(url).status_code == 302
+
+
+def _view_on_site(obj):
+    content_type = ContentType.objects.get_for_model(obj, for_concrete_model=False)
+    return reverse("admin:view_on_site", args=[content_type.pk, obj.pk])
+
+
+@pytest.mark.parametrize("state", ALL_STATES)
+@pytest.mark.parametrize("role", ROLES)
+def test_view_on_site_shortcut_redirects_only_where_the_change_page_opens(client, state, role):
+    article, _, people = _setup(state)
+    client = _as(client, people[role])
+    response = client.get(_view_on_site(article))
+    location = response.get("Location", "")
+    if role == "anonymous":
+        assert response.status_code == 302 and reverse("admin:login") in location
+        assert article.slug not in location.replace(_view_on_site(article), "")
+    elif role == "other-clinician":
+        assert (response.status_code, location) == (404, "")
+        assert article.slug.encode() not in response.content
+        assert b"Secret plan" not in response.content
+    else:
+        assert (response.status_code, location) == (302, article.get_absolute_url())
+
+
+@pytest.mark.parametrize("role", ["author", "other-clinician", "editor", "superuser"])
+def test_view_on_site_shortcut_never_names_a_user(client, role):
+    _, _, people = _setup("published")
+    client = _as(client, people[role])
+    for person in people.values():
+        if person is None:
+            continue
+        response = client.get(_view_on_site(person))
+        assert (response.status_code, response.get("Location")) == (404, None), person.username
+        assert person.get_absolute_url().encode() not in response.content
+
+
+@pytest.mark.parametrize("role", ["author", "editor", "superuser"])
+def test_view_on_site_shortcut_is_404_for_unknown_ids(client, role):
+    article, _, people = _setup("draft")
+    client = _as(client, people[role])
+    content_type = ContentType.objects.get_for_model(Article).pk
+    for args in (
+        [content_type, article.pk + 1000],
+        [content_type, "not-a-number"],
+        [content_type, 10**30],
+        [10**30, article.pk],
+        [ContentType.objects.get_for_model(ContentType).pk, content_type],
+    ):
+        response = client.get(reverse("admin:view_on_site", args=args))
+        assert (response.status_code, response.get("Location")) == (404, None), args
+
+
+def test_view_on_site_link_of_a_topic_still_leads_to_its_page(client):
+    _, topic, people = _setup("published")
+    client = _as(client, people["editor"])
+    page = client.get(reverse("admin:articles_topic_change", args=[topic.pk]))
+    assert _view_on_site(topic) in page.content.decode()
+    response = client.get(_view_on_site(topic))
+    assert (response.status_code, response["Location"]) == (302, topic.get_absolute_url())
