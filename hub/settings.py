@@ -57,6 +57,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # 400 for control characters in the address, before the page cache or any view.
+    "hub.middleware.ControlCharacterMiddleware",
     # 304s for conditional GETs, cached pages included; then whole public pages for
     # anonymous readers from the cache (articles/cache.py), before any session work.
     "django.middleware.http.ConditionalGetMiddleware",
