@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import CLINICIANS, User
 from hub.ratelimit import client_ip, rate_limited
+from hub.security import ReportForgedFields, report_tampering
 
 from . import upkeep, workflow
 from .cache import content_changed
@@ -134,7 +135,8 @@ def status_label(article) -> str:
     return label
 
 
-class BaseArticleAdmin(admin.ModelAdmin):
+# ReportForgedFields (hub/security.py): fields posted that the form has not are logged.
+class BaseArticleAdmin(ReportForgedFields, admin.ModelAdmin):
     """Per-object rules live here and in articles.workflow; model permissions only open doors."""
 
     form = ArticleAdminForm
@@ -444,6 +446,8 @@ def _transition(request, model_admin, *, pk: int, action: str) -> HttpResponse:
     """Take the registry's action `action`: the rules first, then its form, then the move."""
     article = model_admin._visible_article(request, pk)
     change_url = reverse("admin:articles_article_change", args=[article.pk])
+    if action not in workflow.ACTIONS:  # no button ever posts it (hub/security.py)
+        report_tampering(request, action=action)
     try:
         step = workflow.check_action(article, name=action, by=request.user)
         form = action_form(step, request.POST, flags=workflow.review_flags(article))
