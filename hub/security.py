@@ -11,6 +11,7 @@ from collections.abc import Iterable
 
 from django import forms
 from django.contrib.admin.options import IS_POPUP_VAR, TO_FIELD_VAR
+from django.contrib.admin.utils import flatten_fieldsets
 from django.http import HttpRequest
 
 from .ratelimit import client_ip
@@ -89,21 +90,26 @@ def report_tampering(
 
 class ReportForgedFields:
     """A ModelAdmin mixin: a posted change or add form carrying names none of its fields
-    has (a read-only `author`, a `status` the form never shows) is a security event.
+    has (an `author` always shown read-only, a `status` never shown) is a security event.
 
-    Django already ignores those names; this only reports them.
+    Django already ignores those names; this only reports them. A field that is read-only
+    only in some states (get_readonly_fields) is not reported: a page opened before the
+    state changed still sends it.
     """
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change=change, **kwargs)
         if request.method != "POST":
             return form
+        # The attributes, not get_fieldsets(): with no fieldsets that calls get_form.
+        declared = set(flatten_fieldsets(self.fieldsets or ())) | set(self.fields or ())
+        known = ADMIN_FORM_EXTRAS | (declared - set(self.readonly_fields))
 
         class Checked(form):
             def __init__(self, *args, **kw):
                 super().__init__(*args, **kw)
                 if self.is_bound:
-                    forged = unexpected_fields(self, self.data, ADMIN_FORM_EXTRAS)
+                    forged = unexpected_fields(self, self.data, known)
                     if forged:
                         report_tampering(request, fields=forged)
 

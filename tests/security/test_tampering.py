@@ -139,3 +139,19 @@ def test_a_real_action_the_person_may_not_take_is_a_refusal_not_an_event(client,
         client.post(url, {})
     assert _events(caplog) == []
     assert Article.objects.get(pk=draft.pk).status == Status.DRAFT
+
+
+def test_fields_read_only_in_some_states_are_no_event(client, caplog):
+    # A live article's address and audience are fixed: a page opened before it went live
+    # still sends them.
+    author = ClinicianFactory(username="author")
+    live = article_in_state(Status.PUBLISHED, author=author, title="Ketamine and sleep")
+    client.force_login(author)
+    change = reverse("admin:articles_article_change", args=[live.pk])
+    data = _as_a_browser_posts(client.get(change))
+    assert "slug" not in data
+    with caplog.at_level(logging.INFO):
+        response = client.post(change, {**data, "slug": "other-address", "audience": "patients"})
+    assert response.status_code == 302
+    assert _events(caplog) == []
+    assert Article.objects.get(pk=live.pk).slug == live.slug
