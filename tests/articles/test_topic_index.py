@@ -349,9 +349,7 @@ def test_index_is_not_found_when_no_topics_are_under_the_letter(client, many_top
     assert "<h1>Page not found</h1>" in response.content.decode()
 
 
-@pytest.mark.parametrize(
-    "page", ["abc", "3", "0", "-1", "1.5", "9" * 5000, "10001", str(10**30)]
-)
+@pytest.mark.parametrize("page", ["abc", "3", "0", "-1", "1.5", "9" * 5000, "10001", str(10**30)])
 def test_index_is_not_found_when_page_number_is_bad(client, many_topics, page):
     response = client.get(f"/topics/?letter=E&page={page}")
 
