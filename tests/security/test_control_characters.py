@@ -137,3 +137,18 @@ def test_nul_in_an_article_form_is_a_form_error(client, site):
     errors = response.context["adminform"].form.errors
     assert {"title", "summary", "body"} <= set(errors)
     assert Article.objects.count() == before
+
+
+@pytest.mark.parametrize(
+    ("url", "data"),
+    [
+        (reverse("admin:login"), {"username": "editor\x00", "password": "x"}),
+        (reverse("admin:login"), {"username": "editor", "password": "x\x00"}),
+        (reverse("admin_password_reset"), {"email": "editor\x00@example.org"}),
+    ],
+)
+def test_nul_in_sign_in_and_reset_forms_is_a_form_error(client, url, data):
+    EditorFactory(username="editor")
+    response = client.post(url, data)
+    assert response.status_code == 200
+    assert response.context["form"].errors
