@@ -1,19 +1,26 @@
+import copy
 import datetime
 import logging
 
+from csp.decorators import csp_replace
+from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.db import transaction
 from django.db.models import Q
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.timesince import timesince
+from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
 from accounts.models import CLINICIANS, User
 from hub.ratelimit import client_ip, rate_limited
-from hub.security import ReportForgedFields, report_tampering
+from hub.security import ReportForgedFields, posted_names, report_tampering
 
 from . import upkeep, workflow
 from .cache import content_changed
@@ -21,6 +28,7 @@ from .diff import compare
 from .forms import ArticleAdminForm, action_form
 from .models import (
     Article,
+    Autosave,
     DueForReviewItem,
     Page,
     ProblemReport,
@@ -32,8 +40,13 @@ from .models import (
     safety_notices,
 )
 from .readability import TARGET_GRADE, measure
+from .safe_messaging import find_flags
+from .writing_checks import check as check_writing
 
 log = logging.getLogger(__name__)
+
+# The name of the workflow buttons in the article's one form; the value is the action's.
+ACTION_FIELD = "_workflow"
 
 
 @admin.register(Topic)
@@ -249,17 +262,67 @@ class BaseArticleAdmin(ReportForgedFields, admin.ModelAdmin):
             fields += ["slug", "audience"]
         return fields
 
+    # hub/security.py: the workflow buttons and every action's inputs share the one form.
+    def extra_posted_names(self, request, obj):
+        actions = (posted_names(action_form(action)) for action in workflow.ACTIONS.values())
+        return {ACTION_FIELD}.union(*actions)
+
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change=change, **kwargs)
-        site = self.admin_site
+        extra = {"admin_site": self.admin_site}
+        if obj is not None and _pressed_name(request):
+            action, inputs, refusal = self._pressed(request, obj)
+            # A refusal from the workflow itself (the first attempt rolled back) wins.
+            refusal = getattr(request, "_workflow_refusal", "") or refusal
+            extra.update(action=action, action_form=inputs, refusal=refusal)
 
         class BoundForm(form):
             def __init__(self, *args, **kw):
-                super().__init__(*args, admin_site=site, **kw)
+                super().__init__(*args, **{**extra, **kw})
 
         return BoundForm
 
-    # --- saving goes through the workflow -------------------------------------------
+    # --- one form: the text on screen is saved, then the action pressed is taken --------
+
+    def _action_forms(self, request, article) -> dict:
+        """The inputs of each action this person may take now; the pressed one bound to
+        what was typed. Built once per request, so the page shows the same forms the
+        validation used, errors and all."""
+        forms = getattr(request, "_action_forms", None)
+        if forms is None:
+            pressed = _pressed_name(request)
+            flags = self._flags(request, article)
+            forms = {
+                name: action_form(
+                    workflow.ACTIONS[name], request.POST if name == pressed else None, flags=flags
+                )
+                for name in workflow.allowed_actions(article, request.user)
+            }
+            request._action_forms = forms
+        return forms
+
+    def _flags(self, request, article):
+        """The safe-messaging flags an approval must acknowledge: those in the text being
+        approved, which is the text on screen when an editor edits and approves at once."""
+        if request.method == "POST" and "body" in request.POST:
+            return find_flags(*(request.POST.get(f, "") for f in ("title", "summary", "body")))
+        return workflow.review_flags(article)
+
+    def _pressed(self, request, article):
+        """The pressed action, its bound inputs, and why it is refused ("" if it is not)."""
+        name = _pressed_name(request)
+        if name not in workflow.ACTIONS:  # no button ever sends it (hub/security.py)
+            report_tampering(request, action=name)
+        try:
+            action = workflow.check_action(article, name=name, by=request.user)
+        except workflow.TransitionNotAllowed as exc:
+            log.warning(
+                "transition refused: %s",
+                exc,
+                extra={"article": article.pk, "actor": request.user.pk, "action": name},
+            )
+            return None, None, str(exc)
+        return action, self._action_forms(request, article)[name], ""
 
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data
@@ -286,16 +349,25 @@ class BaseArticleAdmin(ReportForgedFields, admin.ModelAdmin):
                 created.version,
             )
             obj._state.adding = False
+            Autosave.objects.filter(user=request.user, article=None).delete()
             return
+        action = form.action
         fields = {k: data[k] for k in ("slug", "audience", "author") if k in data}
-        workflow.edit_article(
-            article=obj,
-            by=request.user,
-            content=content,
-            expected_version=data.get("loaded_version") or 0,
-            fields=fields,
-        )
-        if obj.live:
+        # The text on screen and the action pressed: both, or (on a refusal) neither.
+        with transaction.atomic():
+            if action is None or form.has_changed():
+                workflow.edit_article(
+                    article=obj,
+                    by=request.user,
+                    content=content,
+                    expected_version=data.get("loaded_version") or 0,
+                    fields=fields,
+                )
+            if action is not None:
+                action.perform(article=obj, by=request.user, **form.action_form.arguments())
+                request._workflow_taken = action
+        Autosave.objects.filter(user=request.user, article=obj).delete()
+        if obj.live and action is None:
             messages.info(
                 request,
                 "Saved as a new version. Readers keep seeing the approved text until an "
@@ -308,16 +380,74 @@ class BaseArticleAdmin(ReportForgedFields, admin.ModelAdmin):
             self.save_formset(request, form, formset, change=change)
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        if object_id and _pressed_name(request):
+            article = self.get_object(request, unquote(object_id))
+            if not self.has_change_permission(request, article):
+                return self._act_without_text(request, article, form_url, extra_context)
         try:
             return super().changeform_view(request, object_id, form_url, extra_context)
         except (workflow.StaleEdit, workflow.TransitionNotAllowed) as exc:
-            log.warning("edit refused: %s", exc, extra={"article": object_id})
-            messages.error(request, str(exc))
-            if object_id:
-                return HttpResponseRedirect(
-                    reverse("admin:articles_article_change", args=[object_id])
-                )
-            return HttpResponseRedirect(reverse("admin:articles_article_changelist"))
+            log.warning(
+                "edit refused: %s", exc, extra={"article": object_id, "actor": request.user.pk}
+            )
+            if not object_id:
+                messages.error(request, str(exc))
+                return HttpResponseRedirect(reverse("admin:articles_article_changelist"))
+            # Nothing was saved (the transaction rolled back). The page comes back with
+            # everything typed in it and the reason at the top.
+            request._workflow_refusal = str(exc)
+            return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def _act_without_text(self, request, article, form_url, extra_context):
+        """An action by someone who may not edit the text now (an author withdrawing a
+        submission): only the action's own inputs are posted."""
+        action, inputs, refusal = self._pressed(request, article)
+        if action is not None:
+            if inputs.is_valid():
+                try:
+                    action.perform(article=article, by=request.user, **inputs.arguments())
+                except workflow.TransitionNotAllowed as exc:
+                    refusal = str(exc)
+                else:
+                    return self._acted(request, article, action)
+            else:
+                refusal = f"“{action.label}” needs more from you: see the marked fields."
+        # The page again, as read, with the inputs as typed and the reason.
+        page = copy.copy(request)
+        page.method = "GET"
+        extra = {**(extra_context or {}), "refusal": refusal}
+        return super().changeform_view(page, str(article.pk), form_url, extra)
+
+    def response_change(self, request, obj):
+        action = getattr(request, "_workflow_taken", None)
+        if action is None:
+            return super().response_change(request, obj)
+        return self._acted(request, obj, action)
+
+    def _acted(self, request, article, action):
+        log.info(
+            "transition %s",
+            action.name,
+            extra={"article": article.pk, "actor": request.user.pk, "ip": client_ip(request)},
+        )
+        article.refresh_from_db()
+        messages.success(
+            request, format_html("“{}” is now: {}", article.title, _plain_status(article))
+        )
+        return HttpResponseRedirect(reverse("admin:articles_article_change", args=[article.pk]))
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        form = context["adminform"].form
+        if getattr(form, "theirs", None) is not None and obj is not None:
+            # Someone saved meanwhile: show what they saved beside what this person typed.
+            theirs = workflow.working_content(Article.objects.get(pk=obj.pk))
+            yours = workflow.Content(
+                *(form.data.get(f, "") for f in ("title", "summary", "body")), topic_ids=[]
+            )
+            context["theirs_diff"] = compare(theirs, yours)
+        # An article is written one at a time; "save as new" would copy its history's claims.
+        context.update(show_save_and_add_another=False, show_save_as_new=False)
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     # --- display ----------------------------------------------------------------------
 
@@ -325,43 +455,84 @@ class BaseArticleAdmin(ReportForgedFields, admin.ModelAdmin):
     def status_label(self, article):
         return status_label(article)
 
+    def add_view(self, request, form_url="", extra_context=None):
+        extra = {**(extra_context or {}), **self._desk_context(request, None)}
+        return super().add_view(request, form_url, extra)
+
     def change_view(self, request, object_id, form_url="", extra_context=None):
         article = self.get_object(request, object_id)
-        extra = {**(extra_context or {}), **self._workflow_context(request, article)}
+        extra = {
+            **(extra_context or {}),
+            **self._desk_context(request, article),
+            **self._workflow_context(request, article),
+        }
         return super().change_view(request, object_id, form_url, extra)
 
+    def _desk_context(self, request, article):
+        """What the writing desk around the form needs: the writer's unsaved text, if the
+        last visit ended before it was saved."""
+        autosave = (
+            Autosave.objects.filter(user=request.user, article=article)
+            .only("title", "summary", "body", "saved_at")
+            .first()
+        )
+        if autosave is not None and article is not None:
+            working = workflow.working_content(article)
+            same = (autosave.title, autosave.summary, autosave.body) == (
+                working.title,
+                working.summary,
+                working.body,
+            )
+            if same or autosave.saved_at < article.updated_at:
+                autosave = None
+        working = workflow.working_content(article) if article is not None else None
+        return {
+            "autosave_seconds": settings.ARTICLE_AUTOSAVE_SECONDS,
+            "autosave": autosave,
+            "autosave_text": (
+                {"title": autosave.title, "summary": autosave.summary, "body": autosave.body}
+                if autosave
+                else None
+            ),
+            "findings": (
+                check_writing(title=working.title, summary=working.summary, body=working.body)
+                if working
+                else []
+            ),
+            "readability": measure(working.body) if working else None,
+            "readability_target": TARGET_GRADE,
+        }
+
     def _workflow_context(self, request, article):
-        actions = [
-            workflow.ACTIONS[name] for name in workflow.allowed_actions(article, request.user)
-        ]
+        forms = self._action_forms(request, article)
+        # The step forward first: the sticky bar's primary button.
+        actions = sorted(
+            ((workflow.ACTIONS[name], form) for name, form in forms.items()),
+            key=lambda pair: not pair[0].primary,
+        )
         revisions = list(article.revisions.select_related("created_by"))
         current = workflow.pending_revision(article) if article.live else _RowVersion(article)
         base = _diff_base(article, revisions)
-        working = workflow.working_content(article)
-        flags = workflow.review_flags(article)
+        events = list(article.events.select_related("actor").order_by("-created_at", "-pk"))
+        submission = next((e for e in events if e.to_status == Status.IN_REVIEW), None)
         return {
-            "readability": measure(working.body),
-            "readability_target": TARGET_GRADE,
-            "flags": flags,
-            # Each button the registry allows, with the form that collects its inputs.
-            "workflow_actions": [(action, action_form(action, flags=flags)) for action in actions],
-            "events": article.events.select_related("actor").order_by("-created_at", "-pk"),
+            "workflow_actions": actions,
+            "events": events,
+            # The author's words to the editor, shown above the text under review.
+            "submission": submission if article.status == Status.IN_REVIEW else None,
             "revisions": revisions,
             "diff": compare(base, current) if current else [],
-            "diff_base": base,
+            "diff_base_label": _diff_label(base),
+            # An editor deciding on a submission reads the changes first, beside the buttons.
+            "review_first": article.status == Status.IN_REVIEW and request.user.is_editor,
             "is_live": article.live,
         }
 
-    # --- workflow buttons, preview ----------------------------------------------------
+    # --- preview ------------------------------------------------------------------------
 
     def get_urls(self):
         info = f"{self.opts.app_label}_{self.opts.model_name}"
         return [
-            path(
-                "<int:pk>/transition/<str:action>/",
-                self.admin_site.admin_view(self.transition_view),
-                name=f"{info}_transition",
-            ),
             # admin_view() adds login, staff and never_cache; the views check the object.
             path(
                 "<int:pk>/preview/",
@@ -372,6 +543,35 @@ class BaseArticleAdmin(ReportForgedFields, admin.ModelAdmin):
                 ),
                 name=f"{info}_preview",
             ),
+            path(
+                "live-preview/",
+                self.admin_site.admin_view(
+                    rate_limited("live-preview", limit=120, window_seconds=60)(
+                        require_POST(self.live_preview_view)
+                    )
+                ),
+                name=f"{info}_live_preview",
+            ),
+            path(
+                "preview-frame/",
+                # The one admin page that may be framed, and only by the hub's own pages.
+                self.admin_site.admin_view(
+                    xframe_options_sameorigin(
+                        csp_replace({"frame-ancestors": ["'self'"]})(self.preview_frame_view)
+                    )
+                ),
+                name=f"{info}_preview_frame",
+            ),
+            path(
+                "autosave/",
+                self.admin_site.admin_view(require_POST(self.autosave_view)),
+                name=f"{info}_autosave_new",
+            ),
+            path(
+                "<int:pk>/autosave/",
+                self.admin_site.admin_view(require_POST(self.autosave_view)),
+                name=f"{info}_autosave",
+            ),
             *super().get_urls(),
         ]
 
@@ -381,8 +581,72 @@ class BaseArticleAdmin(ReportForgedFields, admin.ModelAdmin):
             raise Http404("No such article.")
         return article
 
-    def transition_view(self, request: HttpRequest, pk: int, action: str) -> HttpResponse:
-        return _transition(request, self, pk=pk, action=action)
+    def live_preview_view(self, request: HttpRequest) -> HttpResponse:
+        """The working text (POST title, summary, body) through the real pipeline, and the
+        checks on it, for the panel beside the editor. Nothing is stored."""
+        if not (self.has_add_permission(request) or self.has_change_permission(request)):
+            raise Http404("No such page.")
+        title, summary, body = (request.POST.get(f, "") for f in ("title", "summary", "body"))
+        limit = settings.ARTICLE_BODY_MAX_CHARS
+        if len(body) > limit or len(title) > 1000 or len(summary) > 5000:
+            return JsonResponse(
+                {"error": f"The text is longer than the {limit:,} characters an article may have."},
+                status=400,
+            )
+        reading = measure(body)
+        findings = check_writing(title=title, summary=summary, body=body)
+        return JsonResponse(
+            {
+                "title": title,
+                "summary": summary,
+                "html": str(render_linked(body)),
+                "checks": render_to_string(
+                    "admin/articles/article/_checks.html",
+                    {
+                        "findings": findings,
+                        "readability": reading,
+                        "readability_target": TARGET_GRADE,
+                    },
+                ),
+                "blocking": sum(f.blocking for f in findings),
+            }
+        )
+
+    def preview_frame_view(self, request: HttpRequest) -> HttpResponse:
+        """The public article page's frame, empty: the desk's script fills it with the
+        working text, so the preview is styled exactly as readers will see it."""
+        response = render(request, "admin/articles/article/preview_frame.html", {"preview": True})
+        response["X-Robots-Tag"] = "noindex, nofollow"
+        return response
+
+    def autosave_view(self, request: HttpRequest, pk: int | None = None) -> HttpResponse:
+        """Keep the writer's unsaved text (POST title, summary, body), or forget it
+        (POST discard). Only for someone who may edit the article now: 404 otherwise."""
+        if pk is None:
+            if not self.has_add_permission(request):
+                raise Http404("No such article.")
+            article, page = None, reverse("admin:articles_article_add")
+        else:
+            article = self._visible_article(request, pk)
+            if not self.has_change_permission(request, article):
+                raise Http404("No such article.")
+            page = reverse("admin:articles_article_change", args=[pk])
+        kept = Autosave.objects.filter(user=request.user, article=article)
+        if request.POST.get("discard"):
+            kept.delete()
+            return HttpResponseRedirect(page)
+        text = {field: request.POST.get(field, "") for field in ("title", "summary", "body")}
+        if (
+            len(text["body"]) > settings.ARTICLE_BODY_MAX_CHARS
+            or len(text["title"]) > 1000
+            or (len(text["summary"]) > 5000)
+        ):
+            return JsonResponse({"error": "The text is too long to keep."}, status=400)
+        saved, _ = Autosave.objects.update_or_create(
+            user=request.user, article=article, defaults={**text, "saved_at": timezone.now()}
+        )
+        local = timezone.localtime(saved.saved_at)
+        return JsonResponse({"saved_at": local.isoformat(), "time": f"{local:%H:%M}"})
 
     def preview_view(self, request: HttpRequest, pk: int) -> HttpResponse:
         article = self._visible_article(request, pk)
@@ -441,38 +705,19 @@ class _RowVersion:
         self.topic_names = [t.name for t in article.topics.all()]
 
 
-@require_POST
-def _transition(request, model_admin, *, pk: int, action: str) -> HttpResponse:
-    """Take the registry's action `action`: the rules first, then its form, then the move."""
-    article = model_admin._visible_article(request, pk)
-    change_url = reverse("admin:articles_article_change", args=[article.pk])
-    if action not in workflow.ACTIONS:  # no button ever posts it (hub/security.py)
-        report_tampering(request, action=action)
-    try:
-        step = workflow.check_action(article, name=action, by=request.user)
-        form = action_form(step, request.POST, flags=workflow.review_flags(article))
-        if not form.is_valid():
-            for errors in form.errors.values():
-                for error in errors:
-                    messages.error(request, error)
-            return HttpResponseRedirect(change_url)
-        step.perform(article=article, by=request.user, **form.arguments())
-    except workflow.TransitionNotAllowed as exc:
-        log.warning(
-            "transition refused: %s",
-            exc,
-            extra={"article": article.pk, "actor": request.user.pk, "action": action},
-        )
-        messages.error(request, str(exc))
-        return HttpResponseRedirect(change_url)
-    log.info(
-        "transition %s",
-        action,
-        extra={"article": article.pk, "actor": request.user.pk, "ip": client_ip(request)},
-    )
-    article.refresh_from_db()
-    messages.success(request, format_html("“{}” is now: {}", article.title, _plain_status(article)))
-    return HttpResponseRedirect(change_url)
+def _diff_label(base) -> str:
+    if base is None:
+        return "Everything is new: this is the first version"
+    if base.approved_at:
+        return f"Changes since the version approved on {base.approved_at:%-d %b %Y}"
+    return f"Changes since version {base.number}, submitted on {base.submitted_at:%-d %b %Y}"
+
+
+def _pressed_name(request) -> str | None:
+    """The workflow action whose button sent this POST, if one did."""
+    if request.method != "POST":
+        return None
+    return request.POST.get(ACTION_FIELD) or None
 
 
 def _plain_status(article) -> str:

@@ -23,8 +23,13 @@ class ArticleAdminForm(forms.ModelForm):
         fields = ["title", "slug", "summary", "body", "audience"]
         widgets = {"summary": forms.Textarea(attrs={"rows": 3})}
 
-    def __init__(self, *args, admin_site=None, **kwargs):
+    def __init__(self, *args, admin_site=None, action=None, action_form=None, refusal="", **kwargs):
         super().__init__(*args, **kwargs)
+        # The workflow action pressed with this form, if any: its inputs are validated with
+        # the text, and a refusal from the workflow comes back as this form's error, so
+        # the page returns with everything typed still in it.
+        self.action, self.action_form, self.refusal = action, action_form, refusal
+        self.theirs = None  # the saved article, when someone else saved it meanwhile
         if admin_site is not None:
             field = Article._meta.get_field("topics")
             topics = self.fields["topics"]
@@ -53,17 +58,30 @@ class ArticleAdminForm(forms.ModelForm):
     def clean_loaded_version(self):
         version = self.cleaned_data.get("loaded_version")
         if self.instance.pk:
-            current = (
-                Article.objects.filter(pk=self.instance.pk)
-                .values_list("version", flat=True)
-                .first()
-            )
-            if version != current:
+            current = Article.objects.filter(pk=self.instance.pk).values("version").first()
+            if current is not None and version != current["version"]:
+                self.theirs = current["version"]
+                # Saving again means "mine replaces theirs", now that both are on screen.
+                self.data = self.data.copy()
+                self.data[self.add_prefix("loaded_version")] = current["version"]
                 raise forms.ValidationError(
-                    "Someone else saved this article while you were editing it. Copy your "
-                    "changes somewhere safe, then reload the page to see their version."
+                    "Someone else saved this article while you were editing it. Your text is "
+                    "still below and theirs is shown beside it; save again to replace theirs "
+                    "with yours."
                 )
         return version
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.action_form is not None and not self.action_form.is_valid():
+            self.add_error(
+                None,
+                f"“{self.action.label}” needs more from you: see the marked fields "
+                "beside the buttons.",
+            )
+        if self.refusal:
+            self.add_error(None, self.refusal)
+        return cleaned
 
     def _post_clean(self):
         super()._post_clean()
@@ -158,6 +176,17 @@ class PublishForm(ActionForm):
         if not flags:
             del self.fields["acknowledged_flags"]
 
+    def clean_checklist(self):
+        # The workflow refuses an incomplete checklist too; saying so here puts the reason
+        # beside the boxes still to tick.
+        ticked = self.cleaned_data["checklist"]
+        missing = [label for key, label in CHECKLIST.items() if key not in ticked]
+        if missing:
+            raise forms.ValidationError(
+                "Complete the editorial checklist: " + "; ".join(missing) + "."
+            )
+        return ticked
+
     def clean_publish_at(self):
         value = self.cleaned_data.get("publish_at")
         if value is not None and value < timezone.now() - datetime.timedelta(minutes=5):
@@ -184,8 +213,9 @@ ACTION_FORMS: dict[str, type[ActionForm]] = {
 
 
 def action_form(action: Action, *args, **kwargs) -> ActionForm:
-    """The form the registry names for `action`, its field ids unique on a page of several."""
-    kwargs.setdefault("auto_id", f"id_{action.name}_%s")
+    """The form the registry names for `action`. Its fields share the article's one form, so
+    each action's names carry its own prefix: "publish-comment", "submit-comment"."""
+    kwargs.setdefault("prefix", action.name)
     return ACTION_FORMS[action.form](*args, **kwargs)
 
 

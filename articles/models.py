@@ -935,3 +935,41 @@ def refresh_topic_vectors(topic_ids: Iterable[int] | None) -> int:
         return 0
     topics = Topic.objects.all() if topic_ids is None else Topic.objects.filter(pk__in=topic_ids)
     return topics.update(search_vector=topic_vector())
+
+
+class Autosave(models.Model):
+    """A writer's unsaved text, kept while they type so a crash or a closed tab loses nothing.
+
+    It is never a version: readers, editors and the workflow never see it, and saving the
+    article (or taking a workflow action) clears it. One per writer per article, and one
+    per writer for the article they have not saved yet (article is null).
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="autosaves"
+    )
+    article = models.ForeignKey(
+        Article, null=True, blank=True, on_delete=models.CASCADE, related_name="autosaves"
+    )
+    # As typed, so never cut: the form's own limits apply when it is saved for real.
+    title = models.TextField(blank=True)
+    summary = models.TextField(blank=True)
+    body = models.TextField(blank=True)
+    saved_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "article"],
+                condition=Q(article__isnull=False),
+                name="articles_autosave_one_per_article",
+            ),
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=Q(article__isnull=True),
+                name="articles_autosave_one_new_article",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Unsaved text of {self.user} ({self.saved_at:%Y-%m-%d %H:%M})"

@@ -56,3 +56,13 @@ def find_flags(*texts: str) -> list[Flag]:
         if match:
             flags.append(Flag(code=code, found=match.group(0), advice=advice))
     return flags
+
+
+def locate_flags(text: str) -> list[tuple[int, Flag]]:
+    """Every wording in `text` that breaks a rule, as (offset, flag), in reading order."""
+    located = [
+        (match.start(), Flag(code=code, found=match.group(0), advice=advice))
+        for code, pattern, advice in _COMPILED
+        for match in pattern.finditer(text or "")
+    ]
+    return sorted(located, key=lambda item: item[0])

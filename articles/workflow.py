@@ -31,9 +31,9 @@ from django.utils import timezone
 
 from . import notifications
 from .cache import content_changed
-from .markdown import count_sources
 from .models import Article, Revision, Status, Topic, WorkflowEvent
 from .safe_messaging import find_flags
+from .writing_checks import blocking, check
 
 log = logging.getLogger(__name__)
 S = Status
@@ -41,7 +41,7 @@ S = Status
 # Where each status may move next. The guards read it: see Action.from_states.
 TRANSITIONS: dict[str, set[str]] = {
     S.DRAFT: {S.IN_REVIEW},
-    S.IN_REVIEW: {S.PUBLISHED, S.CHANGES_REQUESTED},
+    S.IN_REVIEW: {S.PUBLISHED, S.CHANGES_REQUESTED, S.DRAFT},
     S.CHANGES_REQUESTED: {S.IN_REVIEW},
     S.PUBLISHED: {S.ARCHIVED},
     S.ARCHIVED: {S.DRAFT},
@@ -109,13 +109,19 @@ class Action:
     form: str  # the name of the form in articles/forms.py that collects its inputs
     on_live: bool = False  # starts from the live version, not from the row's status
     primary: bool = False  # the step forward: the default button
+    # Two actions reach the same status from different places (restore and withdraw both
+    # lead to a draft): each then names the one edge of `TRANSITIONS` it takes.
+    only_from: str | None = None
 
     @property
     def from_states(self) -> frozenset[str]:
         """The statuses it starts from, as `TRANSITIONS` says."""
         if self.on_live:
             return frozenset({S.PUBLISHED})
-        return frozenset(state for state, nexts in TRANSITIONS.items() if self.to_state in nexts)
+        sources = {state for state, nexts in TRANSITIONS.items() if self.to_state in nexts}
+        if self.only_from is not None:
+            sources &= {self.only_from}
+        return frozenset(sources)
 
     @property
     def moves(self) -> frozenset[tuple[str, str]]:
@@ -425,11 +431,11 @@ def edit_article(
 def submit_for_review(*, article: Article, by, comment: str = "") -> Article:
     article = _locked(article)
     check_action(article, name="submit", by=by)
-    if count_sources(working_content(article).body) < 1:
-        raise TransitionNotAllowed(
-            "Cite at least one source before submitting: add a footnote such as "
-            "[^1] in the text and [^1]: Author, title, journal, year at the end."
-        )
+    content = working_content(article)
+    # The same words the checks beside the text showed while it was written.
+    must_fix = blocking(check(title=content.title, summary=content.summary, body=content.body))
+    if must_fix:
+        raise TransitionNotAllowed(" ".join(finding.message for finding in must_fix))
     if article.live:
         revision = pending_revision(article)
         if revision is None:
@@ -450,8 +456,41 @@ def submit_for_review(*, article: Article, by, comment: str = "") -> Article:
         to_status=S.IN_REVIEW,
         comment=comment,
         revision=revision,
+        # Withdraw compares it with the row's version: any edit since means an editor acted.
+        details={"version": article.version},
     )
     transaction.on_commit(lambda: notifications.submitted(article_id=article.pk))
+    return article
+
+
+@transaction.atomic
+def withdraw(*, article: Article, by, comment: str = "") -> Article:
+    """The author takes back a submission no editor has acted on: it is a draft again."""
+    article = _locked(article)
+    check_action(article, name="withdraw", by=by)
+    submitted = article.events.filter(to_status=S.IN_REVIEW).order_by("-created_at", "-pk").first()
+    if submitted is None or submitted.details.get("version") != article.version:
+        raise TransitionNotAllowed(
+            "An editor has already worked on this submission, so it cannot be withdrawn: "
+            "ask them to request changes instead."
+        )
+    revision = pending_revision(article)
+    if article.live and revision is not None:
+        # The submitted version becomes the working copy again.
+        revision.submitted_at = None
+        revision.save(update_fields=["submitted_at"])
+    article.status = S.DRAFT
+    article.submitted_at = None
+    _bump_version(article)
+    article.save(update_fields=["status", "submitted_at", "version", "updated_at"])
+    _record(
+        article,
+        by=by,
+        from_status=S.IN_REVIEW,
+        to_status=S.DRAFT,
+        comment=comment or "Withdrawn by the author.",
+        revision=revision,
+    )
     return article
 
 
@@ -650,6 +689,16 @@ ACTIONS: Mapping[str, Action] = MappingProxyType(
                 primary=True,
             ),
             Action(
+                name="withdraw",
+                label="Withdraw submission",
+                to_state=S.DRAFT,
+                only_from=S.IN_REVIEW,
+                refused="Only a submission waiting for review can be withdrawn: it is {status}.",
+                guard=partial(_require_author, action="withdraw the submission"),
+                perform=withdraw,
+                form="CommentForm",
+            ),
+            Action(
                 name="request_changes",
                 label="Request changes",
                 to_state=S.CHANGES_REQUESTED,
@@ -682,6 +731,7 @@ ACTIONS: Mapping[str, Action] = MappingProxyType(
                 name="restore",
                 label="Restore as draft",
                 to_state=S.DRAFT,
+                only_from=S.ARCHIVED,
                 refused="Cannot restore it: the article is {status}.",
                 guard=partial(_require_editor, action="restore it"),
                 perform=restore,

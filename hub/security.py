@@ -31,9 +31,11 @@ MOST_NAMES, LONGEST_NAME = 20, 80
 
 def posted_names(form: forms.BaseForm) -> set[str]:
     """Every name the form's widgets can post: "publish_at_0" and "_1" for a split
-    date and time, "file-clear" for a clearable file, "initial-x" for hidden initials."""
+    date and time, "file-clear" for a clearable file, "initial-x" for hidden initials.
+    Declared fields count even where this instance dropped one (a checkbox list shown
+    only when there is something to tick)."""
     names = set()
-    for name, field in form.fields.items():
+    for name, field in {**form.base_fields, **form.fields}.items():
         html_name = form.add_prefix(name)
         widget = getattr(field.widget, "widget", field.widget)  # the admin's "+" wrapper
         suffixes = getattr(widget, "widgets_names", None) or [""]
@@ -72,6 +74,11 @@ def report_tampering(
         what.append(f"unknown action {action}")
     if not what:
         return
+    # Several hooks may see the same forged request (a form built twice): one event each.
+    seen = request.__dict__.setdefault("_tampering_reported", set())
+    if (key := (tuple(names), action)) in seen:
+        return
+    seen.add(key)
     user = getattr(request, "user", None)
     log.warning(
         "tampering: %s",
@@ -94,8 +101,12 @@ class ReportForgedFields:
 
     Django already ignores those names; this only reports them. A field that is read-only
     only in some states (get_readonly_fields) is not reported: a page opened before the
-    state changed still sends it.
+    state changed still sends it. Inputs the page adds beside the model form's fields
+    (buttons, other forms sharing the <form>) are named by extra_posted_names().
     """
+
+    def extra_posted_names(self, request, obj) -> Iterable[str]:
+        return ()
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change=change, **kwargs)
@@ -104,6 +115,7 @@ class ReportForgedFields:
         # The attributes, not get_fieldsets(): with no fieldsets that calls get_form.
         declared = set(flatten_fieldsets(self.fieldsets or ())) | set(self.fields or ())
         known = ADMIN_FORM_EXTRAS | (declared - set(self.readonly_fields))
+        known |= set(self.extra_posted_names(request, obj))
 
         class Checked(form):
             def __init__(self, *args, **kw):

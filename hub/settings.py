@@ -218,6 +218,8 @@ REVIEW_INTERVAL_MONTHS = int(os.environ.get("REVIEW_INTERVAL_MONTHS", "12"))
 
 # Bodies larger than this are refused with a form error instead of being rendered.
 ARTICLE_BODY_MAX_CHARS = 200_000
+# How often the article editor keeps the writer's unsaved text on the server.
+ARTICLE_AUTOSAVE_SECONDS = 30
 # Requests up to 12 MB are read so that an over-long paste gets that form error, with the
 # author's text kept, rather than a bare "400 Bad Request". Cap request bodies at the proxy.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024

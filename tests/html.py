@@ -56,6 +56,13 @@ class Element:
         """The text inside, as a reader sees it: entities decoded, white space folded."""
         return _WHITE_SPACE.sub(" ", self._raw_text()).strip(" ")
 
+    @property
+    def value(self) -> str:
+        """A textarea's value as a browser submits it: the text as written, white space
+        kept, less the one newline HTML drops after the start tag."""
+        raw = self._raw_text()
+        return raw[1:] if raw.startswith("\n") else raw
+
     def _raw_text(self) -> str:
         return "".join(c if isinstance(c, str) else c._raw_text() for c in self.children)
 

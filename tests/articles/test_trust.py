@@ -13,6 +13,7 @@ from articles import workflow
 from articles.markdown import count_sources, render_markdown
 from articles.models import Article, Page, ProblemReport, Status
 from articles.readability import measure
+from tests.articles.desk_helpers import press
 from tests.articles.workflow_helpers import approve, article_in_state
 from tests.factories import ArticleFactory, PublishedArticleFactory, TopicFactory
 from tests.html import parse
@@ -84,8 +85,7 @@ class TestChecklist:
     def test_admin_publish_without_checklist_shows_an_error(self, client, clinician, editor):
         article = article_in_state(Status.IN_REVIEW, author=clinician, approver=editor)
         client.force_login(editor)
-        url = reverse("admin:articles_article_transition", args=[article.pk, "publish"])
-        response = client.post(url, {"checklist": ["accurate"]}, follow=True)
+        response = press(client, article, "publish", {"checklist": ["accurate"]})
         assert "Complete the editorial checklist" in response.content.decode()
         assert Article.objects.get(pk=article.pk).status == Status.IN_REVIEW
 

@@ -45,6 +45,7 @@ def _expected(action, state, role):
     is_editor = role in ("editor", "superuser")  # an editor who is not the author
     return {
         "submit": state in (Status.DRAFT, Status.CHANGES_REQUESTED) and is_author,
+        "withdraw": state == Status.IN_REVIEW and is_author,
         "request_changes": state == Status.IN_REVIEW and is_editor,
         "publish": state == Status.IN_REVIEW and is_editor,
         "archive": state == Status.PUBLISHED and is_editor,
@@ -124,6 +125,7 @@ def test_each_public_transition_is_the_function_of_one_action():
     performs = [action.perform for action in workflow.ACTIONS.values()]
     assert performs == [
         workflow.submit_for_review,
+        workflow.withdraw,
         workflow.request_changes,
         workflow.publish,
         workflow.archive,

@@ -41,7 +41,7 @@ def open_from_review_queue(page, title: str) -> None:
     page.goto("/admin/")
     page.get_by_role("link", name="Review queue").click()
     page.get_by_role("link", name=title).click()
-    expect(page.get_by_role("heading", name="Review workflow")).to_be_visible()
+    expect(page.get_by_role("heading", name="Review", exact=True)).to_be_visible()
 
 
 def click_and_expect_message(page, button: str, message: str) -> None:
@@ -49,15 +49,13 @@ def click_and_expect_message(page, button: str, message: str) -> None:
     expect(page.locator("ul.messagelist")).to_contain_text(message)
 
 
-def force_publish(page, article_pk: int) -> None:
-    """POST the approval form by hand, checklist and all, as a determined author might."""
-    token = page.locator("input[name=csrfmiddlewaretoken]").first.input_value()
+def force_publish(page) -> None:
+    """Press an approval button the page does not offer, checklist and all, as a
+    determined author might: the one form posted with `_workflow=publish`."""
     with page.expect_navigation():
         page.evaluate(
-            """([action, token, checklist]) => {
-                const form = document.createElement("form");
-                form.method = "post";
-                form.action = action;
+            """(checklist) => {
+                const form = document.getElementById("article_form");
                 const add = (name, value) => {
                     const input = document.createElement("input");
                     input.type = "hidden";
@@ -65,12 +63,11 @@ def force_publish(page, article_pk: int) -> None:
                     input.value = value;
                     form.append(input);
                 };
-                add("csrfmiddlewaretoken", token);
-                checklist.forEach((key) => add("checklist", key));
-                document.body.append(form);
+                add("_workflow", "publish");
+                checklist.forEach((key) => add("publish-checklist", key));
                 form.submit();
             }""",
-            [f"/admin/articles/article/{article_pk}/transition/publish/", token, list(CHECKLIST)],
+            list(CHECKLIST),
         )
 
 
@@ -92,12 +89,12 @@ def test_article_goes_from_draft_to_readers_when_clinician_and_editor_work_in_th
     author.locator(".field-topics .select2-search__field").press_sequentially("tinn")
     author.locator(".select2-results__option", has_text="Tinnitus").click()
     expect(author.locator(".field-topics .select2-selection__choice")).to_contain_text("Tinnitus")
-    author.get_by_role("button", name="Save and continue editing").click()
+    author.get_by_role("button", name="Save draft").click()
     expect(author.locator("ul.messagelist")).to_contain_text("was added successfully")
     article = Article.objects.get(title=TITLE)
     assert list(article.topics.all()) == [topic]
 
-    author.get_by_role("link", name="Preview").click()
+    author.get_by_role("link", name="Preview saved version").click()
     expect(author.locator(".preview-banner")).to_have_text("Preview – this version is not public.")
     expect(author.get_by_role("heading", level=1)).to_have_text(TITLE)
     author.go_back()
@@ -106,8 +103,8 @@ def test_article_goes_from_draft_to_readers_when_clinician_and_editor_work_in_th
     expect(author.get_by_role("button", name="Approve and publish")).to_have_count(0)
 
     # Forcing the approval anyway is refused, and nothing changes.
-    force_publish(author, article.pk)
-    expect(author.locator("ul.messagelist .error")).to_contain_text("Only an editor can")
+    force_publish(author)
+    expect(author.locator(".errornote")).to_contain_text("Only an editor can")
     assert Article.objects.get(pk=article.pk).status == Status.IN_REVIEW
 
     # The editor asks for a change.
@@ -124,15 +121,19 @@ def test_article_goes_from_draft_to_readers_when_clinician_and_editor_work_in_th
     summary.select_text()
     summary.press("Backspace")
     summary.press_sequentially(NEW_SUMMARY)
-    author.get_by_role("button", name="Save and continue editing").click()
+    author.get_by_role("button", name="Save draft").click()
     expect(author.locator("ul.messagelist")).to_contain_text("was changed successfully")
     click_and_expect_message(author, "Submit for review", "is now: in review")
 
     # The editor sees what changed, completes the checklist and publishes.
     open_from_review_queue(reviewer, TITLE)
-    diff = reviewer.locator(".workflow-diff")
-    expect(diff.get_by_role("heading", level=2)).to_contain_text("Changes since version 1")
-    expect(diff).to_contain_text(NEW_SUMMARY)
+    expect(reviewer.locator("#article-diff-heading")).to_contain_text("Changes since version 1")
+    diff = reviewer.locator(".article-diff")
+    expect(diff.locator(".article-diff__inline ins").first).to_have_text(
+        "Practical, evidence-based"
+    )
+    diff.get_by_text("Side by side: before and after").click()
+    expect(diff.locator(".article-diff__column").nth(1)).to_contain_text(NEW_SUMMARY)
     for label in CHECKLIST.values():
         reviewer.get_by_label(label).check()
     click_and_expect_message(reviewer, "Approve and publish", "is now: published")

@@ -6,6 +6,7 @@ import logging
 import pytest
 from django.urls import reverse
 
+from articles.admin import ACTION_FIELD
 from articles.models import Article, Status
 from hub.logging import JsonFormatter
 from tests.articles.workflow_helpers import article_in_state
@@ -120,25 +121,46 @@ def test_forged_names_are_few_short_and_printable_in_the_log(client, caplog, dra
     assert "\n" not in event.getMessage() and "and 80 more" in event.getMessage()
 
 
-def test_a_made_up_workflow_action_is_refused_and_logged(client, caplog, draft):
-    client.force_login(draft.author)
-    url = reverse("admin:articles_article_transition", args=[draft.pk, "publish_now"])
+def _press(client, article, action, **inputs):
+    """Post the article's page as shown, with the workflow button `action` pressed."""
+    change = reverse("admin:articles_article_change", args=[article.pk])
+    data = _as_a_browser_posts(client.get(change))
+    del data["_save"]
+    return client.post(change, {**data, ACTION_FIELD: action, **inputs})
+
+
+@pytest.mark.parametrize("person", ["author", "editor"])
+def test_a_made_up_workflow_action_is_refused_and_logged(client, caplog, draft, person):
+    person = draft.author if person == "author" else EditorFactory(username="editor")
+    client.force_login(person)
     with caplog.at_level(logging.INFO):
-        response = client.post(url, {"comment": "ship it"})
-    assert response.status_code == 302
+        response = _press(client, draft, "publish_now\nFAKE LOG LINE")
+    assert response.status_code == 200  # the page again, with the reason
     (event,) = _events(caplog)
-    assert (event.action, event.fields, event.actor) == ("publish_now", [], draft.author.pk)
-    assert "ship it" not in JsonFormatter().format(event)
+    assert (event.action, event.fields, event.actor) == ("publish_now?FAKE LOG LINE", [], person.pk)
     assert Article.objects.get(pk=draft.pk).status == Status.DRAFT
 
 
 def test_a_real_action_the_person_may_not_take_is_a_refusal_not_an_event(client, caplog, draft):
     client.force_login(draft.author)
-    url = reverse("admin:articles_article_transition", args=[draft.pk, "publish"])
     with caplog.at_level(logging.INFO):
-        client.post(url, {})
+        response = _press(client, draft, "publish")
+    assert response.status_code == 200
     assert _events(caplog) == []
     assert Article.objects.get(pk=draft.pk).status == Status.DRAFT
+
+
+def test_taking_an_action_with_its_inputs_is_no_event(client, caplog):
+    author = ClinicianFactory(username="author")
+    article = article_in_state(Status.IN_REVIEW, author=author, title="Ketamine and sleep")
+    client.force_login(EditorFactory(username="editor"))
+    with caplog.at_level(logging.INFO):
+        response = _press(
+            client, article, "request_changes", **{"request_changes-comment": "Add a source."}
+        )
+    assert response.status_code == 302
+    assert _events(caplog) == []
+    assert Article.objects.get(pk=article.pk).status == Status.CHANGES_REQUESTED
 
 
 def test_fields_read_only_in_some_states_are_no_event(client, caplog):
@@ -155,3 +177,13 @@ def test_fields_read_only_in_some_states_are_no_event(client, caplog):
     assert response.status_code == 302
     assert _events(caplog) == []
     assert Article.objects.get(pk=live.pk).slug == live.slug
+
+
+def test_inputs_an_action_shows_only_sometimes_are_no_event(client, caplog):
+    # The approval's safe-messaging checkboxes appear only when the text has flags.
+    author = ClinicianFactory(username="author")
+    article = article_in_state(Status.IN_REVIEW, author=author, title="Ketamine and sleep")
+    client.force_login(EditorFactory(username="editor"))
+    with caplog.at_level(logging.INFO):
+        _press(client, article, "publish", **{"publish-acknowledged_flags": "method"})
+    assert _events(caplog) == []
