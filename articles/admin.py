@@ -483,12 +483,17 @@ class BaseArticleAdmin(ReportForgedFields, admin.ModelAdmin):
                 working.summary,
                 working.body,
             )
-            if same or autosave.saved_at < article.updated_at:
+            if same:
                 autosave = None
         working = workflow.working_content(article) if article is not None else None
         return {
             "autosave_seconds": settings.ARTICLE_AUTOSAVE_SECONDS,
             "autosave": autosave,
+            # Saved since by someone (or in another tab): still offered, never silently lost,
+            # but the writer is told to compare before saving over it.
+            "autosave_older": bool(
+                autosave and article is not None and autosave.saved_at < article.updated_at
+            ),
             "autosave_text": (
                 {"title": autosave.title, "summary": autosave.summary, "body": autosave.body}
                 if autosave

@@ -166,7 +166,9 @@ class PublishForm(ActionForm):
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"],
     )
     next_review_due = NextReviewField()
-    comment = forms.CharField(required=False, max_length=5000, widget=forms.Textarea)
+    comment = forms.CharField(
+        required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
+    )
 
     def __init__(self, *args, flags=(), **kwargs):
         super().__init__(*args, flags=flags, **kwargs)
@@ -204,7 +206,9 @@ class PublishForm(ActionForm):
 
 class ReconfirmForm(ActionForm):
     next_review_due = NextReviewField()
-    comment = forms.CharField(required=False, max_length=5000, widget=forms.Textarea)
+    comment = forms.CharField(
+        required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
+    )
 
 
 ACTION_FORMS: dict[str, type[ActionForm]] = {

@@ -267,7 +267,7 @@ def test_editor_sees_changes_since_the_approved_version(client, clinician, edito
         article=article,
         by=clinician,
         content=workflow.Content(
-            article.title, article.summary, "A <new> line\n\n[^1]: Source.", []
+            article.title, article.summary, "A <new> line.[^1]\n\n[^1]: Source.", []
         ),
         expected_version=article.version,
     )

@@ -395,3 +395,32 @@ def test_change_page_query_count_is_fixed(client, clinician, editor):
         counts.append(len(queries))
     assert counts[0] == counts[1]
     assert counts[0] <= 30, counts
+
+
+@pytest.mark.parametrize("body", ["\x00" * 1000, "<" * 50_000, "[" * 50_000, "a\x00b[^1]\x00"])
+def test_preview_of_control_characters_and_held_patterns_answers(client, clinician, body):
+    client.force_login(clinician)
+    response = client.post(
+        "/admin/articles/article/live-preview/", {"title": "\x00", "summary": "", "body": body}
+    )
+    assert response.status_code in (200, 400)
+    assert "<script" not in response.content.decode()
+
+
+def test_unsaved_text_older_than_someone_elses_save_is_still_offered_with_a_warning(
+    client, clinician, editor
+):
+    article = ArticleFactory(author=clinician)
+    client.force_login(clinician)
+    url = reverse("admin:articles_article_autosave", args=[article.pk])
+    client.post(url, {"title": "T", "summary": "S", "body": "My unsaved paragraph."})
+    article.refresh_from_db()
+    workflow.edit_article(
+        article=article,
+        by=editor,
+        content=workflow.Content("Editor's title", article.summary, article.body, []),
+        expected_version=article.version,
+    )
+    page = client.get(change_url(article)).content.decode()
+    assert "My unsaved paragraph." in page
+    assert "The article has been saved since" in page

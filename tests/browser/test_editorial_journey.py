@@ -113,8 +113,9 @@ def test_article_goes_from_draft_to_readers_when_clinician_and_editor_work_in_th
     reviewer.get_by_label("What needs to change?").press_sequentially(COMMENT)
     click_and_expect_message(reviewer, "Request changes", "is now: changes requested")
 
-    # The clinician sees the comment, edits the summary and submits again.
-    author.reload()
+    # The clinician sees the comment, edits the summary and submits again. (Not a reload:
+    # the page is the answer to the refused POST above, which a reload would send again.)
+    author.goto(f"/admin/articles/article/{article.pk}/change/")
     expect(author.locator(".workflow-comment")).to_contain_text(COMMENT)
     expect(author.get_by_role("button", name="Approve and publish")).to_have_count(0)
     summary = author.get_by_label("Summary:")

@@ -189,7 +189,7 @@ def test_the_diff_highlights_a_changed_word_beside_the_buttons(new_context, peop
     page = new_context().new_page()
     log_in(page, editor)
     change(page, article)
-    diff = page.locator(".decision__diff")
+    diff = page.locator(".decision__diff .article-diff__inline")
     expect(diff.locator("ins").first).to_contain_text("sleepy")
     expect(diff.locator("del").first).to_contain_text("dizzy")
     # The decision is in view with the diff, above the text fields.
@@ -235,3 +235,35 @@ def test_change_page_has_no_serious_axe_violations(new_context, people, width):
         page.screenshot(path=SCREENSHOTS / f"desk-{person.username}-{width}.png", full_page=True)
     serious = [line for line in found if re.search(r": \[(serious|critical)", line)]
     assert not serious, "\n".join(serious)
+
+
+def test_typing_sends_one_preview_per_pause_and_no_early_autosave(new_context, people):
+    clinician, _ = people
+    article = ArticleFactory(author=clinician)
+    page = new_context().new_page()
+    log_in(page, clinician)
+    change(page, article)
+    page.wait_for_timeout(1000)  # the first preview, of the text as loaded
+    sent = []
+    page.on("request", lambda r: sent.append(r.url) if r.method == "POST" else None)
+    body = page.get_by_label("Body:")
+    body.press("Control+End")
+    body.press_sequentially(" Another sentence typed without a pause.", delay=20)
+    page.wait_for_timeout(1500)
+    previews = [url for url in sent if url.endswith("/live-preview/")]
+    autosaves = [url for url in sent if url.endswith("/autosave/")]
+    assert len(previews) == 1, sent
+    assert autosaves == []  # the first copy is kept 30 s after the page opened
+
+
+def test_a_double_clicked_approval_is_one_transition(new_context, people):
+    clinician, editor = people
+    article = article_in_state(Status.IN_REVIEW, author=clinician, approver=editor)
+    page = new_context().new_page()
+    log_in(page, editor)
+    change(page, article)
+    for label in workflow.CHECKLIST.values():
+        page.get_by_label(label).check()
+    page.get_by_role("button", name="Approve and publish").dblclick()
+    expect(page.locator("ul.messagelist")).to_contain_text("is now: published")
+    assert article.events.filter(to_status=Status.PUBLISHED).count() == 1
