@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import CLINICIANS, User
 from hub.ratelimit import client_ip, rate_limited
+from hub.security import ReportForgedFields, posted_names, report_tampering
 
 from . import upkeep, workflow
 from .cache import content_changed
@@ -147,7 +148,8 @@ def status_label(article) -> str:
     return label
 
 
-class BaseArticleAdmin(admin.ModelAdmin):
+# ReportForgedFields (hub/security.py): fields posted that the form has not are logged.
+class BaseArticleAdmin(ReportForgedFields, admin.ModelAdmin):
     """Per-object rules live here and in articles.workflow; model permissions only open doors."""
 
     form = ArticleAdminForm
@@ -260,6 +262,11 @@ class BaseArticleAdmin(admin.ModelAdmin):
             fields += ["slug", "audience"]
         return fields
 
+    # hub/security.py: the workflow buttons and every action's inputs share the one form.
+    def extra_posted_names(self, request, obj):
+        actions = (posted_names(action_form(action)) for action in workflow.ACTIONS.values())
+        return {ACTION_FIELD}.union(*actions)
+
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change=change, **kwargs)
         extra = {"admin_site": self.admin_site}
@@ -307,6 +314,8 @@ class BaseArticleAdmin(admin.ModelAdmin):
         pressed = getattr(request, "_pressed", None)
         if pressed is None:
             name = _pressed_name(request)
+            if name not in workflow.ACTIONS:  # no button ever sends it (hub/security.py)
+                report_tampering(request, action=name)
             try:
                 action = workflow.check_action(article, name=name, by=request.user)
             except workflow.TransitionNotAllowed as exc:

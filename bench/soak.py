@@ -49,6 +49,7 @@ VALID_MOVES = {
     ("draft", "in_review"),
     ("in_review", "published"),
     ("in_review", "changes_requested"),
+    ("in_review", "draft"),  # withdrawn by the author
     ("changes_requested", "in_review"),
     ("published", "archived"),
     ("archived", "draft"),

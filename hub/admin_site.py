@@ -1,6 +1,10 @@
 """The admin site, with labels that fit the person: clinicians see "My articles"."""
 
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
+from django.contrib.contenttypes.models import ContentType
+from django.http import Http404, HttpRequest, HttpResponseRedirect
+from django.urls import path
 from django.utils.decorators import method_decorator
 
 from .ratelimit import rate_limited
@@ -25,3 +29,42 @@ class HubAdminSite(admin.AdminSite):
                     if model["object_name"] == "Article":
                         model["name"] = "My articles"
         return apps
+
+    def get_urls(self):
+        # Django's "view on site" shortcut redirects to any object of any model by id,
+        # unchecked: its Location told any clinician the slugs of others' drafts and every
+        # username. Ours answers only what the object's own change page would show.
+        checked = path(
+            "r/<int:content_type_id>/<path:object_id>/",
+            self.admin_view(self.view_on_site),
+            name="view_on_site",
+        )
+        return [
+            checked if getattr(pattern, "name", None) == "view_on_site" else pattern
+            for pattern in super().get_urls()
+        ]
+
+    def view_on_site(
+        self, request: HttpRequest, content_type_id: int, object_id: str
+    ) -> HttpResponseRedirect:
+        # Registered models only, matched through the content types already cached, so
+        # an id of any size or a model the admin does not show is a plain 404.
+        model_admin = next(
+            (
+                model_admin
+                for model, model_admin in self._registry.items()
+                if ContentType.objects.get_for_model(model, for_concrete_model=False).pk
+                == content_type_id
+            ),
+            None,
+        )
+        if model_admin is None:
+            raise Http404("No such page.")
+        obj = model_admin.get_object(request, unquote(object_id))
+        if (
+            obj is None
+            or not model_admin.has_view_or_change_permission(request, obj)
+            or not model_admin.get_view_on_site_url(obj)
+        ):
+            raise Http404("No such page.")
+        return HttpResponseRedirect(obj.get_absolute_url())

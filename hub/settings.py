@@ -57,6 +57,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # 400 for control characters in the address, before the page cache or any view.
+    "hub.middleware.ControlCharacterMiddleware",
     # 304s for conditional GETs, cached pages included; then whole public pages for
     # anonymous readers from the cache (articles/cache.py), before any session work.
     "django.middleware.http.ConditionalGetMiddleware",
@@ -146,6 +148,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "admin:login"
+# How long a password-reset link works, in seconds (Django's default is three days).
+PASSWORD_RESET_TIMEOUT = int(os.environ.get("PASSWORD_RESET_TIMEOUT", str(3 * 60 * 60)))
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "UTC"

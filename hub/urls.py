@@ -2,11 +2,14 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from accounts.forms import PasswordResetForm
+
 from .ratelimit import rate_limited
 
 # Password resets are rate-limited per client address, like signing in (hub/admin_site.py).
+# The form does the same work for unknown addresses and links to SITE_URL (accounts/forms.py).
 password_reset = rate_limited("password-reset", limit=5, window_seconds=3600)(
-    auth_views.PasswordResetView.as_view()
+    auth_views.PasswordResetView.as_view(form_class=PasswordResetForm)
 )
 
 urlpatterns = [

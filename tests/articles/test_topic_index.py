@@ -341,7 +341,7 @@ def test_index_goes_letter_by_letter_one_topic_past_the_limit(client, monkeypatc
     assert letters_on(response) == {"Z": ["Zika", "Zinc"]}
 
 
-@pytest.mark.parametrize("letter", ["B", "e", "EE", "%00", "%3Cscript%3E", "%FF"])
+@pytest.mark.parametrize("letter", ["B", "e", "EE", "%3Cscript%3E", "%FF"])
 def test_index_is_not_found_when_no_topics_are_under_the_letter(client, many_topics, letter):
     response = client.get(f"/topics/?letter={letter}")
 
@@ -349,9 +349,7 @@ def test_index_is_not_found_when_no_topics_are_under_the_letter(client, many_top
     assert "<h1>Page not found</h1>" in response.content.decode()
 
 
-@pytest.mark.parametrize(
-    "page", ["abc", "3", "0", "-1", "1.5", "%00", "9" * 5000, "10001", str(10**30)]
-)
+@pytest.mark.parametrize("page", ["abc", "3", "0", "-1", "1.5", "9" * 5000, "10001", str(10**30)])
 def test_index_is_not_found_when_page_number_is_bad(client, many_topics, page):
     response = client.get(f"/topics/?letter=E&page={page}")
 

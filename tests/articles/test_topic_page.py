@@ -189,7 +189,7 @@ def test_page_links_to_next_page_when_there_is_one(client, topic):
     assert parse(response).one("a[rel=next]").get("href") == "?page=2"
 
 
-@pytest.mark.parametrize("page", ["abc", "99999", "0", "-1", "1.5", "%00"])
+@pytest.mark.parametrize("page", ["abc", "99999", "0", "-1", "1.5"])
 def test_page_is_not_found_when_page_number_is_bad(client, topic, page):
     published_articles(3, topics=[topic])
 

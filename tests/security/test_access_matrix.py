@@ -3,6 +3,8 @@
 import datetime
 
 import pytest
+from django.contrib.auth.models import Permission
+from django.contrib.contenttypes.models import ContentType
 from django.contrib.messages import get_messages
 from django.contrib.messages.storage.cookie import CookieStorage
 from django.db import transaction
@@ -212,3 +214,152 @@ def test_topic_autocomplete_needs_a_staff_login(client):
         "?app_label=articles&model_name=article&field_name=topics&term=esk"
     )
     assert client.get(url).status_code == 302
+
+
+def _view_on_site(obj):
+    content_type = ContentType.objects.get_for_model(obj, for_concrete_model=False)
+    return reverse("admin:view_on_site", args=[content_type.pk, obj.pk])
+
+
+@pytest.mark.parametrize("state", ALL_STATES)
+@pytest.mark.parametrize("role", ROLES)
+def test_view_on_site_shortcut_redirects_only_where_the_change_page_opens(client, state, role):
+    article, _, people = _setup(state)
+    client = _as(client, people[role])
+    response = client.get(_view_on_site(article))
+    location = response.get("Location", "")
+    if role == "anonymous":
+        assert response.status_code == 302 and reverse("admin:login") in location
+        assert article.slug not in location.replace(_view_on_site(article), "")
+    elif role == "other-clinician":
+        assert (response.status_code, location) == (404, "")
+        assert article.slug.encode() not in response.content
+        assert b"Secret plan" not in response.content
+    else:
+        assert (response.status_code, location) == (302, article.get_absolute_url())
+
+
+@pytest.mark.parametrize("role", ["author", "other-clinician", "editor", "superuser"])
+def test_view_on_site_shortcut_never_names_a_user(client, role):
+    _, _, people = _setup("published")
+    client = _as(client, people[role])
+    for person in people.values():
+        if person is None:
+            continue
+        response = client.get(_view_on_site(person))
+        assert (response.status_code, response.get("Location")) == (404, None), person.username
+        assert person.get_absolute_url().encode() not in response.content
+
+
+@pytest.mark.parametrize("role", ["author", "editor", "superuser"])
+def test_view_on_site_shortcut_is_404_for_unknown_ids(client, role):
+    article, _, people = _setup("draft")
+    client = _as(client, people[role])
+    content_type = ContentType.objects.get_for_model(Article).pk
+    for args in (
+        [content_type, article.pk + 1000],
+        [content_type, "not-a-number"],
+        [content_type, 10**30],
+        [10**30, article.pk],
+        [ContentType.objects.get_for_model(ContentType).pk, content_type],
+    ):
+        response = client.get(reverse("admin:view_on_site", args=args))
+        assert (response.status_code, response.get("Location")) == (404, None), args
+
+
+def test_view_on_site_link_of_a_topic_still_leads_to_its_page(client):
+    _, topic, people = _setup("published")
+    client = _as(client, people["editor"])
+    page = client.get(reverse("admin:articles_topic_change", args=[topic.pk]))
+    assert _view_on_site(topic) in page.content.decode()
+    response = client.get(_view_on_site(topic))
+    assert (response.status_code, response["Location"]) == (302, topic.get_absolute_url())
+
+
+# --- the user admin: editors look colleagues up; only admins see accounts --------------------
+
+
+def _user_admin_people():
+    _, _, people = _setup("draft")
+    people["root"] = people.pop("superuser")
+    people["root"].email = "root-private@example.org"
+    people["root"].first_name = people["root"].last_name = ""
+    people["root"].save()
+    people["people-admin"] = UserFactory(username="peopleadmin")
+    people["people-admin"].user_permissions.set(
+        Permission.objects.filter(
+            content_type__app_label="accounts", codename__in=["view_user", "change_user"]
+        )
+    )
+    return {role: person for role, person in people.items() if person is not None}
+
+
+def _emails(people):
+    return [person.email.encode() for person in people.values()]
+
+
+def test_editors_see_names_credentials_and_roles_but_no_account_details(client):
+    people = _user_admin_people()
+    client.force_login(people["editor"])
+    response = client.get(reverse("admin:accounts_user_changelist"))
+    page = response.content
+    assert response.status_code == 200
+    assert [e for e in _emails(people) if e in page] == []
+    assert people["author"].get_full_name().encode() in page and b"Clinicians" in page
+    assert b"(no name given)" in page  # the superuser without a name: no username instead
+    for leak in (b"root", b"is_superuser", b"is_staff", b"Staff status", b"Superuser status"):
+        assert leak not in page, leak
+    for person in people.values():
+        response = client.get(reverse("admin:accounts_user_change", args=[person.pk]))
+        assert response.status_code == 200
+        assert person.email.encode() not in response.content
+        assert b"Superuser status" not in response.content
+        assert b"pbkdf2" not in response.content and b"Password" not in response.content
+
+
+def test_editors_cannot_find_people_by_e_mail_or_account_flags(client):
+    people = _user_admin_people()
+    client.force_login(people["editor"])
+    changelist = reverse("admin:accounts_user_changelist")
+    response = client.get(changelist, {"q": "root-private@example.org"})
+    assert list(response.context["cl"].result_list) == []
+    for lookup in (
+        {"email__startswith": "root"},
+        {"email": "root-private@example.org"},
+        {"username__startswith": "r"},
+        {"is_superuser__exact": "1"},
+        {"is_staff": "1"},
+        {"password__startswith": "pbkdf2"},
+    ):
+        assert client.get(changelist, lookup).status_code == 400, lookup
+    response = client.get(changelist, {"o": "5"})  # a column editors do not have: ignored
+    assert [e for e in _emails(people) if e in response.content] == []
+    response = client.get(changelist, {"groups__id__exact": people["author"].groups.get().pk})
+    clinicians = {people["author"].pk, people["other-clinician"].pk}
+    assert {u.pk for u in response.context["cl"].result_list} == clinicians
+
+
+def test_the_author_autocomplete_gives_editors_names_only(client):
+    people = _user_admin_people()
+    client.force_login(people["editor"])
+    url = reverse("admin:autocomplete")
+    fields = {"app_label": "articles", "model_name": "article", "field_name": "author"}
+    found = client.get(url, {**fields, "term": ""}).json()["results"]
+    assert found and all("@" not in result["text"] for result in found)
+    assert client.get(url, {**fields, "term": "root-private"}).json()["results"] == []
+    assert client.get(url, {**fields, "term": "example.org"}).json()["results"] == []
+
+
+@pytest.mark.parametrize("role", ["root", "people-admin"])
+def test_people_who_administer_users_see_and_search_e_mail(client, role):
+    people = _user_admin_people()
+    client.force_login(people[role])
+    changelist = reverse("admin:accounts_user_changelist")
+    page = client.get(changelist).content
+    assert [e for e in _emails(people) if e not in page] == []
+    response = client.get(changelist, {"q": "root-private@example.org"})
+    assert [u.pk for u in response.context["cl"].result_list] == [people["root"].pk]
+    response = client.get(changelist, {"is_superuser__exact": "1"})
+    assert [u.pk for u in response.context["cl"].result_list] == [people["root"].pk]
+    change = client.get(reverse("admin:accounts_user_change", args=[people["author"].pk]))
+    assert people["author"].email.encode() in change.content
