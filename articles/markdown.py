@@ -22,7 +22,7 @@ from markdown.extensions import Extension
 from markdown.treeprocessors import Treeprocessor
 
 from . import linking
-from .markdown_defuse import defuse
+from .markdown_defuse import defuse, restore
 
 ALLOWED_TAGS = frozenset(
     {
@@ -99,6 +99,9 @@ _IDENTIFIER = re.compile(
     re.I,
 )
 _NO_LINKS_INSIDE = {"a", "code", "pre"}
+# Identifiers linked in one page at most: far more than any list of sources has, and a
+# bound on the tags a page of nothing but "PMID: 1" costs the sanitiser.
+MAX_IDENTIFIER_LINKS = 500
 
 
 class TableFocus(Treeprocessor):
@@ -113,6 +116,7 @@ class IdentifierLinks(Treeprocessor):
     """Turn plain DOI and PubMed identifiers into links (not inside links or code)."""
 
     def run(self, root: ElementTree.Element) -> None:
+        self.left = MAX_IDENTIFIER_LINKS
         self._walk(root)
 
     def _walk(self, element: ElementTree.Element) -> None:
@@ -127,10 +131,13 @@ class IdentifierLinks(Treeprocessor):
 
     def _link_text(self, parent: ElementTree.Element, after) -> None:
         text = parent.text if after is None else after.tail
-        if not text or not _IDENTIFIER.search(text):
+        if not text or self.left <= 0 or not _IDENTIFIER.search(text):
             return
         pieces, last = [], 0
         for match in _IDENTIFIER.finditer(text):
+            if self.left <= 0:
+                break
+            self.left -= 1
             pieces.append(text[last : match.start()])
             if match.group("doi"):
                 href = "https://doi.org/" + quote(match.group("doi"), safe="/:;()._-")
@@ -277,5 +284,7 @@ def render_markdown(
     if not text:
         return mark_safe("")  # noqa: S308 - empty string
     extension = HubExtension(matcher=matcher, exclude_topic_id=exclude_topic_id)
-    html = _markdown(extension).convert(defuse(text))
-    return mark_safe(_cleaner.clean(html))  # noqa: S308 - sanitised just above
+    defused = defuse(text)
+    html = _markdown(extension).convert(defused.text)
+    # The plain-text blocks were escaped by defuse(): no tag can be in them.
+    return mark_safe(restore(_cleaner.clean(html), defused.plain))  # noqa: S308 - sanitised
