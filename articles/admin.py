@@ -2,6 +2,7 @@ import datetime
 import logging
 
 from django.contrib import admin, messages
+from django.db import IntegrityError
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
@@ -63,6 +64,15 @@ class TopicAdmin(admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         # Changing a topic's address would break every link readers have saved.
         return ["slug"] if obj is not None else []
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except IntegrityError:
+            # Someone saved the same name (or slug) between this form's checks and its
+            # insert; the view's transaction was rolled back whole. Once more: the checks
+            # now see their topic and say so on the form (or a free slug is found).
+            return super().changeform_view(request, object_id, form_url, extra_context)
 
     # Pages that mention a topic show its name, link and definition: keep them current.
     def save_model(self, request, obj, form, change):

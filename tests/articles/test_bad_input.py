@@ -53,6 +53,16 @@ def test_topic_is_not_saved_when_name_has_300_characters(editor_client):
     assert not Topic.objects.exists()
 
 
+@pytest.mark.parametrize("second", ["Ketamine", "ketamine", " Ketamine\u200b "])
+def test_second_topic_of_the_same_name_gets_a_form_error_when_added(editor_client, second):
+    assert editor_client.post(TOPIC_ADD, {"name": "Ketamine"}).status_code == 302
+
+    response = editor_client.post(TOPIC_ADD, {"name": second})
+
+    assert form_errors(response)["name"] == ["A topic called “Ketamine” already exists."]
+    assert Topic.objects.count() == 1
+
+
 @pytest.mark.parametrize("name", ["$", "&", "..", "\ufffd\ufffd\ufffd", "\u00ad\u200b"])
 def test_topic_is_not_saved_when_name_has_no_letters_or_digits(editor_client, name):
     # Issue 23, finding 8. (Topics saved by code may still have such names: their slugs
