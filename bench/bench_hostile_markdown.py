@@ -135,6 +135,8 @@ def cases(size: int) -> dict[str, str]:
         "long line, no spaces": fill("abcdefghij", size),
         "long url": "https://e.org/" + fill("a", size - 20),
         "'https://a.b ' x N": fill("https://a.b/c ", size),
+        "'https://a.b ' x N in a source": "a[^1]\n\n[^1]: " + fill("https://a.b/c ", size - 15),
+        "'http://' + '.' x N in a source": "a[^1]\n\n[^1]: http://" + fill(".", size - 20),
         "'doi:10.1234/' x N": fill("doi:10.1234/a ", size),
         "'PMID: 1 ' x N": fill("PMID: 1 ", size),
         "'a\\n' lines": lines(lambda i: "a", size),

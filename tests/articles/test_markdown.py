@@ -545,3 +545,62 @@ def test_list_nests_when_nested_as_deep_as_people_write():
     text = "\n".join("    " * level + "- a" for level in range(8))
 
     assert render(text).count("<ul>") == 8
+
+
+# --- bare web addresses in the sources (issue 17) ----------------------------------------
+
+
+def _source_links(source: str) -> list[dict[str, str]]:
+    html = render(f"A claim.[^1]\n\n[^1]: {source}")
+    assert problems(html) == []
+    return [a for a in links_in(html) if "footnote" not in a.get("class", "")]
+
+
+def test_bare_address_in_a_source_becomes_a_link_when_rendered():
+    html = render("A claim.[^1]\n\n[^1]: Smith J. Title. Journal 2020. https://doi.org/10.1/abc")
+
+    assert (
+        '<a href="https://doi.org/10.1/abc" rel="nofollow noopener">https://doi.org/10.1/abc</a>'
+        in html
+    )
+
+
+@pytest.mark.parametrize(
+    ("source", "href"),
+    [
+        ("Seen at https://example.org/page.", "https://example.org/page"),
+        ("(https://example.org/a), and more", "https://example.org/a"),
+        (
+            "https://en.wikipedia.org/wiki/Ketamine_(drug).",
+            "https://en.wikipedia.org/wiki/Ketamine_(drug)",
+        ),
+        ("http://example.org/?a=1&b=2;", "http://example.org/?a=1&b=2"),
+    ],
+)
+def test_link_ends_where_the_address_does_when_punctuation_follows(source, href):
+    assert [a["href"] for a in _source_links(source)] == [href]
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "javascript:alert(1)",
+        "jAvAsCrIpT://alert(1)",
+        "data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==",
+        '<a href="javascript:alert(1)">https://example.org</a>',
+    ],
+)
+def test_source_stays_inert_when_it_holds_a_script_address(source):
+    hrefs = [a["href"] for a in _source_links(source) if "href" in a]
+
+    assert all(href.startswith("https://") for href in hrefs)
+
+
+def test_address_ends_at_the_quote_when_it_tries_to_add_an_attribute():
+    links = _source_links('https://x"onmouseover=alert(1)')
+
+    assert links == [{"href": "https://x", "rel": "nofollow noopener"}]
+
+
+def test_bare_address_stays_text_when_it_is_in_the_article_text():
+    assert links_in(render("See https://example.org/ for more.")) == []
