@@ -66,6 +66,7 @@ _FOOTNOTE_REFERENCE = re.compile(r"\[\^([^\]\s]+)\](?!:)")
 _OPEN, _CLOSE = "\ufdd0", "\ufdd1"
 _SENTINELS = re.compile(f"[{_OPEN}{_CLOSE}]")
 _PLACEHOLDER = re.compile(f"<p>{_OPEN}(\\d+){_CLOSE}</p>")
+_BARE_PLACEHOLDER = re.compile(f"{_OPEN}\\d*{_CLOSE}?")
 # What the sanitiser would drop or replace in text: C0 controls but tab and newline, DEL.
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f]")
 
@@ -192,11 +193,18 @@ def defuse(text: str) -> Defused:
     return Defused(_limit_footnote_references("\n".join(defuser.out)), defuser.plain)
 
 
-def restore(html_text: str, plain: list[str]) -> str:
-    """Put the plain-text blocks back in sanitised HTML, in place of their placeholders."""
+def restore(html_text: str, plain: list[list[str]]) -> str:
+    """Put the plain-text blocks back in sanitised HTML, in place of their placeholders.
+
+    Only a placeholder that Markdown made a paragraph of is replaced: that is text, where
+    escaped text is inert (the sanitiser escapes "<" inside attribute values, so "<p>" is
+    never in one). One that an unclosed raw HTML block swallowed could be inside an
+    attribute, even a link's address, so it is removed, and its text with it.
+    """
     if not plain:
         return html_text
-    return _PLACEHOLDER.sub(lambda match: "\n".join(plain[int(match.group(1))]), html_text)
+    html_text = _PLACEHOLDER.sub(lambda match: "\n".join(plain[int(match.group(1))]), html_text)
+    return _BARE_PLACEHOLDER.sub("", html_text)
 
 
 def _code_spans(text: str) -> list[tuple[int, int]]:

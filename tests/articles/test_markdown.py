@@ -515,6 +515,17 @@ def test_placeholder_cannot_be_forged_when_body_holds_its_characters():
     assert problems(html) == []
 
 
+def test_plain_text_is_dropped_when_raw_html_swallows_it_into_an_attribute():
+    # The raw HTML block's attribute stays open across the plain-text block: restoring the
+    # text there would let it write attributes (or a link's javascript: address).
+    text = '<section aria-labelledby="a>b\n\n" onmouseover="alert(1)" ' + "<" * 1200
+    html = render(text + '\n\n">x</section>')
+
+    assert "\ufdd0" not in html
+    assert "onmouseover" not in html
+    assert problems(html) == []
+
+
 def test_markdown_inside_is_defused_when_a_fence_is_closed_by_another_fence():
     # Python-Markdown closes a fence only with the very same fence: "````" does not close
     # "```", so what is between is Markdown, and must be defused like any other.
