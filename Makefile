@@ -36,6 +36,7 @@ bench: install
 	flock /tmp/loadtest.lock env DATABASE_URL=$(BENCH_DB_SERVER)/hub_search_bench \
 		SECRET_KEY=bench-only-secret-key $(PY) bench/bench_search.py --articles $(SEARCH_ARTICLES)
 	flock /tmp/loadtest.lock env SECRET_KEY=bench-only-secret-key $(PY) bench/bench_linking.py
+	flock /tmp/loadtest.lock env SECRET_KEY=bench-only-secret-key $(PY) bench/bench_hostile_markdown.py
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -6,7 +6,7 @@ from csp.decorators import csp_replace
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
@@ -77,6 +77,15 @@ class TopicAdmin(admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         # Changing a topic's address would break every link readers have saved.
         return ["slug"] if obj is not None else []
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except IntegrityError:
+            # Someone saved the same name (or slug) between this form's checks and its
+            # insert; the view's transaction was rolled back whole. Once more: the checks
+            # now see their topic and say so on the form (or a free slug is found).
+            return super().changeform_view(request, object_id, form_url, extra_context)
 
     # Pages that mention a topic show its name, link and definition: keep them current.
     def save_model(self, request, obj, form, change):

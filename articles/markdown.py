@@ -22,7 +22,7 @@ from markdown.extensions import Extension
 from markdown.treeprocessors import Treeprocessor
 
 from . import linking
-from .markdown_defuse import defuse
+from .markdown_defuse import defuse, restore
 
 ALLOWED_TAGS = frozenset(
     {
@@ -90,15 +90,22 @@ class PageHeadings(Treeprocessor):
             element.tag = "h2"
 
 
-# Bibliographic identifiers that readers can follow: doi:10.1001/x and PMID: 31166571.
+# Bibliographic identifiers that readers can follow: doi:10.1001/x and PMID: 31166571; and,
+# in the sources only, bare web addresses (https://doi.org/10.1/abc).
 _IDENTIFIER = re.compile(
     # \x02…\x03 are Python-Markdown placeholders, such as the one footnotes put between a
-    # source's last word and its back-link: never part of a DOI.
+    # source's last word and its back-link: never part of a DOI or an address.
     r"\b(?:doi:\s*(?P<doi>10\.\d{4,9}/[^\s<>\"'\x02\x03]*[^\s<>\"'.,;:)\]\x02\x03])"
-    r"|PMID:?\s*(?P<pmid>\d{1,9})\b)",
+    r"|PMID:?\s*(?P<pmid>\d{1,9})\b"
+    # An address ends at a space, a quote or a bracket, and not on the punctuation of the
+    # sentence around it. One pass: the run is read once, then given back from its end.
+    r"|(?P<url>https?://[^\s<>\"'`\x02\x03]*[^\s<>\"'`.,;:!?)\]\x02\x03]))",
     re.I,
 )
 _NO_LINKS_INSIDE = {"a", "code", "pre"}
+# Identifiers linked in one page at most: far more than any list of sources has, and a
+# bound on the tags a page of nothing but "PMID: 1" costs the sanitiser.
+MAX_IDENTIFIER_LINKS = 500
 
 
 class TableFocus(Treeprocessor):
@@ -110,36 +117,53 @@ class TableFocus(Treeprocessor):
 
 
 class IdentifierLinks(Treeprocessor):
-    """Turn plain DOI and PubMed identifiers into links (not inside links or code)."""
+    """Turn plain DOI and PubMed identifiers into links (not inside links or code), and
+    bare web addresses too in the sources (where a reference's address is to be followed;
+    in the text an author links what they mean to)."""
 
     def run(self, root: ElementTree.Element) -> None:
-        self._walk(root)
+        self.left = MAX_IDENTIFIER_LINKS
+        self._walk(root, in_sources=False)
 
-    def _walk(self, element: ElementTree.Element) -> None:
+    def _walk(self, element: ElementTree.Element, *, in_sources: bool) -> None:
         if element.tag in _NO_LINKS_INSIDE:
             return
+        in_sources = in_sources or "sources" in (element.get("class") or "").split()
         for child in list(element):
-            self._walk(child)
+            self._walk(child, in_sources=in_sources)
         # Process the element's own text, then each child's tail (text after the child).
-        self._link_text(element, None)
+        self._link_text(element, None, in_sources)
         for child in list(element):
-            self._link_text(element, child)
+            self._link_text(element, child, in_sources)
 
-    def _link_text(self, parent: ElementTree.Element, after) -> None:
+    def _link_text(self, parent: ElementTree.Element, after, in_sources: bool) -> None:
         text = parent.text if after is None else after.tail
-        if not text or not _IDENTIFIER.search(text):
+        if not text or self.left <= 0 or not _IDENTIFIER.search(text):
             return
         pieces, last = [], 0
         for match in _IDENTIFIER.finditer(text):
+            if self.left <= 0:
+                break
+            if match.group("url") and not in_sources:
+                continue
+            self.left -= 1
             pieces.append(text[last : match.start()])
+            end = match.end()
             if match.group("doi"):
                 href = "https://doi.org/" + quote(match.group("doi"), safe="/:;()._-")
+            elif match.group("url"):
+                # A ")" closing one the address opened is the address's: .../Foo_(bar)
+                while text[end : end + 1] == ")" and (
+                    text.count("(", match.start(), end) > text.count(")", match.start(), end)
+                ):
+                    end += 1
+                href = text[match.start() : end]
             else:
                 href = f"https://pubmed.ncbi.nlm.nih.gov/{match.group('pmid')}/"
             link = ElementTree.Element("a", {"href": href})
-            link.text = match.group(0)
+            link.text = text[match.start() : end]
             pieces.append(link)
-            last = match.end()
+            last = end
         pieces.append(text[last:])
         self._replace(parent, after, pieces)
 
@@ -277,5 +301,7 @@ def render_markdown(
     if not text:
         return mark_safe("")  # noqa: S308 - empty string
     extension = HubExtension(matcher=matcher, exclude_topic_id=exclude_topic_id)
-    html = _markdown(extension).convert(defuse(text))
-    return mark_safe(_cleaner.clean(html))  # noqa: S308 - sanitised just above
+    defused = defuse(text)
+    html = _markdown(extension).convert(defused.text)
+    # The plain-text blocks were escaped by defuse(): no tag can be in them.
+    return mark_safe(restore(_cleaner.clean(html), defused.plain))  # noqa: S308 - sanitised

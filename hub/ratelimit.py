@@ -1,4 +1,5 @@
-"""Who is asking, and how often: the client's address and a shared-cache rate limit.
+"""Who is asking, and how often: the client's address, a shared-cache rate limit, and a
+shared-cache bound on how many of one kind of request one person has running at once.
 
 Client address: behind N trusted proxies (TRUSTED_PROXY_COUNT), each appends the address it
 received the request from to X-Forwarded-For, so the client is the Nth entry from the right.
@@ -8,6 +9,9 @@ no trusted proxy the socket address is used and X-Forwarded-For is not read at a
 
 import hashlib
 import ipaddress
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import wraps
 
 from django.conf import settings
@@ -32,10 +36,14 @@ def client_ip(request: HttpRequest) -> str | None:
         return remote
 
 
+def _key(kind: str, scope: str, who) -> str:
+    digest = hashlib.sha256(f"{scope}:{who}".encode()).hexdigest()[:32]
+    return f"{kind}:{scope}:{digest}"
+
+
 def too_many(scope: str, who: str, *, limit: int, window_seconds: int) -> bool:
     """Count one attempt by `who` in `scope`; True once more than `limit` fall in the window."""
-    digest = hashlib.sha256(f"{scope}:{who}".encode()).hexdigest()[:32]
-    key = f"ratelimit:{scope}:{digest}"
+    key = _key("ratelimit", scope, who)
     if cache.add(key, 1, timeout=window_seconds):
         return False
     try:
@@ -59,6 +67,78 @@ def rate_limited(scope: str, *, limit: int, window_seconds: int, methods=("POST"
                 response["Retry-After"] = str(window_seconds)
                 return response
             return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+@contextmanager
+def running_slot(scope: str, who: str, *, limit: int, timeout_seconds: int) -> Iterator[bool]:
+    """Hold one of `who`'s `limit` slots in `scope` for the block; yields False if all are taken.
+
+    Each slot is a cache key taken with add() (atomic: SET NX on Redis), so two workers
+    never hold the same one. It expires after `timeout_seconds`, so a worker that dies
+    mid-request frees its slot by then: keep that above the longest request (gunicorn's
+    timeout). Released with delete() only while it still holds this request's token.
+    """
+    token = uuid.uuid4().hex
+    base = _key("running", scope, who)
+    held = next(
+        (
+            f"{base}:{slot}"
+            for slot in range(limit)
+            if cache.add(f"{base}:{slot}", token, timeout=timeout_seconds)
+        ),
+        None,
+    )
+    try:
+        yield held is not None
+    finally:
+        # Not atomic with the get, but a slot only changes hands once it expired, which
+        # it does only after timeout_seconds, longer than any request holds it.
+        if held is not None and cache.get(held) == token:
+            cache.delete(held)
+
+
+def _who(request: HttpRequest) -> str | None:
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        return f"user:{user.pk}"
+    return client_ip(request)
+
+
+def concurrency_limited(scope: str, *, limit: int = 2, timeout_seconds: int = 60, retry_after=5):
+    """Decorate a view: while the same person (signed-in user, else client address) has
+    `limit` requests of this `scope` running, answer 429 with Retry-After.
+
+    For views that cost seconds of CPU each (previews rendering a long body): a rate limit
+    counts requests over a minute, this bounds how many workers one person holds at once.
+    A lazy TemplateResponse is rendered inside the slot, where its cost is.
+    """
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            with running_slot(
+                scope, _who(request), limit=limit, timeout_seconds=timeout_seconds
+            ) as allowed:
+                if not allowed:
+                    response = TemplateResponse(
+                        request,
+                        "429.html",
+                        {
+                            "message": "You already have this page loading in other tabs or "
+                            "windows. Wait for them to finish, then try again."
+                        },
+                        status=429,
+                    )
+                    response["Retry-After"] = str(retry_after)
+                    return response
+                response = view(request, *args, **kwargs)
+                if hasattr(response, "render") and not getattr(response, "is_rendered", True):
+                    response.render()
+                return response
 
         return wrapper
 

@@ -1,4 +1,5 @@
-"""bench/bench_pages.py and bench/explain.py still work: their pieces at a tiny size.
+"""bench/bench_pages.py, bench/explain.py and bench/bench_hostile_markdown.py still work:
+their pieces at a tiny size.
 
 A smoke run, not a benchmark (the full runs are `make bench`): no load is generated
 (--no-wrk), five articles, one gunicorn worker. The database is made and seeded, static
@@ -139,3 +140,28 @@ def test_benchmark_runs_end_to_end_at_a_tiny_size(tmp_path):
         bench = _bench_module()
         with bench.admin_connection(f"{_server_url()}/{name}") as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def test_hostile_markdown_benchmark_runs_every_case_at_a_tiny_size():
+    result = subprocess.run(  # noqa: S603 - our own script, fixed arguments
+        [
+            sys.executable,
+            "bench/bench_hostile_markdown.py",
+            "--chars",
+            "2000",
+            "--runs",
+            "1",
+            "--limit-seconds",
+            "60",  # a smoke run: the script works; the timings are the full run's business
+        ],
+        cwd=ROOT,
+        env={**os.environ, "SECRET_KEY": "bench-smoke"},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "'<' x N" in result.stdout
+    assert "long ordinary article" in result.stdout
+    assert "FAILED" not in result.stdout

@@ -174,7 +174,7 @@ def test_full_clean_rejects_topic_name_when_another_differs_only_in_case():
     with pytest.raises(ValidationError) as caught:
         Topic(name="DEPRESSION").full_clean()
 
-    assert caught.value.message_dict["name"] == ["There is already a topic called “Depression”."]
+    assert caught.value.message_dict["name"] == ["A topic called “Depression” already exists."]
 
 
 def test_full_clean_accepts_topic_when_it_is_saved_again_unchanged():

@@ -192,3 +192,19 @@ def test_hostile_topic_names_are_rejected_or_normalised_never_500(client, name):
         assert "\u202e" not in topic.name
         assert topic.slug and re.fullmatch(r"[a-z0-9_-]+", topic.slug)
         assert client.get(topic.get_absolute_url()).status_code == 200
+
+
+def test_body_of_190000_angle_brackets_is_stored_and_shown_as_text(client, people):
+    # Issue 23, finding 3: this body took 4-6 s to render (bench/bench_hostile_markdown.py
+    # times it and its relatives); it is under the length cap, so it must save and be inert.
+    author, editor = people
+    body = "A claim.[^1]\n\n" + "<" * 190_000 + "\n\n[^1]: Source."
+    article = article_in_state("published", author=author, approver=editor, body=body)
+    article.refresh_from_db()
+
+    html = client.get(article.get_absolute_url()).content.decode()
+
+    assert article.body == body
+    assert inert_problems(html) == []
+    paragraphs = [p.text for p in _dom(article.body_html).iter("p")]
+    assert "<" * 190_000 in paragraphs

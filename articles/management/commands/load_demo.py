@@ -83,9 +83,10 @@ class Command(BaseCommand):
                 "safety_notice": spec["safety_notice"],
                 "is_featured": spec["is_featured"],
             }
-            topic = Topic.objects.filter(name__iexact=spec["name"]).first()
-            if topic is None:
-                topic = Topic(name=spec["name"])
+            # get_or_create: a second load_demo running at once finds this one's topic.
+            topic, _ = Topic.objects.get_or_create(
+                name__iexact=spec["name"], defaults={"name": spec["name"]}
+            )
             for name, value in fields.items():
                 setattr(topic, name, value)
             topic.save()

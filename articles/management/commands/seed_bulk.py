@@ -196,7 +196,8 @@ class Command(BaseCommand):
             for i in range(n)
             if f"bulk-topic-{i}" not in existing
         ]
-        Topic.objects.bulk_create(new, batch_size=BATCH)
+        # Another seed_bulk at once may insert the same topics: theirs are kept.
+        Topic.objects.bulk_create(new, batch_size=BATCH, ignore_conflicts=True)
         # What an article's search vector holds of each topic: see search._topic_names().
         rows = Topic.objects.filter(slug__startswith="bulk-topic-").values_list(
             "pk", "name", "aliases"
