@@ -6,6 +6,7 @@ from csp.decorators import csp_replace
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
@@ -19,11 +20,11 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
 from accounts.models import CLINICIANS, User
-from hub.ratelimit import client_ip, rate_limited
+from hub.ratelimit import client_ip, concurrency_limited, rate_limited
 from hub.security import ReportForgedFields, posted_names, report_tampering
 
 from . import upkeep, workflow
-from .cache import content_changed
+from .cache import content_changed, generation
 from .diff import compare
 from .forms import ArticleAdminForm, action_form
 from .models import (
@@ -44,6 +45,9 @@ from .safe_messaging import find_flags
 from .writing_checks import check as check_writing
 
 log = logging.getLogger(__name__)
+
+# How long a rendered preview of a version is kept (it is keyed by version, so never stale).
+PREVIEW_SECONDS = 600
 
 # The name of the workflow buttons in the article's one form; the value is the action's.
 ACTION_FIELD = "_workflow"
@@ -558,7 +562,7 @@ class BaseArticleAdmin(ReportForgedFields, admin.ModelAdmin):
                 "<int:pk>/preview/",
                 self.admin_site.admin_view(
                     rate_limited("preview", limit=120, window_seconds=60, methods=("GET",))(
-                        self.preview_view
+                        concurrency_limited("preview", limit=2)(self.preview_view)
                     )
                 ),
                 name=f"{info}_preview",
@@ -567,7 +571,9 @@ class BaseArticleAdmin(ReportForgedFields, admin.ModelAdmin):
                 "live-preview/",
                 self.admin_site.admin_view(
                     rate_limited("live-preview", limit=120, window_seconds=60)(
-                        require_POST(self.live_preview_view)
+                        concurrency_limited("live-preview", limit=2)(
+                            require_POST(self.live_preview_view)
+                        )
                     )
                 ),
                 name=f"{info}_live_preview",
@@ -672,6 +678,7 @@ class BaseArticleAdmin(ReportForgedFields, admin.ModelAdmin):
         article = self._visible_article(request, pk)
         number = request.GET.get("revision", "")
         topics = list(article.topics.all())
+        version = None  # the row's own text: its HTML was stored when it was saved
         if number.isdigit():
             revision = article.revisions.filter(number=int(number)).first()
             if revision is None:
@@ -682,6 +689,7 @@ class BaseArticleAdmin(ReportForgedFields, admin.ModelAdmin):
                 revision.body,
             )
             topics = list(Topic.objects.filter(pk__in=revision.topic_ids))
+            version = f"revision-{revision.number}"
         elif article.live and article.has_pending_changes:
             content = workflow.working_content(article)
             article.title, article.summary, article.body = (
@@ -690,7 +698,9 @@ class BaseArticleAdmin(ReportForgedFields, admin.ModelAdmin):
                 content.body,
             )
             topics = list(Topic.objects.filter(pk__in=content.topic_ids))
-        article.body_html = render_linked(article.body)
+            version = f"working-{article.version}"
+        if version is not None:
+            article.body_html = _preview_html(article, version)
         response = render(
             request,
             "articles/article_detail.html",
@@ -703,6 +713,18 @@ class BaseArticleAdmin(ReportForgedFields, admin.ModelAdmin):
         )
         response["X-Robots-Tag"] = "noindex, nofollow"
         return response
+
+
+def _preview_html(article, version: str) -> str:
+    """A version's body rendered once per state of the topics it may link (the page cache's
+    generation), not once per view: previews are opened again and again, by several people,
+    and a long body costs a worker up to a third of a second."""
+    key = f"preview:{article.pk}:{version}:{generation()}"
+    html = cache.get(key)
+    if html is None:
+        html = str(render_linked(article.body))
+        cache.set(key, html, timeout=PREVIEW_SECONDS)
+    return html
 
 
 def _diff_base(article, revisions):

@@ -22,10 +22,9 @@ from dataclasses import dataclass
 from html import escape
 from html.parser import HTMLParser
 
-import bleach
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeString
 
-from .markdown import ALLOWED_ATTRIBUTES, ALLOWED_PROTOCOLS, ALLOWED_TAGS, render_markdown
+from .markdown import render_markdown, sanitise_diff
 
 
 @dataclass(frozen=True)
@@ -52,34 +51,6 @@ _VOID = frozenset({"br", "hr", "img"})
 _TOKEN = re.compile(r"<[^>]*>|\s+|[^\s<]+\s*")
 # Space at the end of a word, also the no-break space before a source's back-link.
 _TRAILING_SPACE = re.compile(r"(?:\s|&#160;|&nbsp;)+$")
-
-# In the diff, ids and the references to them would repeat on the page (old and new side
-# by side, beside the edit form's own ids): dropped, with nothing to point at.
-_DROPPED = frozenset({"id", "aria-labelledby", "aria-describedby"})
-
-
-def _without_ids(check):
-    def allowed(tag: str, name: str, value: str) -> bool:
-        if name in _DROPPED:
-            return False
-        if callable(check):
-            return check(tag, name, value)
-        return name in check
-
-    return allowed
-
-
-_cleaner = bleach.Cleaner(
-    tags=ALLOWED_TAGS | {"ins", "del"},
-    attributes={tag: _without_ids(check) for tag, check in ALLOWED_ATTRIBUTES.items()},
-    protocols=ALLOWED_PROTOCOLS,
-    strip=True,
-    strip_comments=True,
-)
-
-
-def _safe(html: str) -> SafeString:
-    return mark_safe(_cleaner.clean(html))  # noqa: S308 - sanitised here
 
 
 # --- words ---------------------------------------------------------------------------------
@@ -119,9 +90,9 @@ class _Sides:
     def field(self, label: str) -> FieldDiff:
         return FieldDiff(
             label,
-            _safe("".join(self.inline)),
-            _safe("".join(self.before)),
-            _safe("".join(self.after)),
+            sanitise_diff("".join(self.inline)),
+            sanitise_diff("".join(self.before)),
+            sanitise_diff("".join(self.after)),
         )
 
 
@@ -396,7 +367,10 @@ def _topics_diff(old: list[str], new: list[str]) -> FieldDiff:
             before.append(text)
             after.append(text)
     return FieldDiff(
-        "Topics", _safe(", ".join(inline)), _safe(", ".join(before)), _safe(", ".join(after))
+        "Topics",
+        sanitise_diff(", ".join(inline)),
+        sanitise_diff(", ".join(before)),
+        sanitise_diff(", ".join(after)),
     )
 
 

@@ -162,7 +162,7 @@ def _line_starts(lines: list[str]) -> list[int]:
 
 # --- sources ------------------------------------------------------------------------------
 
-# A label stops at "[", "]" and white space, as workflow's count_sources reads it, so
+# A label stops at "[", "]" and white space, as Python-Markdown's footnotes read it, so
 # hostile "[^[^[^…" costs one pass.
 _DEFINITION = re.compile(r" {0,3}\[\^([^\]\[\s]+)\]:(.*)")
 _MARKER = re.compile(r"(\\?)\[\^([^\]\[\s]+)\]")
@@ -199,7 +199,7 @@ def _sources(lines: list[str]) -> list[Finding]:
             if not marker.group(1):  # a backslash makes "[^1]" plain text
                 markers.setdefault(marker.group(2), number)
 
-    # The workflow counts sources the same way (markdown.count_sources): a line "[^n]: text".
+    # This is the one count of sources: submit_for_review refuses on these findings.
     if not sources:
         findings.append(Finding(code="no_source", blocking=True, message=NO_SOURCE_MESSAGE))
     for label, number in markers.items():

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from articles import workflow
-from articles.markdown import count_sources, render_markdown
+from articles.markdown import render_markdown
 from articles.models import Article, Page, ProblemReport, Status
 from articles.readability import measure
 from tests.articles.desk_helpers import press
@@ -63,10 +63,6 @@ class TestSources:
     def test_javascript_link_in_a_footnote_is_neutralised(self):
         html = render_markdown("x[^1]\n\n[^1]: [click](javascript:alert(1))")
         assert "javascript" not in html.lower()
-
-    def test_count_sources_counts_footnote_definitions_only(self):
-        assert count_sources("See [^1].\n\n[^1]: A.\n[^2]: B.") == 2
-        assert count_sources("I wrote [^1] but no definition.") == 0
 
 
 class TestChecklist:
