@@ -2,12 +2,15 @@
 preview and checks beside the text come from the real pipeline."""
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from articles import workflow
+from articles.cache import content_changed, generation
 from articles.models import Article, Autosave, Revision, Status, WorkflowEvent
+from hub.ratelimit import running_slot
 from tests.articles.desk_helpers import change_url, form_data, page_errors, press
 from tests.articles.workflow_helpers import approve, article_in_state
 from tests.factories import ArticleFactory
@@ -424,3 +427,36 @@ def test_unsaved_text_older_than_someone_elses_save_is_still_offered_with_a_warn
     page = client.get(change_url(article)).content.decode()
     assert "My unsaved paragraph." in page
     assert "The article has been saved since" in page
+
+
+class TestPreviewLimits:
+    def test_a_version_is_rendered_once_per_state_of_the_topics(
+        self, client, clinician, editor, on_commit
+    ):
+        article = article_in_state(Status.IN_REVIEW, author=clinician, approver=editor)
+        client.force_login(editor)
+        url = reverse("admin:articles_article_preview", args=[article.pk]) + "?revision=1"
+        assert client.get(url).status_code == 200
+        key = f"preview:{article.pk}:revision-1:{generation()}"
+        assert "Some careful text." in cache.get(key)
+        # Kept: a second view is served from it, whatever it holds.
+        cache.set(key, "<p>Kept rendering.</p>")
+        assert "Kept rendering." in client.get(url).content.decode()
+        # A topic changed: linked terms may differ, so the version is rendered again.
+        with on_commit():
+            content_changed()
+        assert "Some careful text." in client.get(url).content.decode()
+
+    def test_a_third_render_at_once_by_one_person_waits(self, client, clinician):
+        client.force_login(clinician)
+        who = f"user:{clinician.pk}"
+        with (
+            running_slot("live-preview", who, limit=2, timeout_seconds=60),
+            running_slot("live-preview", who, limit=2, timeout_seconds=60),
+        ):
+            response = client.post(
+                "/admin/articles/article/live-preview/", {"title": "", "summary": "", "body": "x"}
+            )
+        assert response.status_code == 429 and response["Retry-After"]
+        again = client.post("/admin/articles/article/live-preview/", {"body": "x"})
+        assert again.status_code == 200
