@@ -1,4 +1,4 @@
-"""System checks for `manage.py check --deploy`: stale cards (with `--database default`), and
+"""System checks for `manage.py check --deploy`: stale stored HTML (with `--database default`), and
 a shared cache (Redis) that has no memory limit or evicts nothing at it."""
 
 from django.core.cache import caches
@@ -12,30 +12,41 @@ from .cache import CACHE_ERRORS
 
 
 def cards_rendered_current(app_configs=None, databases=None, **kwargs) -> list[Error]:
-    """The stored cards were rendered as cards are rendered now (upkeep's fingerprint).
+    """The stored HTML (cards, bodies and intros) was rendered as it is rendered now
+    (upkeep's fingerprints).
 
-    `migrate` re-renders them itself; this catches a deploy that changed the card
-    template, the URL prefix or the time zone and skipped `migrate`.
+    `migrate` re-renders it itself; this catches a deploy that changed the card template,
+    the URL prefix, the time zone or the Markdown pipeline and skipped `migrate`.
     """
     if not databases or "default" not in databases:
         return []
     if not upkeep.fingerprints_table_exists():
         return [
             Error(
-                "The database is not migrated: cards cannot be checked.",
+                "The database is not migrated: stored HTML cannot be checked.",
                 hint="Run `python manage.py migrate`.",
                 id="articles.E002",
             )
         ]
-    if upkeep.cards_current():
-        return []
-    return [
-        Error(
-            "Article cards were rendered with another card template, URL prefix or time zone.",
-            hint="Run `python manage.py migrate` or `python manage.py rerender_content`.",
-            id="articles.E001",
+    stale = []
+    if not upkeep.cards_current():
+        stale.append(
+            Error(
+                "Article cards were rendered with another card template, URL prefix or time zone.",
+                hint="Run `python manage.py migrate` or `python manage.py rerender_content`.",
+                id="articles.E001",
+            )
         )
-    ]
+    if not upkeep.pages_current():
+        stale.append(
+            Error(
+                "Article bodies and topic intros were rendered by another version of the "
+                "Markdown pipeline.",
+                hint="Run `python manage.py migrate` or `python manage.py rerender_content`.",
+                id="articles.E003",
+            )
+        )
+    return stale
 
 
 # What Redis may do when full, for this cache (docs/operations.md, "Redis memory"): evict the

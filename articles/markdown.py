@@ -10,6 +10,7 @@ sanitising, so bleach checks them like everything else; their text goes through 
 serialiser, which escapes it.
 """
 
+import hashlib
 import re
 from urllib.parse import quote, urlsplit
 from xml.etree import ElementTree
@@ -326,3 +327,38 @@ def render_markdown(
     html = _markdown(extension).convert(defused.text)
     # The plain-text blocks were escaped by defuse(): no tag can be in them.
     return mark_safe(restore(_cleaner.clean(html), defused.plain))  # noqa: S308 - sanitised
+
+
+# Every feature of the pipeline once: what fingerprint() renders.
+_FINGERPRINT_SAMPLE = """\
+## A heading with *emphasis* and a Sample term
+
+A paragraph with a [link](https://example.org/a?b=1), `code`, <b>raw HTML</b> and an alias.[^1]
+
+- A list item
+    1. nested
+
+| Dose | How often |
+|---|---|
+| 5 mg | Once a day |
+
+```python
+print("fenced")
+```
+
+> A quotation.
+
+<script>alert(1)</script> [x](javascript:alert(1))
+
+[^1]: Author A. A title. A journal. 2024. https://doi.org/10.1000/example
+"""
+
+
+def fingerprint() -> str:
+    """A digest of what the pipeline makes of a sample that uses each of its features, with
+    a linked term: it changes when a release changes the HTML that articles and topics
+    store, so that they are rendered again (upkeep.ensure_pages_current)."""
+    term = linking.TopicRef(id=1, slug="sample-term", name="Sample term", definition="Words.")
+    matcher = linking.Matcher([(term, ["Sample term", "alias"])])
+    html = render_markdown(_FINGERPRINT_SAMPLE, matcher=matcher)
+    return hashlib.sha256(html.encode()).hexdigest()[:32]

@@ -39,8 +39,9 @@ The card template, its       every card                         ensure_cards_cur
 filters, the URL prefix,                                        every `migrate`
 time zone or language, how
 authors are named (a deploy)
-The Markdown pipeline (a     every body, intro, card and        manage.py rerender_content
-deploy)                      vector
+The Markdown pipeline (a     every body and intro               ensure_pages_current(), after
+deploy)                                                         every `migrate`; manage.py
+                                                                rerender_content
 Anything readers could see   the whole page cache, when the     cache.content_changed()
                              change commits
 
@@ -63,6 +64,7 @@ from django.db.models.signals import m2m_changed, post_delete, post_migrate, pos
 
 from accounts.models import User, credited_name
 
+from . import markdown
 from .cache import content_changed
 from .cards import CARD_FIELDS, card_for, fingerprint
 from .linking import topic_terms
@@ -286,12 +288,46 @@ def ensure_cards_current() -> int:
     return changed
 
 
-def _cards_after_migrate(sender, using=DEFAULT_DB_ALIAS, plan=None, **kwargs) -> None:
+PAGES = "article bodies and topic intros"
+
+
+def pages_current() -> bool:
+    """Whether the stored bodies and intros were rendered by the pipeline as it is now."""
+    stored = RenderFingerprint.objects.filter(what=PAGES).values_list("digest", flat=True)
+    return stored.first() == markdown.fingerprint()
+
+
+def rerender_all_pages(*, batch_size: int = 200, progress=None) -> int:
+    """Render every body and intro again and record how; returns how many changed."""
+    digest = markdown.fingerprint()
+    changed = rerender_pages(
+        articles=Article.objects.all(),
+        topics=Topic.objects.all(),
+        batch_size=batch_size,
+        progress=progress,
+    )
+    RenderFingerprint.objects.update_or_create(what=PAGES, defaults={"digest": digest})
+    return changed
+
+
+def ensure_pages_current() -> int:
+    """Render every body and intro again if the Markdown pipeline (the sanitiser, linking,
+    sources, the render budget) changed since they were stored; returns how many changed."""
+    if pages_current():
+        return 0
+    changed = rerender_all_pages()
+    if changed:
+        content_changed()
+    return changed
+
+
+def _rendered_after_migrate(sender, using=DEFAULT_DB_ALIAS, plan=None, **kwargs) -> None:
     # Once, after the articles app's own migrations: a deploy runs `migrate`. Not when
     # migrating backwards to before the fingerprints' table.
     if sender.name != "articles" or using != DEFAULT_DB_ALIAS:
         return
     if fingerprints_table_exists():
+        ensure_pages_current()
         ensure_cards_current()
 
 
@@ -368,4 +404,4 @@ def connect() -> None:
     m2m_changed.connect(roles_changed, sender=User.groups.through, dispatch_uid=uid + "roles")
     post_save.connect(page_changed, sender=Page, dispatch_uid=uid + "page_saved")
     post_delete.connect(page_changed, sender=Page, dispatch_uid=uid + "page_deleted")
-    post_migrate.connect(_cards_after_migrate, dispatch_uid=uid + "cards_after_migrate")
+    post_migrate.connect(_rendered_after_migrate, dispatch_uid=uid + "rendered_after_migrate")

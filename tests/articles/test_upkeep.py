@@ -69,6 +69,35 @@ def test_deploy_check_fails_while_cards_are_stale_and_passes_once_rendered(artic
     call_command(*check)
 
 
+def stale_pages(article):
+    """As after a deploy that changed the Markdown pipeline: other HTML, another fingerprint."""
+    Article.objects.filter(pk=article.pk).update(body_html="<p>rendered the old way</p>")
+    RenderFingerprint.objects.update_or_create(
+        what=upkeep.PAGES, defaults={"digest": "old pipeline"}
+    )
+
+
+def test_migrate_renders_bodies_again_when_the_pipeline_changed(client, article, on_commit):
+    stale_pages(article)
+
+    with on_commit():
+        call_command("migrate", verbosity=0)
+
+    body = Article.objects.values_list("body_html", flat=True).get(pk=article.pk)
+    assert "the old way" not in body and "<p>" in body
+    assert upkeep.pages_current()
+
+
+def test_deploy_check_fails_while_bodies_are_stale_and_passes_once_rendered(article):
+    stale_pages(article)
+    check = ["check", "--deploy", "--tag", "database", "--database", "default"]
+    with pytest.raises(SystemCheckError, match="articles.E003"):
+        call_command(*check)
+
+    call_command("rerender_content", verbosity=0, skip_vectors=True)
+    call_command(*check)
+
+
 @pytest.mark.parametrize(
     ("setting", "value"),
     [

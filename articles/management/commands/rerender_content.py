@@ -30,12 +30,7 @@ class Command(BaseCommand):
             self.stdout.write(f"\r  {done}/{total} pages", ending="")
             self.stdout.flush()
 
-        changed = upkeep.rerender_pages(
-            articles=Article.objects.all(),
-            topics=Topic.objects.all(),
-            batch_size=max(1, batch_size),
-            progress=progress,
-        )
+        changed = upkeep.rerender_all_pages(batch_size=max(1, batch_size), progress=progress)
         self.stdout.write("")
         cards = upkeep.refresh_all_cards()
         if not skip_vectors:
