@@ -62,7 +62,7 @@ class TopicAdmin(admin.ModelAdmin):
     readonly_fields = ["slug_note"]
     fieldsets = [
         (None, {"fields": ["name", "slug", "headline", "definition", "aliases"]}),
-        ("Page", {"fields": ["intro", "safety_notice", "related", "is_featured"]}),
+        ("Page", {"fields": ["intro", "safety_notice", "mental_health", "related", "is_featured"]}),
     ]
 
     def get_queryset(self, request):

@@ -159,6 +159,13 @@ class Topic(TagBase):
         max_length=1000,
         help_text="Shown prominently on the topic and its articles, e.g. a crisis line.",
     )
+    # Shared by the crisis help readers see (issue 19) and the publication gate for content
+    # about suicide or self-harm (issue 18): editors classify a topic once.
+    mental_health = models.BooleanField(
+        "mental health topic",
+        default=False,
+        help_text="Readers of this topic and its articles are shown where to get help now.",
+    )
     is_featured = models.BooleanField("featured on the home page", default=False)
     updated_at = models.DateTimeField(auto_now=True)
     # Live articles (public, or scheduled to be): kept by TopicQuerySet.recount_live_articles()
