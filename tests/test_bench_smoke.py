@@ -10,13 +10,14 @@ page checked, and publishing measured. wrk's output parser is checked on a sampl
 import importlib.util
 import json
 import os
-import socket
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 from django.db import connection
+
+from tests.services import redis_up
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -30,14 +31,6 @@ def _bench_module():
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
-
-
-def _redis_up() -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", 6379), timeout=1):
-            return True
-    except OSError:
-        return False
 
 
 def _server_url() -> str:
@@ -78,7 +71,7 @@ def test_wrk_output_is_understood():
     assert _bench_module().wrk_numbers(milliseconds)["p99_ms"] == 12.5
 
 
-@pytest.mark.skipif(not _redis_up(), reason="needs Redis on 127.0.0.1:6379 for the warm run")
+@pytest.mark.skipif(not redis_up(), reason="needs Redis on 127.0.0.1:6379 for the warm run")
 def test_benchmark_runs_end_to_end_at_a_tiny_size(tmp_path):
     name = f"{connection.settings_dict['NAME']}_bench_smoke"[:60]
     out = tmp_path / "bench.json"

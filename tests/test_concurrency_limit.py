@@ -4,7 +4,6 @@ Run with real threads against the configured cache (local memory here, one proce
 against the real Redis when it is up, as production shares it between processes.
 """
 
-import socket
 import threading
 import time
 
@@ -16,16 +15,9 @@ from django.test import RequestFactory, override_settings
 
 from hub.ratelimit import concurrency_limited, running_slot
 from tests.factories import EditorFactory
+from tests.services import redis_up
 
 pytestmark = pytest.mark.django_db
-
-
-def _redis_up() -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", 6379), timeout=1):
-            return True
-    except OSError:
-        return False
 
 
 @pytest.fixture(autouse=True)
@@ -95,7 +87,7 @@ def test_third_concurrent_preview_is_refused_with_429_when_two_are_running():
     assert after.status_code == 200  # the slots were given back
 
 
-@pytest.mark.skipif(not _redis_up(), reason="needs Redis on 127.0.0.1:6379")
+@pytest.mark.skipif(not redis_up(), reason="needs Redis on 127.0.0.1:6379")
 def test_slots_are_shared_through_redis_when_workers_are_processes_apart():
     redis = {
         "default": {

@@ -2,7 +2,6 @@
 
 import os
 import secrets
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -12,16 +11,9 @@ import redis
 from django.test import override_settings
 
 from articles.checks import memory_warnings, redis_memory_bounded
+from tests.services import redis_up
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def _redis_up() -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", 6379), timeout=1):
-            return True
-    except OSError:
-        return False
 
 
 def _manage(*args, **env):
@@ -92,7 +84,7 @@ def test_memory_check_says_nothing_when_the_cache_is_not_redis():
     assert redis_memory_bounded() == []  # the tests' local-memory cache
 
 
-@pytest.mark.skipif(not _redis_up(), reason="needs Redis on 127.0.0.1:6379")
+@pytest.mark.skipif(not redis_up(), reason="needs Redis on 127.0.0.1:6379")
 def test_memory_check_reads_the_limit_redis_has():
     location = "redis://127.0.0.1:6379/13"
     with redis.Redis.from_url(location) as server:

@@ -1,6 +1,5 @@
 """The Redis cache backend (hub/cache_backends.py), against the real Redis on loopback."""
 
-import socket
 import uuid
 
 import pytest
@@ -8,16 +7,9 @@ import redis
 from django.core.cache import caches
 from django.test import override_settings
 
+from tests.services import redis_up
 
-def _redis_up() -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", 6379), timeout=1):
-            return True
-    except OSError:
-        return False
-
-
-pytestmark = pytest.mark.skipif(not _redis_up(), reason="needs Redis on 127.0.0.1:6379")
+pytestmark = pytest.mark.skipif(not redis_up(), reason="needs Redis on 127.0.0.1:6379")
 
 REDIS = {
     "default": {"BACKEND": "hub.cache_backends.RedisCache", "LOCATION": "redis://127.0.0.1:6379/13"}

@@ -227,22 +227,6 @@ def test_crafted_post_cannot_set_status_author_or_reviewer(
     assert article.published_at is None
 
 
-def test_stale_form_is_refused_with_a_message(client, clinician, editor):
-    article = article_in_state(Status.DRAFT, author=clinician)
-    stale = form_data(article, title="Clinician's title")
-    workflow.edit_article(
-        article=article,
-        by=editor,
-        content=workflow.Content("Editor's title", article.summary, article.body, []),
-        expected_version=article.version,
-    )
-    client.force_login(clinician)
-    response = client.post(change_url(article), stale)
-    assert response.status_code == 200
-    assert "Someone else saved this article" in response.content.decode()
-    assert Article.objects.get(pk=article.pk).title == "Editor's title"
-
-
 def test_editing_a_live_article_in_the_admin_keeps_readers_on_the_approved_text(
     client, clinician, editor
 ):

@@ -7,7 +7,6 @@ up, the real Redis (database 13, keys under a prefix of the test's own).
 """
 
 import random
-import socket
 import uuid
 
 import pytest
@@ -18,6 +17,7 @@ from django.test import Client, override_settings
 
 from articles import views
 from tests.factories import PublishedArticleFactory, TopicFactory
+from tests.services import redis_up
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("page_cache_on")]
 
@@ -28,14 +28,6 @@ REDIS_JUNK_REQUESTS = 3_000
 # Home, a topic, the A–Z (its canonical pages), the A–Z's first letter and its ?letter=
 # twin, the clinicians' view of the topic; the generation and the next-scheduled stamp.
 HANDFUL = 10
-
-
-def _redis_up() -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", 6379), timeout=1):
-            return True
-    except OSError:
-        return False
 
 
 @pytest.fixture
@@ -101,7 +93,7 @@ def test_junk_query_strings_store_a_handful_of_pages_when_cache_is_local(site):
     assert entries <= HANDFUL
 
 
-@pytest.mark.skipif(not _redis_up(), reason="needs Redis on 127.0.0.1:6379")
+@pytest.mark.skipif(not redis_up(), reason="needs Redis on 127.0.0.1:6379")
 def test_junk_query_strings_store_a_handful_of_pages_when_cache_is_redis(site):
     prefix = f"junk-{uuid.uuid4().hex}"
     location = "redis://127.0.0.1:6379/13"

@@ -3,14 +3,12 @@
 Real transactions on PostgreSQL, one thread each, started together at a barrier.
 """
 
-import threading
-
 import pytest
-from django.db import connection
 from django.test import Client
 
 from articles.models import ArticleTopic, Topic
 from tests.factories import ArticleFactory, EditorFactory
+from tests.threads import at_once
 
 pytestmark = [
     pytest.mark.postgres,
@@ -21,35 +19,13 @@ THREADS = 20
 TOPIC_ADD = "/admin/articles/topic/add/"
 
 
-def _race(calls):
-    """Run the calls at the same moment in separate threads; return what each returned."""
-    barrier = threading.Barrier(len(calls))
-    outcomes = [None] * len(calls)
-
-    def run(index, call):
-        try:
-            barrier.wait()
-            outcomes[index] = call()
-        except Exception as exc:  # surfaced by the assertions, with its message
-            outcomes[index] = f"unexpected {exc!r}"
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return outcomes
-
-
 def test_one_topic_is_made_when_twenty_articles_add_it_by_name_at_once():
     articles = [ArticleFactory() for _ in range(THREADS)]
 
     def add(article):
         return lambda: article.topics.add("Ketamine") or "ok"
 
-    outcomes = _race([add(article) for article in articles])
+    outcomes = at_once([add(article) for article in articles])
 
     assert outcomes == ["ok"] * THREADS
     topic = Topic.objects.get()
@@ -71,7 +47,7 @@ def test_one_topic_is_made_when_twenty_editors_add_it_in_the_admin_at_once():
 
         return call
 
-    outcomes = _race([post(editor) for editor in editors])
+    outcomes = at_once([post(editor) for editor in editors])
 
     assert outcomes.count(302) == 1, outcomes
     assert [o for o in outcomes if o != 302] == [["A topic called “Ketamine” already exists."]] * (
