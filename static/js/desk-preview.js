@@ -24,6 +24,8 @@
   }
 
   function show(data) {
+    // The checks first: the frame may still be loading (lazily, below the fold on a phone).
+    checks.innerHTML = data.checks;
     var doc = frame.contentDocument;
     if (!doc || doc.readyState !== "complete" || !doc.querySelector("[data-preview]")) {
       waiting = data;
@@ -33,7 +35,6 @@
     doc.querySelector('[data-preview="summary"]').textContent = data.summary;
     // Sanitised by the server's pipeline, the same as the published page.
     doc.querySelector('[data-preview="body"]').innerHTML = data.html;
-    checks.innerHTML = data.checks;
   }
 
   function send() {

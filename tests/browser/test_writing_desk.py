@@ -267,3 +267,17 @@ def test_a_double_clicked_approval_is_one_transition(new_context, people):
     page.get_by_role("button", name="Approve and publish").dblclick()
     expect(page.locator("ul.messagelist")).to_contain_text("is now: published")
     assert article.events.filter(to_status=Status.PUBLISHED).count() == 1
+
+
+def test_checks_follow_the_typing_while_the_preview_frame_has_not_loaded(new_context, people):
+    clinician, _ = people
+    page = new_context(viewport={"width": 375, "height": 800}).new_page()
+    log_in(page, clinician)
+    # On a phone the frame loads lazily, far below: the checks must not wait for it.
+    page.route("**/preview-frame/", lambda route: route.abort())
+    page.goto("/admin/articles/article/add/")
+    page.get_by_label("Body:").fill("A claim.[^2]\n\n[^1]: A source.")
+    checks = page.locator("#desk-checks")
+    # Not a speed test (that is the live preview's, above): the first check in a new server
+    # process also loads the grader's dictionary.
+    expect(checks).to_contain_text("The marker [^2] has no source", timeout=10_000)
