@@ -358,7 +358,9 @@ class TestLabels:
             comment="Created.",
         )
         client.force_login(clinician)
-        page = parse(client.get(change_url(article)).content.decode())
+        html = client.get(change_url(article)).content.decode()
+        assert "{#" not in html and "{%" not in html  # no template syntax shown as text
+        page = parse(html)
         labels = [label.text for label in page.select("label")]
         assert "Topics:" in labels and "Tags:" not in labels
         buttons = [b.text for b in page.select(".desk-bar button")]
