@@ -144,3 +144,11 @@ def test_count_goes_on_when_todays_row_exists():
     CrisisSearchDay.count_one()
     CrisisSearchDay.count_one()
     assert CrisisSearchDay.objects.get().count == 2
+
+
+def test_card_is_shown_when_searches_from_one_address_are_rate_limited(client):
+    for _ in range(120):  # views.search's limit a minute for one address
+        client.get(SEARCH, {"q": "flu"})
+    response = client.get(SEARCH, {"q": "I want to die"})
+    assert response.status_code == 429
+    assert links(response)[:2] == ["tel:999", "tel:116123"]
