@@ -1060,11 +1060,12 @@ class Autosave(models.Model):
 
 # What may become a tel: or sms: link: digits, spaces and one leading "+", with at least
 # three digits (999, 111, 988). Anything else an editor types is refused, not linked.
-_DIALLABLE = re.compile(r"\+?[0-9][0-9 ]*\Z")
+DIALLABLE_PATTERN = r"^\+?[0-9][0-9 ]*[0-9]$"
+_DIALLABLE = re.compile(DIALLABLE_PATTERN)
 
 
 def validate_diallable(value: str) -> None:
-    if not _DIALLABLE.match(value) or sum(ch.isdigit() for ch in value) < 3:
+    if not _DIALLABLE.fullmatch(value) or sum(ch.isdigit() for ch in value) < 3:
         raise ValidationError(
             "Use digits and spaces only, with an optional + in front (for example 116 123)."
         )
@@ -1127,6 +1128,16 @@ class Helpline(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=~Q(phone="") | ~Q(text_number=""), name="articles_helpline_reachable"
+            ),
+            # What becomes a tel: or sms: link is diallable, however the row was written
+            # (the admin validates; a shell or a command might not).
+            models.CheckConstraint(
+                condition=Q(phone="") | Q(phone__regex=DIALLABLE_PATTERN),
+                name="articles_helpline_phone_diallable",
+            ),
+            models.CheckConstraint(
+                condition=Q(text_number="") | Q(text_number__regex=DIALLABLE_PATTERN),
+                name="articles_helpline_text_number_diallable",
             ),
         ]
 

@@ -101,6 +101,12 @@ def test_region_is_refused_when_not_a_country_code():
         Helpline(name="X", phone="999", region="uk").full_clean()
 
 
+@pytest.mark.parametrize("field", ["phone", "text_number"])
+def test_number_that_is_not_diallable_is_refused_by_the_database_too(field):
+    with pytest.raises(Exception, match=f"articles_helpline_{field}_diallable"):
+        Helpline.objects.create(name="Shell", region="GB", **{field: "javascript:alert(1)"})
+
+
 def test_line_with_neither_number_is_refused_by_the_database():
     with pytest.raises(Exception, match="articles_helpline_reachable"):
         Helpline.objects.create(name="Nothing", region="GB")
