@@ -31,6 +31,16 @@ ROLE_PERMISSIONS = {
         ("articles", "view_page"),
         ("articles", "view_problemreport"),
         ("articles", "change_problemreport"),
+        # Crisis help and care cards (issue 19): editors keep the helplines readers see.
+        ("articles", "add_helpline"),
+        ("articles", "change_helpline"),
+        ("articles", "delete_helpline"),
+        ("articles", "view_helpline"),
+        ("articles", "add_carecard"),
+        ("articles", "change_carecard"),
+        ("articles", "delete_carecard"),
+        ("articles", "view_carecard"),
+        ("articles", "view_crisissearchday"),
         # Read-only, for the author and reviewer autocompletes. Editors never change
         # people or groups: that would make them administrators.
         ("accounts", "view_user"),

@@ -30,7 +30,10 @@ from .forms import ArticleAdminForm, action_form
 from .models import (
     Article,
     Autosave,
+    CareCard,
+    CrisisSearchDay,
     DueForReviewItem,
+    Helpline,
     Page,
     ProblemReport,
     ReviewQueueItem,
@@ -892,6 +895,7 @@ class ProblemReportAdmin(admin.ModelAdmin):
     readonly_fields = [
         "article",
         "topic",
+        "page_address",
         "article_version",
         "last_reviewed_seen",
         "message",
@@ -900,7 +904,7 @@ class ProblemReportAdmin(admin.ModelAdmin):
         "resolved_by",
         "resolved_at",
     ]
-    fields = [*readonly_fields[:7], "state", "resolution_note", "resolved_by", "resolved_at"]
+    fields = [*readonly_fields[:8], "state", "resolution_note", "resolved_by", "resolved_at"]
     actions = ["mark_resolved", "mark_dismissed"]
 
     def has_add_permission(self, request):
@@ -908,7 +912,7 @@ class ProblemReportAdmin(admin.ModelAdmin):
 
     @admin.display(description="Page")
     def subject(self, report):
-        return report.article or report.topic
+        return report.article or report.topic or report.page_address or "(general)"
 
     @admin.display(description="Message")
     def short_message(self, report):
@@ -943,3 +947,50 @@ class PageAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return request.user.is_superuser
+
+
+@admin.register(Helpline)
+class HelplineAdmin(admin.ModelAdmin):
+    """The lines on the "Get help now" card. A save retires every cached page (upkeep.py)."""
+
+    list_display = ["name", "region", "phone", "text_number", "is_emergency", "display_order"]
+    list_display_links = ["name"]
+    list_editable = ["display_order"]
+    list_filter = ["region", "is_active", "is_emergency"]
+    search_fields = ["name", "description"]
+    fields = [
+        "name",
+        "description",
+        ("phone", "text_number", "text_keyword"),
+        "hours",
+        ("region", "display_order"),
+        ("is_emergency", "is_active"),
+    ]
+
+
+@admin.register(CareCard)
+class CareCardAdmin(admin.ModelAdmin):
+    """ "When to get help" blocks, written once and shown on the topics and articles chosen."""
+
+    list_display = ["name", "level", "heading", "display_order", "updated_at"]
+    list_filter = ["level"]
+    search_fields = ["name", "heading", "points"]
+    autocomplete_fields = ["topics", "articles"]
+    fields = ["name", "level", "heading", "points", "action", "display_order", "topics", "articles"]
+
+
+@admin.register(CrisisSearchDay)
+class CrisisSearchDayAdmin(admin.ModelAdmin):
+    """How many searches a day signalled a crisis: counts only, nothing readers typed."""
+
+    list_display = ["day", "count"]
+    date_hierarchy = "day"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

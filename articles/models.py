@@ -1,6 +1,7 @@
 import contextlib
 import contextvars
 import datetime
+import re
 import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 
@@ -9,7 +10,7 @@ from django.contrib.postgres.aggregates import StringAgg
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.core.exceptions import ValidationError
-from django.db import connection, models, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.db.models import Count, F, Max, OuterRef, Q, QuerySet, Subquery, TextField, Value
 from django.db.models.functions import Coalesce, Concat
 from django.utils import timezone
@@ -371,6 +372,12 @@ def frozen_matcher(matcher: Matcher | None = None) -> Iterator[Matcher]:
 def render_linked(text: str, *, exclude_topic_id: int | None = None) -> SafeString:
     """Markdown as articles and topics store it: every other topic's first mention linked."""
     return render_markdown(text, matcher=current_matcher(), exclude_topic_id=exclude_topic_id)
+
+
+def needs_crisis_help(topics) -> bool:
+    """Whether a page on these topics shows the "Get help now" card: a mental-health topic,
+    or one whose editors wrote a safety notice."""
+    return any(t.mental_health or t.safety_notice.strip() for t in topics)
 
 
 def safety_notices(topics) -> list[str]:
@@ -833,6 +840,8 @@ class ProblemReport(models.Model):
         Topic, on_delete=models.CASCADE, null=True, blank=True, related_name="problem_reports"
     )
     # Which approved version the reader saw (the article's version counter then).
+    # A report from a page with neither (home, search, A–Z...), or from none: where it was.
+    page_address = models.CharField(max_length=300, blank=True)
     article_version = models.PositiveIntegerField(null=True, blank=True)
     last_reviewed_seen = models.DateField(null=True, blank=True)
     message = models.TextField(max_length=2000)
@@ -848,9 +857,10 @@ class ProblemReport(models.Model):
     class Meta:
         ordering = ["-created_at"]
         constraints = [
+            # About an article, a topic, or neither (a general report); never both.
             models.CheckConstraint(
-                condition=Q(article__isnull=False) | Q(topic__isnull=False),
-                name="articles_problemreport_has_subject",
+                condition=Q(article__isnull=True) | Q(topic__isnull=True),
+                name="articles_problemreport_one_subject",
             ),
             models.CheckConstraint(
                 condition=Q(state__in=["open", "resolved", "dismissed"]),
@@ -859,7 +869,7 @@ class ProblemReport(models.Model):
         ]
 
     def __str__(self):
-        return f"Report on {self.article or self.topic}"
+        return f"Report on {self.article or self.topic or self.page_address or 'the site'}"
 
 
 class DueForReviewItem(Article):
@@ -1044,3 +1054,172 @@ class Autosave(models.Model):
 
     def __str__(self):
         return f"Unsaved text of {self.user} ({self.saved_at:%Y-%m-%d %H:%M})"
+
+
+# --- crisis help and care cards (issue 19) --------------------------------------------------
+
+# What may become a tel: or sms: link: digits, spaces and one leading "+", with at least
+# three digits (999, 111, 988). Anything else an editor types is refused, not linked.
+DIALLABLE_PATTERN = r"^\+?[0-9][0-9 ]*[0-9]$"
+_DIALLABLE = re.compile(DIALLABLE_PATTERN)
+
+
+def validate_diallable(value: str) -> None:
+    if not _DIALLABLE.fullmatch(value) or sum(ch.isdigit() for ch in value) < 3:
+        raise ValidationError(
+            "Use digits and spaces only, with an optional + in front (for example 116 123)."
+        )
+
+
+def validate_region(value: str) -> None:
+    if not re.fullmatch(r"[A-Z]{2}(?:-[A-Z0-9]{1,3})?", value):
+        raise ValidationError("Use a country code such as GB or US (or GB-SCT for a region).")
+
+
+class HelplineQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(is_active=True)
+
+
+class Helpline(models.Model):
+    """A line readers can call or text for help now, shown on the "Get help now" card."""
+
+    name = models.CharField(max_length=100, help_text='For example "Samaritans".')
+    description = models.CharField(
+        max_length=200, blank=True, help_text='Who it is for, e.g. "If you are struggling to cope".'
+    )
+    phone = models.CharField(
+        "phone number",
+        max_length=30,
+        blank=True,
+        validators=[validate_diallable],
+        help_text="Digits and spaces, optional + in front. Readers tap it to call.",
+    )
+    text_number = models.CharField(
+        max_length=30,
+        blank=True,
+        validators=[validate_diallable],
+        help_text="A number readers can text, if any.",
+    )
+    text_keyword = models.CharField(
+        max_length=30,
+        blank=True,
+        help_text='The word to text, if the service asks for one ("SHOUT").',
+    )
+    hours = models.CharField(max_length=100, blank=True, help_text='e.g. "24 hours, every day".')
+    region = models.CharField(
+        "country or region",
+        max_length=10,
+        validators=[validate_region],
+        help_text="GB, US... Lines for the site's region (CRISIS_REGION) are shown first.",
+    )
+    display_order = models.PositiveSmallIntegerField(
+        default=0, help_text="Lower numbers are shown first."
+    )
+    is_emergency = models.BooleanField(
+        "emergency number", default=False, help_text="999, 911, 112: shown apart, first."
+    )
+    is_active = models.BooleanField("shown to readers", default=True)
+
+    objects = HelplineQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["region", "-is_emergency", "display_order", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(phone="") | ~Q(text_number=""), name="articles_helpline_reachable"
+            ),
+            # What becomes a tel: or sms: link is diallable, however the row was written
+            # (the admin validates; a shell or a command might not).
+            models.CheckConstraint(
+                condition=Q(phone="") | Q(phone__regex=DIALLABLE_PATTERN),
+                name="articles_helpline_phone_diallable",
+            ),
+            models.CheckConstraint(
+                condition=Q(text_number="") | Q(text_number__regex=DIALLABLE_PATTERN),
+                name="articles_helpline_text_number_diallable",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.region})"
+
+    @property
+    def tel(self) -> str:
+        return "tel:" + self.phone.replace(" ", "")
+
+    @property
+    def sms(self) -> str:
+        return "sms:" + self.text_number.replace(" ", "")
+
+
+class CrisisSearchDay(models.Model):
+    """How many searches on one day signalled a crisis (crisis.py). Only the count: what
+    was searched for is never stored, for the readers' privacy."""
+
+    day = models.DateField(unique=True)
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-day"]
+        verbose_name = "crisis searches on a day"
+        verbose_name_plural = "crisis searches by day"
+
+    def __str__(self):
+        return f"{self.day}: {self.count}"
+
+    @classmethod
+    def count_one(cls) -> None:
+        """Add one to today's count; safe when two readers search at once."""
+        today = timezone.localdate()
+        if cls.objects.filter(day=today).update(count=F("count") + 1):
+            return
+        try:
+            with transaction.atomic():
+                cls.objects.create(day=today, count=1)
+        except IntegrityError:  # another request created today's row first
+            cls.objects.filter(day=today).update(count=F("count") + 1)
+
+
+class CareCard(models.Model):
+    """A reusable "When to get help" block: what should send a reader to urgent care, to a
+    GP soon, or lets them look after themselves. Editors attach it to topics and articles."""
+
+    class Level(models.TextChoices):
+        URGENT = "urgent", "Urgent: get help now"
+        SOON = "soon", "Soon: see a GP or specialist"
+        SELF_CARE = "self_care", "You can look after yourself"
+
+    name = models.CharField(max_length=100, help_text="For editors, e.g. 'Depression: urgent'.")
+    level = models.CharField(max_length=20, choices=Level.choices)
+    heading = models.CharField(max_length=200, help_text='e.g. "Call 999 or go to A&E if:"')
+    points = models.TextField(
+        max_length=2000, help_text="One point a line; shown as a bulleted list."
+    )
+    action = models.CharField(
+        max_length=300, blank=True, help_text='What to do, e.g. "Ask for an urgent GP appointment".'
+    )
+    display_order = models.PositiveSmallIntegerField(default=0)
+    topics = models.ManyToManyField(Topic, blank=True, related_name="care_cards")
+    articles = models.ManyToManyField(Article, blank=True, related_name="care_cards")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["display_order", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(level__in=["urgent", "soon", "self_care"]),
+                name="articles_carecard_level_valid",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def point_list(self) -> list[str]:
+        return [line.strip() for line in self.points.splitlines() if line.strip()]
+
+    @property
+    def label(self) -> str:
+        return {"urgent": "Urgent", "soon": "Soon", "self_care": "Self-care"}[self.level]

@@ -155,7 +155,9 @@ _ARTICLE_PAGE = Article.objects.select_related("author", "medical_reviewer").onl
     *(f"medical_reviewer__{name}" for name in PERSON_FIELDS),
 )
 # An article's topics as its page shows them (names, safety notices), A to Z.
-_ARTICLE_TOPICS = Topic.objects.only("name", "slug", "safety_notice").order_by("name")
+_ARTICLE_TOPICS = Topic.objects.only("name", "slug", "safety_notice", "mental_health").order_by(
+    "name"
+)
 
 
 def article_page(slug: str) -> Article | None:
@@ -176,7 +178,7 @@ def topics_of(article_id: int) -> list[Topic]:
 # What the topic page shows of its topic; the rest (intro source, search vector) is left.
 TOPIC_PAGE_FIELDS = (
     "name", "slug", "headline", "definition", "aliases", "intro_html", "safety_notice",
-    "updated_at",
+    "mental_health", "updated_at",
 )  # fmt: skip
 _TOPIC_PAGE = Topic.objects.only(*TOPIC_PAGE_FIELDS)
 # Other topics as links: names and addresses, A to Z.

@@ -35,6 +35,13 @@ public slug too), role or    bylines, structured data,
 account                      sitemap)
 A policy page                cached pages (every footer links   page_changed (Page
                              the policies)                      post_save/delete)
+A helpline (name, numbers,   the cached lines of the "Get help  helplines_changed (Helpline
+hours, region, order...)     now" card and every cached page    post_save/delete): the lines
+                             (home, search, A–Z and mental-     are cached per generation
+                             health pages show the card)        (crisis_help.py)
+A care card, or which        cached pages (the topics and       care_cards_changed (CareCard
+topics and articles it is    articles showing it)               post_save/delete, m2m_changed)
+attached to
 The card template, its       every card                         ensure_cards_current(), after
 filters, the URL prefix,                                        every `migrate`
 time zone or language, how
@@ -72,6 +79,8 @@ from .models import (
     CONFIG,
     Article,
     ArticleTopic,
+    CareCard,
+    Helpline,
     Page,
     RenderFingerprint,
     Topic,
@@ -394,6 +403,18 @@ def page_changed(sender, raw=False, **kwargs) -> None:
         content_changed()
 
 
+def helplines_changed(sender, raw=False, **kwargs) -> None:
+    """A helpline saved or deleted: the card's cached lines and the pages showing them."""
+    if not raw:
+        content_changed()
+
+
+def care_cards_changed(sender, raw=False, action: str = "", **kwargs) -> None:
+    """A care card saved, deleted, or attached to or taken off a topic or an article."""
+    if not raw and (not action or action.startswith("post_")):
+        content_changed()
+
+
 def connect() -> None:
     """Connect the receivers above (ArticlesConfig.ready())."""
     uid = "articles.upkeep."
@@ -404,4 +425,10 @@ def connect() -> None:
     m2m_changed.connect(roles_changed, sender=User.groups.through, dispatch_uid=uid + "roles")
     post_save.connect(page_changed, sender=Page, dispatch_uid=uid + "page_saved")
     post_delete.connect(page_changed, sender=Page, dispatch_uid=uid + "page_deleted")
+    post_save.connect(helplines_changed, sender=Helpline, dispatch_uid=uid + "helpline_saved")
+    post_delete.connect(helplines_changed, sender=Helpline, dispatch_uid=uid + "helpline_deleted")
+    post_save.connect(care_cards_changed, sender=CareCard, dispatch_uid=uid + "care_card_saved")
+    post_delete.connect(care_cards_changed, sender=CareCard, dispatch_uid=uid + "care_card_gone")
+    for through in (CareCard.topics.through, CareCard.articles.through):
+        m2m_changed.connect(care_cards_changed, sender=through, dispatch_uid=uid + through.__name__)
     post_migrate.connect(_rendered_after_migrate, dispatch_uid=uid + "rendered_after_migrate")

@@ -1,25 +1,32 @@
+import functools
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.paginator import InvalidPage
 from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
+from django.templatetags.static import static
+from django.urls import Resolver404, resolve, reverse
+from django.utils.cache import patch_cache_control
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_safe
 
 from accounts.models import CLINICIANS, EDITORS, User
 from hub.ratelimit import client_ip, rate_limited, too_many
 
-from . import reads, structured_data
+from . import crisis_help, reads, structured_data
 from .cache import made_from, public_page
+from .crisis import signals_crisis
 from .forms import ProblemReportForm
 from .models import (
     Article,
     Audience,
+    CrisisSearchDay,
     Page,
     ProblemReport,
     Topic,
+    needs_crisis_help,
     safety_notices,
 )
 from .pagination import CountedPaginator, UncountedPage, page_number
@@ -115,6 +122,7 @@ def topic_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "cards": page.object_list,
         "page_obj": page,
         "related_topics": reads.related_topics(topic.pk),
+        "care_cards": crisis_help.care_cards(topic_ids=[topic.pk]),
         "audience": audience,
         "audiences": Audience.choices,
         "jsonld": structured_data.as_script(structured_data.topic_data(topic, request)),
@@ -135,6 +143,10 @@ def article_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "article": article,
         "topics": topics,
         "safety_notices": safety_notices(topics),
+        "crisis_help": needs_crisis_help(topics),
+        "care_cards": crisis_help.care_cards(
+            topic_ids=[topic.pk for topic in topics], article_id=article.pk
+        ),
         "related_cards": reads.related(article.pk, [topic.pk for topic in topics]),
         "jsonld": structured_data.as_script(jsonld),
     }
@@ -185,8 +197,19 @@ def search(request: HttpRequest) -> HttpResponse:
     # A repeated ?q= takes the first; bad input of any kind gets a message, never an error.
     raw = next(iter(request.GET.getlist("q")), "")
     results = find(raw, page=request.GET.get("page"))
+    # Read from what was typed, not what search kept of it: help comes first whatever the
+    # results, even none, or a message about the query.
+    crisis = signals_crisis(raw)
     context = {"results": results, "query": results.query, "page_obj": results.page}
-    response = render(request, "articles/search.html", context)
+    response = render(request, "articles/search.html", dict(context, crisis=crisis))
+    if crisis:
+        if request.method == "GET":
+            CrisisSearchDay.count_one()  # only the day's count: never the words
+        # Never stored, here or by a CDN or browser: every such search is counted, each
+        # answer is rendered with the card, and nobody's words stay in a shared cache.
+        response.public_page = False
+        patch_cache_control(response, private=True, no_store=True)
+        return response
     # Off by default: every query is a page of its own, and rarely asked twice.
     response.public_page = settings.PAGE_CACHE_SEARCH
     # Stored (with PAGE_CACHE_SEARCH) only for the query as cleaned: "  flu " is not kept
@@ -226,23 +249,50 @@ def page(request: HttpRequest, slug: str) -> HttpResponse:
 REPORTS_PER_HOUR = 5
 
 
+def _reported_page(address: str) -> tuple[Article | None, Topic | None, str]:
+    """What ?page= names: (article, topic, address) for one of the site's public pages.
+
+    Only an address on this site that a page answers is kept; anything else (another site,
+    junk, a page that does not exist) makes the report a general one.
+    """
+    if not address.startswith("/") or address.startswith("//") or len(address) > 300:
+        return None, None, ""
+    if any(ch.isspace() or not ch.isprintable() for ch in address):
+        return None, None, ""
+    try:
+        match = resolve(address)
+    except Resolver404:
+        return None, None, ""
+    if match.namespace != "articles" or match.url_name == "report":
+        return None, None, ""
+    if match.url_name == "detail":
+        article = Article.objects.published().filter(slug=match.kwargs["slug"]).first()
+        return article, None, "" if article else address
+    if match.url_name == "topic":
+        return None, Topic.objects.filter(slug=match.kwargs["slug"]).first(), ""
+    return None, None, address
+
+
 @require_http_methods(["GET", "POST"])
 def report_problem(request: HttpRequest) -> HttpResponse:
-    """A reader's report about one public article or topic, kept with the version seen."""
+    """A reader's report about a public article or topic, kept with the version seen; or
+    about another page of the site (?page=, its address), or the site in general."""
     article = topic = None
+    address = ""
     if slug := request.GET.get("article"):
         article = get_object_or_404(Article.objects.published(), slug=slug)
     elif slug := request.GET.get("topic"):
         topic = get_object_or_404(Topic, slug=slug)
-    else:
-        raise Http404("Report a problem from the page it is about.")
+    elif page_address := request.GET.get("page"):
+        article, topic, address = _reported_page(page_address)
     subject = article or topic
+    context = {"subject": subject, "address": address}
 
     form = ProblemReportForm(request.POST or None)
     if request.method == "POST":
         if too_many("report", client_ip(request), limit=REPORTS_PER_HOUR, window_seconds=3600):
             response = render(
-                request, "articles/report.html", {"form": form, "subject": subject, "limited": True}
+                request, "articles/report.html", {**context, "form": form, "limited": True}
             )
             response.status_code = 429
             return response
@@ -251,14 +301,61 @@ def report_problem(request: HttpRequest) -> HttpResponse:
                 ProblemReport.objects.create(
                     article=article,
                     topic=topic,
+                    page_address=address,
                     article_version=article.version if article else None,
                     last_reviewed_seen=article.last_reviewed if article else None,
                     message=form.cleaned_data["message"],
                     email=form.cleaned_data["email"],
                 )
-            return redirect(f"{request.path}?{request.GET.urlencode()}&sent=1")
+            sent = request.GET.copy()
+            sent["sent"] = "1"
+            return redirect(f"{request.path}?{sent.urlencode()}")
     return render(
         request,
         "articles/report.html",
-        {"form": form, "subject": subject, "sent": request.GET.get("sent") == "1"},
+        {**context, "form": form, "sent": request.GET.get("sent") == "1"},
     )
+
+
+@public_page
+@require_safe
+def contact(request: HttpRequest) -> HttpResponse:
+    return render(request, "articles/contact.html", {"email": settings.CONTACT_EMAIL})
+
+
+# Drawn by docs/make_icons.py; browsers ask for /favicon.ico whatever the page links.
+_FAVICON = settings.BASE_DIR / "static" / "img" / "favicon.ico"
+
+
+@functools.cache
+def _favicon_bytes() -> bytes:
+    return _FAVICON.read_bytes()
+
+
+@require_safe
+def favicon(request: HttpRequest) -> HttpResponse:
+    response = HttpResponse(_favicon_bytes(), content_type="image/x-icon")
+    patch_cache_control(response, public=True, max_age=7 * 24 * 3600)
+    return response
+
+
+@public_page
+@require_safe
+def web_manifest(request: HttpRequest) -> JsonResponse:
+    """The web app manifest: the icons' hashed addresses are known only at run time."""
+    manifest = {
+        "name": settings.SITE_NAME,
+        "short_name": settings.SITE_NAME,
+        "start_url": reverse("articles:home"),
+        "display": "browser",
+        "background_color": "#ffffff",
+        "theme_color": "#005eb8",
+        "icons": [
+            {"src": static("img/icon-192.png"), "sizes": "192x192", "type": "image/png"},
+            {"src": static("img/icon-512.png"), "sizes": "512x512", "type": "image/png"},
+            {"src": static("img/favicon.svg"), "sizes": "any", "type": "image/svg+xml"},
+        ],
+    }
+    response = JsonResponse(manifest)
+    response["Content-Type"] = "application/manifest+json"
+    return response

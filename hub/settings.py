@@ -212,6 +212,12 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Health Hub <noreply@l
 # The site's own address, used in e-mails and feeds where no request is at hand.
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 SITE_NAME = os.environ.get("SITE_NAME", "Health Hub")
+# Whose helplines the "Get help now" card shows first (Helpline.region; others are listed
+# under "Help outside ..."): a country code, optionally with a region (GB, US, GB-SCT).
+CRISIS_REGION = os.environ.get("CRISIS_REGION", "GB")
+# Where readers can write to the publisher (the contact page); empty: the page offers the
+# report form only.
+CONTACT_EMAIL = os.environ.get("CONTACT_EMAIL", "")
 
 # Articles are due for medical re-review this many months after approval.
 REVIEW_INTERVAL_MONTHS = int(os.environ.get("REVIEW_INTERVAL_MONTHS", "12"))

@@ -144,7 +144,8 @@ def test_page_costs_the_same_queries_when_site_has_200_articles(client, article)
         grow=lambda: published_articles(LARGE - SMALL, topics=[topic, *others]),
         # 1. the article by slug, with its author and medical reviewer
         # 2. its topics  3. the stored cards of related articles sharing its topics
-        expected=3,
+        # 4. the care cards attached to the article or its topics
+        expected=4,
     )
 
 

@@ -83,7 +83,7 @@ def test_topic_index_costs_two_queries_at_any_size(client, site, monkeypatch, on
 
 
 @pytest.mark.parametrize("query", ["", "?page=2"])
-def test_topic_page_costs_three_queries_at_any_size(client, site, query):
+def test_topic_page_costs_four_queries_at_any_size(client, site, query):
     if query == "?page=2":
         site["grow"]()  # a second page exists only with more articles
     assert_same_queries_at_two_sizes(
@@ -93,22 +93,24 @@ def test_topic_page_costs_three_queries_at_any_size(client, site, query):
         # 1. the topic by slug, with its stored count of live articles less scheduled ones
         # 2. the page of articles' stored cards
         # 3. the related topics
-        expected=3,
+        # 4. the care cards attached to the topic
+        expected=4,
     )
 
 
-def test_topic_page_for_one_audience_costs_four_queries_at_any_size(client, site):
+def test_topic_page_for_one_audience_costs_five_queries_at_any_size(client, site):
     assert_same_queries_at_two_sizes(
         client,
         "/topics/ketamine/?audience=patients",
         grow=site["grow"],
         # 1. the topic by slug  2. the count of its articles for that audience (no stored
         # count for it)  3. the page of articles' stored cards  4. the related topics
-        expected=4,
+        # 5. the care cards attached to the topic
+        expected=5,
     )
 
 
-def test_article_page_costs_three_queries_at_any_size(client, site):
+def test_article_page_costs_four_queries_at_any_size(client, site):
     assert_same_queries_at_two_sizes(
         client,
         site["article"].get_absolute_url(),
@@ -116,7 +118,8 @@ def test_article_page_costs_three_queries_at_any_size(client, site):
         # 1. the article by slug, with its author and medical reviewer
         # 2. its topics
         # 3. the stored cards of up to five related articles sharing its topics
-        expected=3,
+        # 4. the care cards attached to the article or its topics
+        expected=4,
     )
 
 

@@ -232,8 +232,8 @@ def test_page_costs_the_same_queries_when_topic_has_200_articles(client, topic):
         grow=lambda: published_articles(LARGE - SMALL, topics=[topic, *others]),
         # 1. the topic by slug, with its stored count of live articles less scheduled ones
         # 2. the page of articles' stored cards
-        # 3. the related topics
-        expected=3,
+        # 3. the related topics  4. the care cards attached to the topic
+        expected=4,
     )
 
 

@@ -360,8 +360,10 @@ class TestReportAProblem:
         draft = ArticleFactory(author=clinician)
         assert client.get(self.url(draft)).status_code == 404
 
-    def test_report_without_a_page_is_404(self, client):
-        assert client.get(reverse("articles:report")).status_code == 404
+    def test_report_without_a_page_is_a_general_one(self, client):
+        response = client.get(reverse("articles:report"))
+        assert response.status_code == 200
+        assert "Report a problem with this website" in response.content.decode()
 
     def test_editors_see_reports_in_the_admin(self, client, editor):
         article = PublishedArticleFactory()

@@ -3,6 +3,7 @@
 TOPICS = [
     {
         "name": "Ketamine for depression",
+        "mental_health": True,
         "headline": "Ketamine for Depression: How It Works and What You Need to Know",
         "definition": (
             "The use of ketamine, or the related nasal spray esketamine, under close medical "
@@ -64,6 +65,7 @@ replace it.
     },
     {
         "name": "Treatment-resistant depression",
+        "mental_health": True,
         "headline": "Treatment-Resistant Depression: When First Treatments Don't Help",
         "definition": (
             "Depression that has not improved enough after at least two different "
@@ -120,6 +122,7 @@ usually twice a week for the first 4 weeks, then less often.
     },
     {
         "name": "Depression",
+        "mental_health": True,
         "headline": "Depression: Symptoms, Causes and Treatment",
         "definition": (
             "A common, treatable illness in which low mood or loss of interest lasts most of the "
@@ -419,5 +422,97 @@ Your GP can refer you, and in some areas you can refer yourself.
         "audience": "patients",
         # Left waiting in the editors' review queue.
         "state": "in_review",
+    },
+]
+
+
+# The "Get help now" card's lines (Helpline): the UK's, shown by default (CRISIS_REGION=GB),
+# and the US's. Checked against the services' own pages, December 2026.
+HELPLINES = [
+    {
+        "name": "999",
+        "description": "Call 999 or go to A&E now if your life is at risk",
+        "phone": "999",
+        "hours": "24 hours, every day",
+        "region": "GB",
+        "is_emergency": True,
+        "display_order": 0,
+    },
+    {
+        "name": "Samaritans",
+        "description": "If you are struggling to cope and need to talk",
+        "phone": "116 123",
+        "hours": "Free, 24 hours, every day",
+        "region": "GB",
+        "display_order": 10,
+    },
+    {
+        "name": "NHS 111",
+        "description": "Choose option 2 for the mental health crisis line",
+        "phone": "111",
+        "hours": "24 hours, every day",
+        "region": "GB",
+        "display_order": 20,
+    },
+    {
+        "name": "Shout",
+        "description": "If you would rather text than talk",
+        "text_number": "85258",
+        "text_keyword": "SHOUT",
+        "hours": "Free, 24 hours, every day",
+        "region": "GB",
+        "display_order": 30,
+    },
+    {
+        "name": "911",
+        "description": "Call 911 if your life is at risk now",
+        "phone": "911",
+        "hours": "24 hours, every day",
+        "region": "US",
+        "is_emergency": True,
+        "display_order": 0,
+    },
+    {
+        "name": "988 Suicide & Crisis Lifeline",
+        "description": "Call or text if you are thinking about suicide or in distress",
+        "phone": "988",
+        "text_number": "988",
+        "hours": "24 hours, every day",
+        "region": "US",
+        "display_order": 10,
+    },
+]
+
+# A "When to get help" card for each level, on the depression topics.
+CARE_CARDS = [
+    {
+        "name": "Depression: urgent",
+        "level": "urgent",
+        "heading": "Call 999 or go to A&E now if:",
+        "points": "you have harmed yourself and need treatment\n"
+        "you feel you cannot keep yourself safe\n"
+        "you are thinking about ending your life and have a plan",
+        "action": "If you cannot call, ask someone to call for you.",
+        "topics": ["Depression", "Treatment-resistant depression", "Ketamine for depression"],
+    },
+    {
+        "name": "Depression: soon",
+        "level": "soon",
+        "heading": "See a GP or call NHS 111 soon if:",
+        "points": "you have felt low or hopeless for more than 2 weeks\n"
+        "your treatment is not helping, or its side effects worry you\n"
+        "you are finding it hard to cope with work, family or daily life",
+        "action": "Ask your GP surgery for an appointment, or call 111.",
+        "topics": ["Depression", "Treatment-resistant depression", "Ketamine for depression"],
+    },
+    {
+        "name": "Depression: self-care",
+        "level": "self_care",
+        "heading": "Things you can try yourself:",
+        "points": "talk to someone you trust about how you feel\n"
+        "keep a regular routine of sleep, meals and activity\n"
+        "refer yourself to NHS Talking Therapies",
+        "action": "",
+        "topics": ["Depression"],
     },
 ]

@@ -12,9 +12,9 @@ from django.utils import timezone
 from accounts.models import CLINICIANS, EDITORS, User
 from articles import upkeep, workflow
 from articles.cache import check_no_bump_owed, content_changed
-from articles.models import Article, ArticleTopic, Topic
+from articles.models import Article, ArticleTopic, CareCard, Helpline, Topic
 
-from ._demo_content import ARTICLES, TOPICS
+from ._demo_content import ARTICLES, CARE_CARDS, HELPLINES, TOPICS
 
 DEMO_USERS = [
     {
@@ -53,6 +53,7 @@ class Command(BaseCommand):
         topics = self._topics()
         for spec in ARTICLES:
             self._article(spec, topics, author=users["clinician"], editor=users["editor"])
+        self._crisis_help(topics)
         content_changed()  # the back-dated reviews below the workflow's own changes
         check_no_bump_owed()
         self.stdout.write(self.style.SUCCESS(f"Demo content ready: {len(topics)} topics."))
@@ -82,6 +83,7 @@ class Command(BaseCommand):
                 "intro": spec["intro"],
                 "safety_notice": spec["safety_notice"],
                 "is_featured": spec["is_featured"],
+                "mental_health": spec.get("mental_health", False),
             }
             # get_or_create: a second load_demo running at once finds this one's topic.
             topic, _ = Topic.objects.get_or_create(
@@ -95,6 +97,17 @@ class Command(BaseCommand):
         for spec in TOPICS:
             topics[spec["name"]].related.set([topics[name] for name in spec["related"]])
         return topics
+
+    def _crisis_help(self, topics: dict[str, Topic]) -> None:
+        """The helplines and care cards, by name: an editor's later changes are kept."""
+        for spec in HELPLINES:
+            Helpline.objects.get_or_create(name=spec["name"], region=spec["region"], defaults=spec)
+        for spec in CARE_CARDS:
+            spec = dict(spec)
+            on = spec.pop("topics")
+            card, created = CareCard.objects.get_or_create(name=spec["name"], defaults=spec)
+            if created:
+                card.topics.set([topics[name] for name in on])
 
     def _article(self, spec: dict, topics: dict[str, Topic], *, author, editor) -> None:
         if Article.objects.filter(slug=spec["slug"]).exists():
