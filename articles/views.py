@@ -38,6 +38,16 @@ def home(request: HttpRequest) -> HttpResponse:
 # Up to this many topics the A–Z index is one page; beyond, one letter a page, paginated.
 INDEX_ONE_PAGE = 300
 INDEX_PAGE_SIZE = 50
+# The A–Z bar always shows every letter, so that a reader sees a letter has no topics
+# rather than wondering where it went.
+ALPHABET = tuple("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+
+
+def alphabet(letters) -> list[tuple[str, bool]]:
+    """(letter, has topics) for the A–Z bar: "#" when used, A to Z, then other alphabets'."""
+    used = set(letters)
+    others = sorted(used - set(ALPHABET) - {"#"})
+    return [(letter, letter in used) for letter in ["#"] * ("#" in used) + [*ALPHABET, *others]]
 
 
 @public_page(query=("letter", "page"))
@@ -54,7 +64,9 @@ def topic_index(request: HttpRequest) -> HttpResponse:
     letters, topics = reads.index_letters(up_to=INDEX_ONE_PAGE + 1)
     if topics <= INDEX_ONE_PAGE:
         # One page: ?letter= and ?page= change nothing.
-        return render(request, "articles/topic_index.html", {"letters": reads.topic_index()})
+        entries = reads.topic_index()
+        context = {"letters": entries, "alphabet": alphabet(entries)}
+        return render(request, "articles/topic_index.html", context)
 
     nav = sorted(letters)  # "#" first, then A to Z, then other alphabets
     letter = request.GET.get("letter") or nav[0]
@@ -72,7 +84,7 @@ def topic_index(request: HttpRequest) -> HttpResponse:
     page = UncountedPage(rows, number, INDEX_PAGE_SIZE)
     context = {
         "letters": {letter: page.object_list},
-        "nav": nav,
+        "alphabet": alphabet(letters),
         "letter": letter,
         "page_obj": page,
     }
