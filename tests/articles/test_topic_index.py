@@ -420,7 +420,10 @@ def test_index_lists_an_alias_under_its_own_letter_pointing_to_its_topic(client)
 
     response = client.get("/topics/")
 
-    see = f'<li class="topic-list__alias">Spravato <span class="muted">– see</span> <a href="/topics/{topic.slug}/">Esketamine</a></li>'
+    see = (
+        '<li class="topic-list__alias">Spravato <span class="muted">– see</span>'
+        f' <a href="/topics/{topic.slug}/">Esketamine</a></li>'
+    )
     assertInHTML(see, response.content.decode())
     sections = dict(SECTION.findall(response.content.decode()))
     assert "Spravato" in sections["S"] and "S-ketamine" in sections["S"]
