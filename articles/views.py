@@ -31,7 +31,8 @@ PAGE_SIZE = 20
 @public_page
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
-    featured = Topic.objects.filter(is_featured=True).with_public_count()
+    # A featured topic with nothing published yet ("Depression – 0 articles") leads nowhere.
+    featured = Topic.objects.filter(is_featured=True).with_public_count().filter(num_articles__gt=0)
     return render(request, "articles/home.html", {"featured": featured, "latest": reads.latest(8)})
 
 
@@ -122,12 +123,23 @@ def topic_detail(request: HttpRequest, slug: str) -> HttpResponse:
         audience, count = "", topic.num_articles
     cards = reads.TopicCards(topic.pk, audience=audience)
     page = _page_or_404(cards, request.GET.get("page"), count=count)
+    others = []
+    if audience and not page.object_list:
+        # Nothing for this audience: say what there is for the others, rather than
+        # "nothing published" on a topic that has articles (one COUNT each, only here).
+        others = [
+            (value, label, n)
+            for value, label in Audience.choices
+            if value != audience and (n := reads.TopicCards(topic.pk, audience=value).count())
+        ]
     context = {
         "topic": topic,
         "cards": page.object_list,
         "page_obj": page,
         "related_topics": reads.related_topics(topic.pk),
         "audience": audience,
+        "audience_label": Audience(audience).label if audience else "",
+        "other_audiences": others,
         "audiences": Audience.choices,
         "jsonld": structured_data.as_script(structured_data.topic_data(topic, request)),
     }
