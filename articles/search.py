@@ -611,9 +611,14 @@ def body_snippet(body: str, words: list[str]) -> SafeString | str:
     its snippets were a few dozen characters, cut inside words.
     """
     text = body.replace(START, "").replace(STOP, "")
-    pattern = re.compile("|".join(re.escape(w) for w in sorted(words, key=len, reverse=True)), re.I)
-    hits = [(m.start(), m.end(), m.group(0).casefold()) for m in pattern.finditer(text)]
-    if not hits:
+    alternatives = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+    # Words that start with the query's first ("side" in "side effects", not "besides");
+    # inside other words (the trigram index finds those too) only when there are none.
+    for pattern in (re.compile(rf"\b(?:{alternatives})", re.I), re.compile(alternatives, re.I)):
+        hits = [(m.start(), m.end(), m.group(0).casefold()) for m in pattern.finditer(text)]
+        if hits:
+            break
+    else:
         return ""
     # The window showing the most different words of the query, the first among equals.
     hits = hits[:MAX_SNIPPET_HITS]

@@ -546,3 +546,14 @@ def test_deleted_article_leaves_nothing_behind_in_the_index(client):
         with connection.cursor() as cursor:
             cursor.execute(f"SELECT COUNT(*) FROM {models.FTS_TABLE}")  # noqa: S608
             assert cursor.fetchone()[0] == 1
+
+
+def test_snippet_marks_whole_words_rather_than_the_inside_of_others(client):
+    PublishedArticleFactory(
+        title="Sprays", body="Esketamine is related to ketamine, the older drug."
+    )
+
+    snippet = snippet_of(client.get(SEARCH, {"q": "ketamine"}))
+
+    assert "<mark>ketamine</mark>, the older" in snippet
+    assert "Es<mark>" not in snippet
