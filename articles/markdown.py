@@ -40,6 +40,7 @@ PIPELINE_CLASSES = {
     "a": {"footnote-ref", "footnote-backref", "term__link"},
     "section": {"sources"},
     "span": {"term", "term__def"},
+    "table": {"table--stack"},
 }
 _CODE_LANGUAGE = re.compile(r"language-[a-z0-9_+-]{1,30}")
 
@@ -76,7 +77,8 @@ ALLOWED_ATTRIBUTES = {
     "span": _attribute_check({"id"}),
     "sup": ["id"],
     "table": _attribute_check({"tabindex"}),
-    "td": ["colspan", "rowspan"],
+    # data-label: the column's heading, which a stacked table shows (TableFocus).
+    "td": ["colspan", "rowspan", "data-label"],
     "th": ["colspan", "rowspan", "scope"],
 }
 ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto"})
@@ -109,12 +111,39 @@ _NO_LINKS_INSIDE = {"a", "code", "pre"}
 MAX_IDENTIFIER_LINKS = 500
 
 
+# From this many columns a table is stacked on a narrow screen (site.css, .table--stack):
+# two columns fit a phone; three or more cut words at 320 px.
+STACK_FROM_COLUMNS = 3
+
+
+# A raw HTML placeholder (Python-Markdown's STX…ETX): the HTML comes back in a later step.
+_PLACEHOLDER = re.compile("\x02[^\x03]*\x03")
+
+
+def _plain(element: ElementTree.Element) -> str:
+    """An element's text alone, without the author's raw HTML, spaces folded."""
+    return " ".join(_PLACEHOLDER.sub("", "".join(element.itertext())).split())
+
+
 class TableFocus(Treeprocessor):
-    """Tables scroll sideways on narrow screens; tabindex="0" lets keyboards scroll them."""
+    """Tables scroll sideways on narrow screens; tabindex="0" lets keyboards scroll them.
+
+    A table of STACK_FROM_COLUMNS or more is marked to be stacked on a narrow screen, one
+    block a row, and each of its cells gets its column's heading (data-label), which the
+    stacked layout shows above the cell.
+    """
 
     def run(self, root: ElementTree.Element) -> None:
-        for element in root.iter("table"):
-            element.set("tabindex", "0")
+        for table in root.iter("table"):
+            table.set("tabindex", "0")
+            headings = [_plain(th) for th in table.iter("th")]
+            if len(headings) < STACK_FROM_COLUMNS:
+                continue
+            table.set("class", "table--stack")
+            for row in table.iter("tr"):
+                for heading, cell in zip(headings, row.findall("td"), strict=False):
+                    if heading:
+                        cell.set("data-label", heading)
 
 
 class IdentifierLinks(Treeprocessor):
@@ -338,9 +367,9 @@ A paragraph with a [link](https://example.org/a?b=1), `code`, <b>raw HTML</b> an
 - A list item
     1. nested
 
-| Dose | How often |
-|---|---|
-| 5 mg | Once a day |
+| Dose | How often | With food |
+|---|---|---|
+| 5 mg | Once a day | Yes |
 
 ```python
 print("fenced")

@@ -2,6 +2,7 @@ import contextlib
 import contextvars
 import datetime
 import re
+import sqlite3
 import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 
@@ -941,13 +942,73 @@ def topic_vector():
     )
 
 
+# SQLite's full-text index of articles (FTS5), the default database's search: one row per
+# article (rowid = the article's id) with its title, summary, topics' names and aliases,
+# and body. Created by migration 0019_reader_article_fts, on SQLite only, with the trigram
+# tokenizer where the SQLite library has it (3.34+: substrings and misspellings), else
+# unicode61. Kept current by refresh_search_vectors(), as the vectors are on PostgreSQL; a
+# trigger there removes a deleted article's row. Read by search.py.
+FTS_TABLE = "articles_article_fts"
+# Characters search.py's snippets mark hits with: never stored, so an author's text cannot
+# fake a highlight.
+FTS_SENTINELS = ("\ue000", "\ue001")
+
+
+def fts_has_trigrams() -> bool:
+    """Whether this SQLite library has FTS5's trigram tokenizer (3.34 and later)."""
+    return sqlite3.sqlite_version_info >= (3, 34)
+
+
+def _fts_text(column: str) -> str:
+    start, stop = FTS_SENTINELS
+    return f"replace(replace({column}, '{start}', ''), '{stop}', '')"
+
+
+def refresh_fts(article_ids: Sequence[int] | None) -> int:
+    """Write these articles' rows (all articles' when None) in the SQLite full-text index.
+
+    Hand-written SQL: FTS5 virtual tables are not models, and the ORM has no way to say
+    INSERT … SELECT. One statement (per MAX_IDS_PER_STATEMENT articles): each row replaced.
+    """
+    topics = (
+        "COALESCE((SELECT group_concat(t.name || ' ' || t.aliases, ' ')"
+        " FROM articles_articletopic l JOIN articles_topic t ON t.id = l.tag_id"
+        " WHERE l.content_object_id = a.id), '')"
+    )
+    insert = (
+        f"INSERT OR REPLACE INTO {FTS_TABLE} (rowid, title, summary, topics, body)"  # noqa: S608 - constants only
+        f" SELECT a.id, {_fts_text('a.title')}, {_fts_text('a.summary')}, {_fts_text(topics)},"
+        f" {_fts_text('a.body')} FROM articles_article a"
+    )
+    with connection.cursor() as cursor:
+        if article_ids is None:
+            cursor.execute(f"DELETE FROM {FTS_TABLE}")  # noqa: S608 - a constant
+            cursor.execute(insert)
+            return cursor.rowcount
+        ids = list(article_ids)
+        written = 0
+        # SQLite takes at most 32,766 parameters in one statement.
+        for i in range(0, len(ids), MAX_IDS_PER_STATEMENT):
+            part = ids[i : i + MAX_IDS_PER_STATEMENT]
+            marks = ", ".join(["%s"] * len(part))
+            cursor.execute(f"{insert} WHERE a.id IN ({marks})", part)
+            written += cursor.rowcount
+        return written
+
+
 def refresh_search_vectors(article_ids: Iterable[int] | QuerySet | None) -> int:
     """Recompute the search vectors of these articles (all when None) in one UPDATE.
 
     Article.save() and `article.topics` changes call it for their article; call it for
     bulk writes that bypass them, and when a topic's names change (upkeep.topic_saved).
-    A QuerySet of ids is used as a subquery. No-op (0) except on PostgreSQL.
+    A QuerySet of ids is used as a subquery. On SQLite it rewrites the articles' rows in
+    the full-text index instead (refresh_fts); elsewhere a no-op (0).
     """
+    if connection.vendor == "sqlite":
+        if isinstance(article_ids, QuerySet):  # of ids, as values("…_id"), or of articles
+            fields = article_ids.query.values_select or ("pk",)
+            article_ids = list(article_ids.values_list(*fields, flat=True))
+        return refresh_fts(None if article_ids is None else list(article_ids))
     if connection.vendor != "postgresql":
         return 0
     vectors = {"search_vector": article_vector(), "search_head": article_head_vector()}

@@ -27,7 +27,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
-from .models import Article, Topic
+from .models import Article, Topic, alias_names, index_position
 
 RELATED_LIMIT = 5
 
@@ -210,14 +210,23 @@ def _entries(topics: QuerySet) -> QuerySet:
 
 
 def topic_index() -> dict[str, list[tuple]]:
-    """Every topic's ENTRY_FIELDS, filed under its letter (Topic.index_letter), A to Z:
-    one query.
+    """Every topic's ENTRY_FIELDS, filed under its letter (Topic.index_letter), and each of
+    its aliases filed under the alias's own letter, A to Z: one query.
 
+    Readers look up the name they know ("Spravato"), not the one the topic is filed under,
+    so an alias gets an entry of its own: (letter, key, slug, alias, None, topic's name),
+    its count None marking it as an alias (templatetags/topic_index.py says "see ...").
     For a library small enough to list on one page. Sorted here, not by the database,
     whose collation may order the keys differently.
     """
+    rows = list(_entries(Topic.objects.order_by()))
+    names = {row[3].casefold() for row in rows}
+    for _letter, _key, slug, name, _count, aliases in list(rows):
+        for alias in alias_names(aliases or ""):
+            if alias.casefold() not in names:  # a topic of that name has its own entry
+                rows.append((*index_position(alias), slug, alias, None, name))
     letters: dict[str, list[tuple]] = {}
-    for row in sorted(_entries(Topic.objects.order_by()), key=lambda row: (row[1], row[3])):
+    for row in sorted(rows, key=lambda row: (row[1], row[3])):
         letters.setdefault(row[0], []).append(row)
     return letters
 

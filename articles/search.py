@@ -27,8 +27,27 @@ On PostgreSQL
   characters removed from the text beforehand; the snippet is escaped whole and only then
   are the sentinels turned into <mark>, so the author's text can never inject HTML.
 
-Elsewhere (SQLite, the demo) a simpler fallback: every word must appear in the title,
-summary, or a topic's name or aliases.
+On SQLite (the default database, the demo): FTS5, SQLite's built-in full-text index
+(models.FTS_TABLE, kept current by models.refresh_search_vectors), over title, summary,
+the topics' names and aliases, and body.
+- Every word of three letters or more must appear (its letters, in a word or inside one,
+  with the trigram tokenizer); each is quoted, so FTS5's own syntax (", *, NEAR, ^, :)
+  is only ever text. Shorter words ("TB") are left to the fallback below when they are all
+  the query has.
+- Ranked by bm25 with weights like PostgreSQL's: title 10, topics 4, summary 2, body 1;
+  the newest first among equals.
+- Misspellings, when the words find nothing (trigram tokenizer only): each word's
+  trigrams, any of them, in titles and topics; kept are the articles with at least
+  FUZZY_TRIGRAMS of each word's trigrams there, the most first ("esketamne" finds
+  esketamine).
+- Snippets: body_snippet(), the window of the body with the most of the query's words,
+  in whole words, marked with the same sentinels (removed from the body first), through
+  highlight().
+Four queries: topics, the matches counted, ranked and paged, the page's cards and bodies,
+their topics; one more when misspellings are looked for.
+
+Where SQLite has no full-text index and for short words alone, a simpler fallback: every
+word must appear in the title, summary, or a topic's name or aliases.
 
 A results page costs a fixed number of queries. On PostgreSQL two: the topics, then the
 articles counted, ranked and paged with their snippets and topics in one statement
@@ -55,7 +74,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from .cards import as_search_result
-from .models import CONFIG, Article, Topic, topic_names
+from .models import CONFIG, FTS_TABLE, Article, Topic, fts_has_trigrams, topic_names
 from .pagination import CountedPaginator
 from .reads import public_sql
 from .text import normalise_label
@@ -129,7 +148,9 @@ def find(raw: str, *, page: str | int | None = 1) -> SearchResults:
     if not query:
         return SearchResults(message=MESSAGE_NO_WORDS if (raw or "").strip() else "")
     message = MESSAGE_SHORTENED if len(" ".join((raw or "").split())) > MAX_QUERY_CHARS else ""
-    search = _search_postgres if connection.vendor == "postgresql" else _search_fallback
+    search = {"postgresql": _search_postgres, "sqlite": _search_sqlite}.get(
+        connection.vendor, _search_fallback
+    )
     topics, articles = search(query)
     number = _page_number(page)
     total, cards = articles((number - 1) * PAGE_SIZE)
@@ -394,8 +415,9 @@ def highlight(fragment: str) -> SafeString | str:
 # --- the fallback (SQLite) --------------------------------------------------------------
 
 
-def _search_fallback(query: str):
-    """Topics (evaluated), and how to fetch a page of the matching articles, newest first."""
+def _search_fallback(query: str, *, articles: bool = True):
+    """Topics (evaluated), and how to fetch a page of the matching articles, newest first
+    (None, with `articles` False: for the topics alone)."""
     words = [w for w in query.split() if any(ch.isalnum() for ch in w)][:MAX_WORDS]
 
     def topic_has(word: str) -> Q:
@@ -406,6 +428,8 @@ def _search_fallback(query: str):
             :TOPIC_LIMIT
         ]
     )
+    if not articles:
+        return topics, None
     matching = Article.objects.published()
     for word in words:
         matching = matching.filter(
@@ -431,3 +455,189 @@ def _search_fallback(query: str):
         ]
 
     return topics, articles
+
+
+# --- SQLite: FTS5 -----------------------------------------------------------------------
+
+# bm25's weights for the index's columns, in order: title, summary, topics, body.
+FTS_WEIGHTS = (10.0, 2.0, 4.0, 1.0)
+# A word is looked for by its letters only from this many: the trigram tokenizer matches
+# nothing shorter.
+MIN_FTS_CHARS = 3
+# A misspelled word matches a title or topic that has this share of its trigrams.
+FUZZY_TRIGRAMS = 0.6
+# A snippet is up to this many characters of the body, from a little before the first hit.
+SNIPPET_CHARS = 240
+SNIPPET_LEAD = 80
+_SPACE = re.compile(r"\s")
+# Hits weighed in choosing where a snippet starts: enough for any body, bounded work.
+MAX_SNIPPET_HITS = 200
+_FTS_WORD = re.compile(r"\w+")
+
+
+def _fts_words(query: str) -> list[str]:
+    words = dict.fromkeys(w.casefold() for w in _FTS_WORD.findall(query))
+    return [w for w in words if len(w) >= MIN_FTS_CHARS][:MAX_WORDS]
+
+
+def _quoted(text: str) -> str:
+    """An FTS5 string: whatever it holds is text to find, never query syntax."""
+    return '"' + text.replace('"', '""') + '"'
+
+
+def _trigrams(word: str) -> list[str]:
+    return list(dict.fromkeys(word[i : i + 3] for i in range(len(word) - 2)))
+
+
+def _search_sqlite(query: str):
+    """Topics (evaluated), and how to fetch a page of the articles the full-text index
+    finds, best first (the fallback's when no word is long enough to look for)."""
+    words = _fts_words(query)
+    if not words:
+        return _search_fallback(query)
+    topics, _ = _search_fallback(query, articles=False)  # Query 1
+    match = " AND ".join(_quoted(w) for w in words)
+    weights = ", ".join(str(w) for w in FTS_WEIGHTS)
+    fuzzy_words = [w for w in words if len(w) >= MIN_FUZZY_CHARS] if fts_has_trigrams() else []
+
+    def run(sql: str, params: list) -> list[tuple]:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchall()
+
+    def ranked(score: str, order: str, condition: str, params: list, skip: int):
+        """(how many match, up to COUNT_LIMIT + 1; the page's ids, best first). As on
+        PostgreSQL, only the newest COUNT_LIMIT matches are ranked, so a word in every
+        article costs what a rare one does; here "newest" is the latest written (the
+        highest ids), the order FTS5 can stop early in. `params`: the score's, the
+        MATCH's and the condition's, in the statement's order.
+
+        Hand-written SQL: the ORM cannot query an FTS5 table (MATCH, bm25()).
+        """
+        sql = (
+            "WITH matching AS ("  # noqa: S608 - constants and public_sql() only
+            f"  SELECT f.rowid AS id, {score} AS score FROM {FTS_TABLE} f"
+            "   JOIN articles_article a ON a.id = f.rowid"
+            f"  WHERE {FTS_TABLE} MATCH %s{condition} AND {public_sql()}"
+            "   ORDER BY f.rowid DESC LIMIT %s"
+            "), numbered AS ("
+            "  SELECT id, score, ROW_NUMBER() OVER (ORDER BY id DESC) AS n FROM matching"
+            ") SELECT c.total, p.id FROM (SELECT COUNT(*) AS total FROM matching) c"
+            " LEFT JOIN (SELECT id, score, n FROM numbered WHERE n <= %s"
+            f"  ORDER BY {order}, n LIMIT %s OFFSET %s) p"
+            f" ORDER BY p.{order}, p.n"
+        )
+        rows = run(sql, [*params, _now(), COUNT_LIMIT + 1, COUNT_LIMIT, PAGE_SIZE, skip])
+        return rows[0][0], [pk for _, pk in rows if pk is not None]
+
+    def by_words(skip: int):
+        """bm25, while at most FULL_RANK_LIMIT articles have each word: its weights need
+        how many have each, which FTS5 finds by reading them all (150 ms for a word in
+        10,000 articles); each word's count stops at FULL_RANK_LIMIT + 1. Beyond, where
+        each word is found (title, topics, summary), with the same weights, newest first
+        among equals."""
+        head = " + ".join(
+            f"{weight} * (instr(lower(f.{column}), %s) > 0)"
+            for _word in words
+            for column, weight in zip(("title", "summary", "topics"), FTS_WEIGHTS, strict=False)
+        )
+        few = " AND ".join(
+            [
+                f"(SELECT COUNT(*) FROM (SELECT 1 FROM {FTS_TABLE}"  # noqa: S608 - constants only
+                f" WHERE {FTS_TABLE} MATCH %s LIMIT %s)) <= %s"
+            ]
+            * len(words)
+        )
+        score = f"CASE WHEN {few} THEN bm25({FTS_TABLE}, {weights}) ELSE -({head}) END"
+        few_params = [p for w in words for p in (_quoted(w), FULL_RANK_LIMIT + 1, FULL_RANK_LIMIT)]
+        head_params = [w for w in words for _ in range(3)]
+        return ranked(score, "score", "", [*few_params, *head_params, match], skip)
+
+    def by_spelling(skip: int):
+        """Titles and topics with enough of each word's trigrams, the most first."""
+        text = "lower(f.title || ' ' || f.topics)"  # FTS5 folds case; instr() does not
+        scores, conditions, score_params, condition_params = [], [], [], []
+        for word in fuzzy_words:
+            grams = _trigrams(word)
+            score = " + ".join([f"(instr({text}, %s) > 0)"] * len(grams))
+            scores.append(f"({score})")
+            score_params += grams
+            conditions.append(f"({score}) >= %s")
+            condition_params += [*grams, max(1, round(FUZZY_TRIGRAMS * len(grams)))]
+        # Each word by any of its trigrams (the conditions then count them).
+        where = " AND ".join(
+            "{title topics} : (" + " OR ".join(_quoted(g) for g in _trigrams(w)) + ")"
+            for w in fuzzy_words
+        )
+        condition = " AND " + " AND ".join(conditions)
+        sql_score = " + ".join(scores)
+        total, ids = ranked(
+            sql_score,
+            "score DESC",
+            condition,
+            [*score_params, where, *condition_params],
+            skip,
+        )
+        return total, ids
+
+    def articles(skip: int) -> tuple[int, list[SafeString]]:
+        # Query 2: counted, ranked and paged.
+        total, ids = by_words(skip)
+        if not total and fuzzy_words:
+            # Only when the words find nothing: titles and topics spelled close to them.
+            total, ids = by_spelling(skip)
+        if not ids:
+            return total, []
+        # Query 3: the page's cards and bodies, for snippets around the words.
+        pages = Article.objects.filter(pk__in=ids).values_list("pk", "card_html", "body")
+        rows = {pk: (card, body) for pk, card, body in pages}
+        # Query 4: their topics.
+        names = topic_names(ids)
+        return total, [
+            as_search_result(rows[pk][0], body_snippet(rows[pk][1], words), names.get(pk, []))
+            for pk in ids
+            if pk in rows
+        ]
+
+    return topics, articles
+
+
+def body_snippet(body: str, words: list[str]) -> SafeString | str:
+    """A snippet of `body` around the first of `words` in it (in a word or inside one, as
+    the trigram index finds them), in whole words, every hit marked: safe HTML through
+    highlight(), or "" when no word is in the body (the card's summary says enough).
+
+    Made here rather than by FTS5's snippet(), whose trigram tokens are single characters:
+    its snippets were a few dozen characters, cut inside words.
+    """
+    text = body.replace(START, "").replace(STOP, "")
+    alternatives = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+    # Words that start with the query's first ("side" in "side effects", not "besides");
+    # inside other words (the trigram index finds those too) only when there are none.
+    for pattern in (re.compile(rf"\b(?:{alternatives})", re.I), re.compile(alternatives, re.I)):
+        hits = [(m.start(), m.end(), m.group(0).casefold()) for m in pattern.finditer(text)]
+        if hits:
+            break
+    else:
+        return ""
+    # The window showing the most different words of the query, the first among equals.
+    hits = hits[:MAX_SNIPPET_HITS]
+    reach = SNIPPET_CHARS - SNIPPET_LEAD
+    first_start, first_end, _ = max(
+        hits, key=lambda hit: len({w for at, _, w in hits if hit[0] <= at < hit[0] + reach})
+    )
+    start = max(0, first_start - SNIPPET_LEAD)
+    end = min(len(text), start + SNIPPET_CHARS)
+    if start > 0:  # from the next whole word on
+        space = _SPACE.search(text, start, first_start)
+        start = space.end() if space else start
+    if end < len(text):  # to the end of the last whole word
+        cut = max(text.rfind(" ", first_end, end), text.rfind("\n", first_end, end))
+        end = cut if cut > 0 else end
+    fragment = pattern.sub(lambda m: f"{START}{m.group(0)}{STOP}", text[start:end])
+    return highlight(("… " if start else "") + fragment + (" …" if end < len(text) else ""))
+
+
+def _now():
+    """The time now, as SQLite stores it (text)."""
+    return connection.ops.adapt_datetimefield_value(timezone.now())

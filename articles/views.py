@@ -38,13 +38,24 @@ PAGE_SIZE = 20
 @public_page
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
-    featured = Topic.objects.filter(is_featured=True).with_public_count()
+    # A featured topic with nothing published yet ("Depression – 0 articles") leads nowhere.
+    featured = Topic.objects.filter(is_featured=True).with_public_count().filter(num_articles__gt=0)
     return render(request, "articles/home.html", {"featured": featured, "latest": reads.latest(8)})
 
 
 # Up to this many topics the A–Z index is one page; beyond, one letter a page, paginated.
 INDEX_ONE_PAGE = 300
 INDEX_PAGE_SIZE = 50
+# The A–Z bar always shows every letter, so that a reader sees a letter has no topics
+# rather than wondering where it went.
+ALPHABET = tuple("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+
+
+def alphabet(letters) -> list[tuple[str, bool]]:
+    """(letter, has topics) for the A–Z bar: "#" when used, A to Z, then other alphabets'."""
+    used = set(letters)
+    others = sorted(used - set(ALPHABET) - {"#"})
+    return [(letter, letter in used) for letter in ["#"] * ("#" in used) + [*ALPHABET, *others]]
 
 
 @public_page(query=("letter", "page"))
@@ -61,7 +72,9 @@ def topic_index(request: HttpRequest) -> HttpResponse:
     letters, topics = reads.index_letters(up_to=INDEX_ONE_PAGE + 1)
     if topics <= INDEX_ONE_PAGE:
         # One page: ?letter= and ?page= change nothing.
-        return render(request, "articles/topic_index.html", {"letters": reads.topic_index()})
+        entries = reads.topic_index()
+        context = {"letters": entries, "alphabet": alphabet(entries)}
+        return render(request, "articles/topic_index.html", context)
 
     nav = sorted(letters)  # "#" first, then A to Z, then other alphabets
     letter = request.GET.get("letter") or nav[0]
@@ -79,7 +92,7 @@ def topic_index(request: HttpRequest) -> HttpResponse:
     page = UncountedPage(rows, number, INDEX_PAGE_SIZE)
     context = {
         "letters": {letter: page.object_list},
-        "nav": nav,
+        "alphabet": alphabet(letters),
         "letter": letter,
         "page_obj": page,
     }
@@ -117,6 +130,15 @@ def topic_detail(request: HttpRequest, slug: str) -> HttpResponse:
         audience, count = "", topic.num_articles
     cards = reads.TopicCards(topic.pk, audience=audience)
     page = _page_or_404(cards, request.GET.get("page"), count=count)
+    others = []
+    if audience and not page.object_list:
+        # Nothing for this audience: say what there is for the others, rather than
+        # "nothing published" on a topic that has articles (one COUNT each, only here).
+        others = [
+            (value, label, n)
+            for value, label in Audience.choices
+            if value != audience and (n := reads.TopicCards(topic.pk, audience=value).count())
+        ]
     context = {
         "topic": topic,
         "cards": page.object_list,
@@ -124,6 +146,8 @@ def topic_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "related_topics": reads.related_topics(topic.pk),
         "care_cards": crisis_help.care_cards(topic_ids=[topic.pk]),
         "audience": audience,
+        "audience_label": Audience(audience).label if audience else "",
+        "other_audiences": others,
         "audiences": Audience.choices,
         "jsonld": structured_data.as_script(structured_data.topic_data(topic, request)),
     }

@@ -26,3 +26,8 @@ def run_script(name: str, *args: str) -> str:
 def test_preview_benchmark_runs():
     out = run_script("bench_preview.py", "--runs", "1")
     assert "20 linked terms, 15 sources" in out and "preview: median" in out
+
+
+def test_sqlite_search_benchmark_runs():
+    out = run_script("bench_search_sqlite.py", "--articles", "50", "--runs", "1")
+    assert "median of the medians" in out

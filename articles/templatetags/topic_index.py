@@ -19,11 +19,14 @@ from ..models import alias_names
 register = template.Library()
 
 ALSO_CALLED = ' <span class="muted">– also called {}</span>'
+ENTRY = '<li><a href="{}">{}</a> <span class="muted">({} article{})</span>{}</li>'
+SEE = '<li class="topic-list__alias">{} <span class="muted">– see</span> <a href="{}">{}</a></li>'
 
 
 @register.simple_tag
 def topic_entries(rows) -> SafeString:
-    """`<li>` for each topic: its link, its count of articles and its other names.
+    """`<li>` for each topic: its link, its count of articles and its other names; for an
+    alias (count None, reads.topic_index()), "Spravato – see Esketamine".
 
     `rows` are reads.ENTRY_FIELDS: (letter, key, slug, name, count, aliases).
     """
@@ -31,12 +34,10 @@ def topic_entries(rows) -> SafeString:
 
     def entry(row):
         _letter, _key, slug, name, count, aliases = row
+        if count is None:  # an alias: `aliases` holds the name of the topic it is for
+            return format_html(SEE, name, topic_url(slug), aliases)
         names = ", ".join(alias_names(aliases)) if aliases else ""
         also = format_html(ALSO_CALLED, names) if names else ""
-        return topic_url(slug), name, count, pluralize(count), also
+        return format_html(ENTRY, topic_url(slug), name, count, pluralize(count), also)
 
-    return format_html_join(
-        "\n",
-        '<li><a href="{}">{}</a> <span class="muted">({} article{})</span>{}</li>',
-        (entry(row) for row in rows),
-    )
+    return format_html_join("\n", "{}", ((entry(row),) for row in rows))

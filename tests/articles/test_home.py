@@ -90,3 +90,16 @@ def test_home_costs_the_same_queries_when_site_has_200_articles(client):
         # 2. the latest articles' stored cards
         expected=2,
     )
+
+
+def test_home_leaves_out_featured_topic_when_it_has_no_published_articles(client):
+    empty = TopicFactory(name="Depression", is_featured=True)
+    hidden_article("draft", topics=[empty])
+    shown = EsketamineFactory(is_featured=True)
+    PublishedArticleFactory(topics=[shown])
+
+    response = client.get("/")
+
+    names = [a.text for a in parse(response).select(".topic-grid li > a")]
+    assert names == ["Esketamine"]
+    assert "0 articles" not in response.content.decode()

@@ -305,6 +305,36 @@ def test_table_takes_keyboard_focus_when_body_has_a_pipe_table():
     ]
 
 
+def test_table_is_stacked_with_labelled_cells_when_it_has_three_columns():
+    # On a phone each row becomes a block and each cell shows its column's heading.
+    html = render(
+        "| Question | IV **ketamine** | Esketamine |\n|---|---|---|\n| Where | Clinic | Home |"
+    )
+
+    elements = _html5lib_elements(html)
+    assert [attrs for tag, attrs in elements if tag == "table"] == [
+        {"class": "table--stack", "tabindex": "0"}
+    ]
+    assert [attrs.get("data-label") for tag, attrs in elements if tag == "td"] == [
+        "Question",
+        "IV ketamine",
+        "Esketamine",
+    ]
+
+
+def test_table_is_not_stacked_when_it_has_two_columns():
+    html = render("| Dose | Effect |\n|---|---|\n| Low | Calm |")
+
+    assert [attrs for tag, attrs in _html5lib_elements(html) if tag == "td"] == [{}, {}]
+
+
+def test_table_heading_labels_are_plain_text_when_headings_hold_markup():
+    html = render('| <b>"x"</b> y | b | c |\n|---|---|---|\n| 1 | 2 | 3 |')
+
+    labels = [a.get("data-label") for tag, a in _html5lib_elements(html) if tag == "td"]
+    assert labels == ['"x" y', "b", "c"]
+
+
 def test_sources_section_lists_footnotes_in_order_when_body_cites_them():
     html = render("First claim.[^1] Second claim.[^2]\n\n[^1]: Smith 2020.\n\n[^2]: Jones 2021.")
 

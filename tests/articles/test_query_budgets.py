@@ -156,8 +156,8 @@ def test_search_costs_a_fixed_number_of_queries_at_any_size(client, site, words)
         # 1. matching topics
         # PostgreSQL, in one statement: 2. the newest matches up to COUNT_LIMIT + 1 (the
         # count), the page of them ranked, with snippets and topics.
-        # SQLite: 2. the newest matching articles' ids (the count), 3. the page's cards,
-        # 4. that page's topics.
+        # SQLite (FTS5): 2. the newest matches up to COUNT_LIMIT + 1 (the count), the page
+        # of them ranked, 3. the page's cards with snippets, 4. that page's topics.
         expected=2 if connection.vendor == "postgresql" else 4,
     )
 
@@ -168,9 +168,10 @@ def test_search_costs_three_queries_when_nothing_matches(client, site):
         "/search/?q=nothing-matches",
         grow=site["grow"],
         # 1. matching topics
-        # 2. the newest matching articles: none (SQLite: so no page to fetch)
-        # PostgreSQL: 3. the articles whose titles are spelled close to the words: none
-        expected=3 if connection.vendor == "postgresql" else 2,
+        # 2. the newest matching articles: none
+        # 3. the articles whose titles (and, on SQLite, topics) are spelled close to the
+        #    words: none
+        expected=3,
     )
 
 
@@ -268,10 +269,10 @@ def test_publishing_costs_the_same_queries_at_any_size(
     # 4. its topics, for the safe-messaging check  5. the version in review
     # 6. its topics again, to compare with that version  7. the version, approved
     # 8. the topics' signature, for linked terms  9. the article row, version counter
-    # included  10. its publish time copied to its topic links  [PostgreSQL: its search
-    # vectors]  11-12. its topics, locked, then their stored counts of live articles
-    # 13. the workflow event  14. release savepoint  15. after commit: the article, for
+    # included  10. its publish time copied to its topic links  11. its search vectors
+    # (SQLite: its row of the full-text index)  12-13. its topics, locked, then their
+    # stored counts of live articles
+    # 14. the workflow event  15. release savepoint  16. after commit: the article, for
     # the author's e-mail. The cache invalidation after commit is one cache incr: no SQL.
-    expected = 16 if connection.vendor == "postgresql" else 15
-    assert len(large) == expected, listing
+    assert len(large) == 16, listing
     assert len(large) < 25

@@ -1,7 +1,7 @@
 """Search: /search/?q= over published articles and topics (articles/search.py).
 
-Tests without a mark run on both databases (PostgreSQL full-text search, or the simple
-fallback); those marked `postgres` need the real thing.
+Tests without a mark run on both databases (PostgreSQL full-text search, or SQLite's FTS5
+index); those marked `postgres` need PostgreSQL's stemming, synonyms or snippet windows.
 """
 
 import datetime
@@ -89,7 +89,6 @@ def test_results_are_paginated_by_twenty_when_many_match(client):
     assert "23 articles found" in first.content.decode()
 
 
-@pytest.mark.postgres
 def test_title_hit_ranks_above_body_hit_when_both_match(client):
     PublishedArticleFactory(
         title="Living with low mood",
@@ -108,15 +107,14 @@ def test_title_hit_ranks_above_body_hit_when_both_match(client):
 def test_broad_query_ranks_its_newest_matches_up_to_the_limit_titles_first(client, monkeypatch):
     monkeypatch.setattr(search, "COUNT_LIMIT", 3)
     now = timezone.now()
-    for hours, title in [(1, "Note 1"), (2, "Note 2"), (4, "Note 4"), (5, "Note 5")]:
+    # Written in the order they were published: SQLite takes the newest written (search.py).
+    for hours, title in [(5, "Note 5"), (4, "Note 4"), (3, "Ketamine explained"), (2, "Note 2"),
+                         (1, "Note 1")]:  # fmt: skip
         PublishedArticleFactory(
             title=title,
             summary="About ketamine.",
             published_at=now - datetime.timedelta(hours=hours),
         )
-    PublishedArticleFactory(
-        title="Ketamine explained", published_at=now - datetime.timedelta(hours=3)
-    )
     response = client.get(SEARCH, {"q": "ketamine"})
     assert response.context["results"].more
     assert "More than 3 articles found" in response.content.decode()
@@ -133,7 +131,6 @@ def test_body_words_are_found_with_stemming_on_postgresql(client):
     assert titles(response) == ["A session, step by step"]
 
 
-@pytest.mark.postgres
 @pytest.mark.parametrize("typo", ["ketamin", "ketamne"])
 def test_misspelled_word_matches_a_title_when_close(client, typo):
     PublishedArticleFactory(title="Ketamine infusions for depression")
@@ -141,7 +138,6 @@ def test_misspelled_word_matches_a_title_when_close(client, typo):
     assert titles(response) == ["Ketamine infusions for depression"]
 
 
-@pytest.mark.postgres
 def test_close_spellings_are_looked_for_only_when_the_words_find_nothing(client):
     PublishedArticleFactory(title="Ketamine infusions", body="About infusions.")
     # Nowhere in any article's words: the titles spelled closest.
@@ -166,7 +162,6 @@ def test_alias_also_finds_untagged_articles_that_use_the_topic_name(client, eske
     assert titles(response) == ["Nasal sprays"]
 
 
-@pytest.mark.postgres
 def test_article_is_found_by_its_new_topic_when_topics_change(client, esketamine):
     article = PublishedArticleFactory(title="A clinic visit")
     assert titles(client.get(SEARCH, {"q": "spravato"})) == []
@@ -191,7 +186,6 @@ def snippet_of(response) -> str:
     return parse(response).one(".card__snippet").inner_html
 
 
-@pytest.mark.postgres
 def test_snippet_highlights_the_hit_and_escapes_html_from_the_body(client):
     PublishedArticleFactory(
         title="Sprays",
@@ -204,7 +198,6 @@ def test_snippet_highlights_the_hit_and_escapes_html_from_the_body(client):
     assert "5 &lt; 6 &amp; &quot;x&quot; &gt; 2" in snippet
 
 
-@pytest.mark.postgres
 def test_sentinel_characters_in_the_body_cannot_forge_highlights(client):
     PublishedArticleFactory(title="Sprays", body=f"A {START}fake{STOP} mark near esketamine.")
     snippet = snippet_of(client.get(SEARCH, {"q": "esketamine"}))
@@ -460,3 +453,109 @@ def test_search_vectors_refresh_for_more_articles_than_one_statement_takes(monke
 
     assert models.refresh_search_vectors(a.pk for a in articles) == 5
     assert not Article.objects.filter(search_vector__isnull=True).exists()
+
+
+# --- on both databases: body text, bad input, an index kept current (issue 19) ------------
+
+SIDE_EFFECTS_BODY = """Ketamine is given in a clinic.
+
+## Side effects and safety
+
+Most people feel dizzy or detached for an hour or two."""
+
+
+def test_body_text_is_found_when_the_words_are_only_in_the_body(client):
+    PublishedArticleFactory(title="Ketamine and esketamine", summary="How they compare.",
+                            body=SIDE_EFFECTS_BODY)  # fmt: skip
+    PublishedArticleFactory(title="Ketamine clinics", summary="Where to go.", body="Addresses.")
+
+    response = client.get(SEARCH, {"q": "ketamine side effects"})
+
+    assert titles(response) == ["Ketamine and esketamine"]
+    assert "<mark>" in snippet_of(response)
+
+
+def test_results_are_ranked_by_relevance_not_date(client):
+    now = timezone.now()
+    PublishedArticleFactory(title="Sleep", body="Dizzy once.", published_at=now)
+    PublishedArticleFactory(
+        title="Feeling dizzy after treatment",
+        body="Dizzy spells are common.",
+        published_at=now - datetime.timedelta(days=60),
+    )
+
+    assert titles(client.get(SEARCH, {"q": "dizzy"})) == ["Feeling dizzy after treatment", "Sleep"]
+
+
+@pytest.mark.parametrize(
+    ("query", "found"),
+    [('"', False), ('"ketamine', True), ("ketamine*", True), ("*", False),
+     ("NEAR(ketamine dose)", False), ("ketamine NEAR dose", False), ("^ketamine", True),
+     ("title:ketamine", False), ("ketamine:dose", True), ("ketamine OR", True),
+     ("AND", False), ("{title}: x", False), ("k" * 5_000, False), ("(ketamine", True),
+     ("ketamine - -", True)],
+)  # fmt: skip
+def test_search_syntax_characters_are_plain_text_and_never_an_error(client, query, found):
+    # Every word is text to find, never an operator.
+    PublishedArticleFactory(title="Ketamine dose", body="About the dose.")
+
+    response = client.get(SEARCH, {"q": query})
+
+    assert response.status_code == 200
+    if found:  # otherwise each database may list close spellings, or nothing
+        assert titles(response) == ["Ketamine dose"]
+
+
+def test_misspelled_word_finds_the_article_by_its_topic(client, esketamine):
+    PublishedArticleFactory(title="What happens at a treatment session", topics=[esketamine])
+    PublishedArticleFactory(title="Sleep and mood")
+
+    assert titles(client.get(SEARCH, {"q": "esketamne"})) == ["What happens at a treatment session"]
+
+
+def test_unrelated_word_finds_nothing_however_common_its_letters(client):
+    PublishedArticleFactory(title="Ketamine infusions for depression")
+
+    assert titles(client.get(SEARCH, {"q": "xylophone"})) == []
+
+
+def test_edited_body_is_searched_as_it_now_reads(client):
+    article = PublishedArticleFactory(title="A clinic visit", body="Bring a friend.")
+    article.body = "Bring your glasses."
+    article.save()
+
+    assert titles(client.get(SEARCH, {"q": "glasses"})) == ["A clinic visit"]
+    assert titles(client.get(SEARCH, {"q": "friend"})) == []
+
+
+def test_renamed_topic_is_searched_by_its_new_name(client):
+    topic = TopicFactory(name="Low mood")
+    PublishedArticleFactory(title="A clinic visit", topics=[topic])
+    topic.name = "Melancholia"
+    topic.save()
+    upkeep.topic_saved(topic=topic)
+
+    assert titles(client.get(SEARCH, {"q": "melancholia"})) == ["A clinic visit"]
+
+
+def test_deleted_article_leaves_nothing_behind_in_the_index(client):
+    article = PublishedArticleFactory(title="Ketamine explained")
+    article.delete()
+    PublishedArticleFactory(title="Ketamine again")
+
+    assert titles(client.get(SEARCH, {"q": "ketamine"})) == ["Ketamine again"]
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT COUNT(*) FROM {models.FTS_TABLE}")  # noqa: S608
+            assert cursor.fetchone()[0] == 1
+
+
+def test_snippet_marks_whole_words_rather_than_the_inside_of_others(client):
+    PublishedArticleFactory(
+        title="Sprays", body="Esketamine is related to ketamine, the older drug."
+    )
+
+    snippet = snippet_of(client.get(SEARCH, {"q": "ketamine"}))
+
+    assert "<mark>ketamine</mark>, the older" in snippet
+    assert "Es<mark>" not in snippet

@@ -390,3 +390,59 @@ def test_a_bulk_insert_files_topics_a_to_z_too(client):
     topic = Topic.objects.get(slug="eclampsia")
 
     assert (topic.index_letter, topic.index_key) == ("E", "eclampsia")
+
+
+# --- the whole alphabet and alias entries (issue 19) ----------------------------------------
+
+
+def test_index_shows_every_letter_but_links_only_letters_with_topics(client):
+    TopicFactory(name="Esketamine")
+
+    html = client.get("/topics/").content.decode()
+
+    assert '<a href="#letter-E">E</a>' in html
+    for letter in "ABCDFGHIJKLMNOPQRSTUVWXYZ":
+        assert (
+            f'<span class="az-nav__empty" title="No topics under {letter}">{letter}</span>' in html
+        )
+        assert f'href="#letter-{letter}"' not in html
+
+
+def test_index_shows_every_letter_when_there_are_many_topics(client, many_topics):
+    html = client.get("/topics/?letter=E").content.decode()
+
+    assert '<span class="az-nav__empty" title="No topics under B">B</span>' in html
+    assert '<a href="?letter=Z">Z</a>' in html
+
+
+def test_index_lists_an_alias_under_its_own_letter_pointing_to_its_topic(client):
+    topic = TopicFactory(name="Esketamine", aliases="Spravato\n\nS-ketamine")
+
+    response = client.get("/topics/")
+
+    see = (
+        '<li class="topic-list__alias">Spravato <span class="muted">– see</span>'
+        f' <a href="/topics/{topic.slug}/">Esketamine</a></li>'
+    )
+    assertInHTML(see, response.content.decode())
+    sections = dict(SECTION.findall(response.content.decode()))
+    assert "Spravato" in sections["S"] and "S-ketamine" in sections["S"]
+    assert "Spravato" not in sections["E"].split("also called")[0]
+
+
+def test_index_escapes_alias_entries(client):
+    TopicFactory(name="Esketamine", aliases="<b>Bad</b>")
+
+    html = client.get("/topics/").content.decode()
+
+    assert "<b>Bad</b>" not in html
+    assert "&lt;b&gt;Bad&lt;/b&gt; <span" in html
+
+
+def test_index_gives_no_alias_entry_when_another_topic_has_that_name(client):
+    TopicFactory(name="Ketamine")
+    TopicFactory(name="Esketamine", aliases="ketamine")
+
+    html = client.get("/topics/").content.decode()
+
+    assert "– see</span>" not in html

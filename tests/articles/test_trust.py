@@ -8,6 +8,7 @@ import pytest
 from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
+from pytest_django.asserts import assertContains
 
 from articles import workflow
 from articles.markdown import render_markdown
@@ -15,7 +16,7 @@ from articles.models import Article, Page, ProblemReport, Status
 from articles.readability import measure
 from tests.articles.desk_helpers import press
 from tests.articles.workflow_helpers import approve, article_in_state
-from tests.factories import ArticleFactory, PublishedArticleFactory, TopicFactory
+from tests.factories import ArticleFactory, PublishedArticleFactory, TopicFactory, hidden_article
 from tests.html import parse
 
 pytestmark = pytest.mark.django_db
@@ -371,3 +372,28 @@ class TestReportAProblem:
         client.force_login(editor)
         html = client.get(reverse("admin:articles_problemreport_changelist")).content.decode()
         assert "&lt;script&gt;x&lt;/script&gt; wrong dose" in html
+
+
+class TestAudienceWithNothingForIt:
+    def test_empty_audience_points_to_the_articles_for_the_other(self, client):
+        topic = TopicFactory()
+        PublishedArticleFactory.create_batch(2, topics=[topic], audience="patients")
+
+        response = client.get(topic.get_absolute_url() + "?audience=clinicians")
+
+        assertContains(
+            response,
+            '<p class="audience-empty">No articles for health professionals yet – see'
+            ' <a href="?audience=patients">the 2 for patients and carers</a>.</p>',
+            html=True,
+        )
+        assert "have been published yet" not in response.content.decode()
+
+    def test_empty_audience_says_nothing_published_when_no_audience_has_any(self, client):
+        topic = TopicFactory()
+        hidden_article("draft", topics=[topic], audience="patients")
+
+        response = client.get(topic.get_absolute_url() + "?audience=clinicians")
+
+        assertContains(response, "No articles on this topic have been published yet.")
+        assert "audience-empty" not in response.content.decode()

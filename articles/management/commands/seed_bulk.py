@@ -26,6 +26,7 @@ from articles.models import (
     Status,
     Topic,
     new_article_vectors,
+    refresh_search_vectors,
     refresh_topic_vectors,
     render_linked,
 )
@@ -141,6 +142,9 @@ class Command(BaseCommand):
             Topic.objects.filter(pk__in=list(topic_names)).recount_live_articles()
             if postgres:
                 refresh_topic_vectors(None)
+            else:
+                # SQLite: the bulk insert bypassed the full-text index; one statement fills it.
+                refresh_search_vectors(None)
         if postgres:
             self.stderr.write("Vacuuming and analysing…")
             with connection.cursor() as cursor:
