@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import path, re_path
 
 from . import feeds, sitemaps, views
 
@@ -23,4 +23,10 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("about/<slug:slug>/", views.page, name="page"),
     path("report-a-problem/", views.report_problem, name="report"),
+    # The key is Image.key; the name one of its renditions (articles/images.py).
+    re_path(
+        r"^images/(?P<key>[A-Za-z0-9_-]{20,64})/(?P<name>[0-9]{1,5}\.(?:webp|jpg|png))$",
+        views.image,
+        name="image",
+    ),
 ]
