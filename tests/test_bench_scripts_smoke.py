@@ -26,3 +26,8 @@ def run_script(name: str, *args: str) -> str:
 def test_preview_benchmark_runs():
     out = run_script("bench_preview.py", "--runs", "1")
     assert "20 linked terms, 15 sources" in out and "preview: median" in out
+
+
+def test_image_benchmark_runs():
+    out = run_script("bench_images.py", "--width", "800", "--height", "600", "--runs", "1")
+    assert "800 x 600 JPEG" in out and "4 renditions" in out
