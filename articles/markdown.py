@@ -17,6 +17,7 @@ serialiser, which escapes it.
 """
 
 import hashlib
+import html as html_entities
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -153,6 +154,34 @@ def image_ids(text: str) -> set[int]:
 
 def _srcset(renditions) -> str:
     return ", ".join(f"{url} {width}w" for width, url in renditions)
+
+
+@dataclass(frozen=True)
+class LeadImage:
+    url: str  # the largest fallback (JPEG or PNG) rendition: what every crawler reads
+    width: int
+    height: int
+    alt: str
+
+
+_IMG_TAG = re.compile(r"<img\b[^>]*>")
+_ATTRIBUTE = re.compile(r'([a-z-]+)="([^"]*)"')
+
+
+def lead_image(html: str) -> LeadImage | None:
+    """The first library image in HTML this pipeline made (stored body_html), for the
+    page's JSON-LD `image` and Open Graph `og:image`; no query, no image work."""
+    tag = _IMG_TAG.search(html or "")
+    if tag is None:
+        return None
+    attributes = {k: html_entities.unescape(v) for k, v in _ATTRIBUTE.findall(tag.group(0))}
+    try:
+        sizes = [item.rsplit(" ", 1) for item in attributes["srcset"].split(", ")]
+        url, width = max(((u, int(w.rstrip("w"))) for u, w in sizes), key=lambda p: p[1])
+        shape = int(attributes["height"]) / int(attributes["width"])
+    except (KeyError, ValueError, ZeroDivisionError):
+        return None
+    return LeadImage(url=url, width=width, height=round(width * shape), alt=attributes["alt"])
 
 
 class LibraryImages(Treeprocessor):

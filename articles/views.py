@@ -15,6 +15,7 @@ from hub.ratelimit import client_ip, rate_limited, too_many
 from . import images, reads, structured_data
 from .cache import made_from, public_page
 from .forms import ProblemReportForm
+from .markdown import lead_image
 from .models import (
     Article,
     Audience,
@@ -134,9 +135,11 @@ def article_detail(request: HttpRequest, slug: str) -> HttpResponse:
     if article is None:
         raise Http404("No such article.")
     topics = reads.topics_of(article.pk)
-    jsonld = structured_data.article_data(article, topics, request)
+    lead = lead_image(article.body_html)
+    jsonld = structured_data.article_data(article, topics, request, image=lead)
     context = {
         "article": article,
+        "lead_image": lead,
         "topics": topics,
         "safety_notices": safety_notices(topics),
         "related_cards": reads.related(article.pk, [topic.pk for topic in topics]),

@@ -1,6 +1,7 @@
 """The image library: safe uploads, renditions, images in articles, privacy until used."""
 
 import io
+import json
 import struct
 import zlib
 
@@ -385,3 +386,24 @@ def test_query_count_of_article_page_is_unchanged_by_three_images(client, clinic
     # are in the stored HTML.
     assert counts == [3, 3]
     assert response.content.decode().count("<figure") == 3
+
+
+def test_lead_image_is_in_json_ld_and_open_graph(client, clinician):
+    first = make_image(clinician, title="First")
+    second = make_image(clinician, title="Second")
+    body = f"Text.\n\n![](image:{first.pk})\n\n![](image:{second.pk})"
+    article = PublishedArticleFactory(author=clinician, body=body)
+    page = parse(client.get(article.get_absolute_url()).content.decode())
+    og = {m.get("property"): m.get("content") for m in page.select("meta[property]")}
+    expected = f"http://testserver{first.rendition_url(1200, 'jpg')}"
+    assert og["og:image"] == expected
+    assert (og["og:image:width"], og["og:image:height"]) == ("1200", "800")
+    assert og["og:image:alt"] == first.alt_text
+    data = json.loads(page.one('script[type="application/ld+json"]').text)
+    assert data["image"] == {"@type": "ImageObject", "url": expected, "width": 1200, "height": 800}
+
+
+def test_article_without_images_has_no_og_image(client, clinician):
+    article = PublishedArticleFactory(author=clinician)
+    page = client.get(article.get_absolute_url()).content.decode()
+    assert "og:image" not in page and '"image"' not in page
