@@ -8,6 +8,11 @@
   if (!body || !picker) {
     return;
   }
+  // Beside the body it writes into, rather than after the form's other fields.
+  var row = body.closest(".form-row");
+  if (row) {
+    row.appendChild(picker);
+  }
   picker.querySelectorAll("[data-insert-image]").forEach(function (button) {
     button.hidden = false;
     button.addEventListener("click", function () {
