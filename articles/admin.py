@@ -37,6 +37,7 @@ from .models import (
     Page,
     ProblemReport,
     ReviewQueueItem,
+    SkinTones,
     Status,
     Topic,
     WorkflowEvent,
@@ -1027,6 +1028,47 @@ class ImageAdmin(admin.ModelAdmin):
         if form.cleaned_data.get("upload"):
             library.set_file(image=obj, prepared=form.prepared)
         super().save_model(request, obj, form, change)
+
+    def get_urls(self):
+        return [
+            path(
+                "representation/",
+                self.admin_site.admin_view(self.representation_view),
+                name="articles_image_representation",
+            ),
+            *super().get_urls(),
+        ]
+
+    def representation_view(self, request: HttpRequest) -> HttpResponse:
+        """Per topic, the skin tones of the images its public articles show readers: one
+        grouped query. Images whose tones are not recorded are counted apart, so a topic
+        with none recorded is visible as such rather than as balanced."""
+        if not request.user.is_editor:
+            raise Http404("No such page.")
+        rows = (
+            ImageUse.objects.public()
+            .values("article__topic_links__tag__name", "image__skin_tones")
+            .annotate(images=Count("image", distinct=True))
+            .order_by("article__topic_links__tag__name")
+        )
+        tones = SkinTones.choices
+        table: dict[str, dict[str, int]] = {}
+        for row in rows:
+            topic = row["article__topic_links__tag__name"] or "(no topic)"
+            table.setdefault(topic, dict.fromkeys([value for value, _label in tones], 0))
+            table[topic][row["image__skin_tones"]] = row["images"]
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Skin tones readers see, by topic",
+            "tones": tones,
+            "rows": [(topic, [counts[v] for v, _l in tones]) for topic, counts in table.items()],
+            "opts": self.opts,
+        }
+        return render(request, "admin/articles/image/representation.html", context)
+
+    def changelist_view(self, request, extra_context=None):
+        extra = {"representation_url": reverse("admin:articles_image_representation")}
+        return super().changelist_view(request, {**(extra_context or {}), **extra})
 
     def delete_model(self, request, obj):
         library.delete_image(image=obj)

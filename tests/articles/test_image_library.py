@@ -407,3 +407,22 @@ def test_article_without_images_has_no_og_image(client, clinician):
     article = PublishedArticleFactory(author=clinician)
     page = client.get(article.get_absolute_url()).content.decode()
     assert "og:image" not in page and '"image"' not in page
+
+
+def test_representation_report_counts_skin_tones_per_topic(client, clinician, editor, trd):
+    light = make_image(clinician, title="Light", skin_tones="light")
+    dark = make_image(clinician, title="Dark", skin_tones="dark")
+    unrecorded = make_image(clinician, title="Unrecorded")
+    body = f"![](image:{light.pk})\n\n![](image:{dark.pk})\n\n![](image:{unrecorded.pk})"
+    PublishedArticleFactory(author=clinician, body=body, topics=[trd])
+    ArticleFactory(author=clinician, body=f"![](image:{dark.pk})", topics=[trd])  # a draft
+    client.force_login(editor)
+    page = parse(client.get(reverse("admin:articles_image_representation")).content.decode())
+    row = next(r for r in page.select("tbody tr") if r.one("th").text == trd.name)
+    # Not recorded, light, medium, dark, several.
+    assert [cell.text for cell in row.select("td")] == ["1", "1", "0", "1", "0"]
+
+
+def test_representation_report_is_for_editors(client, clinician):
+    client.force_login(clinician)
+    assert client.get(reverse("admin:articles_image_representation")).status_code == 404
