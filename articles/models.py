@@ -27,6 +27,7 @@ from .linking import Matcher, TopicRef
 from .markdown import ImageRef, image_ids, render_markdown
 from .readability import WORDS_PER_MINUTE, measure
 from .text import has_letters_or_digits, normalise_label, normalise_name, skeleton, unique_slug
+from .writing_checks import has_images
 
 
 class Status(models.TextChoices):
@@ -223,6 +224,14 @@ class Topic(TagBase):
         self.headline = normalise_label(self.headline)
         self.definition = normalise_label(self.definition)
         self.aliases = "\n".join(self.alias_list)
+        if has_images(self.intro):
+            # The pipeline would drop them silently (no library images in intros yet).
+            raise ValidationError(
+                {
+                    "intro": "Images are not shown in topic introductions yet. Remove the "
+                    "image here and show it in an article on this topic instead."
+                }
+            )
 
     def unique_error_message(self, model_class, unique_check):
         if tuple(unique_check) == ("name",):

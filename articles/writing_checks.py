@@ -434,6 +434,12 @@ _REDUNDANT_MESSAGE = (
 )
 
 
+def has_images(text: str) -> bool:
+    """Whether Markdown `text` shows any image (library or not), outside code."""
+    lines = _prose_lines((text or "").replace("\r\n", "\n").replace("\r", "\n"))
+    return any(_IMAGE.search(line) or _RAW_IMAGE.search(line) for line in lines)
+
+
 def external_images(body: str) -> list[Finding]:
     """The images in `body` that are not library images (the article form refuses them)."""
     lines = _prose_lines((body or "").replace("\r\n", "\n").replace("\r", "\n"))

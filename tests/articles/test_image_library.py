@@ -426,3 +426,13 @@ def test_representation_report_counts_skin_tones_per_topic(client, clinician, ed
 def test_representation_report_is_for_editors(client, clinician):
     client.force_login(clinician)
     assert client.get(reverse("admin:articles_image_representation")).status_code == 404
+
+
+def test_image_in_a_topic_intro_is_refused_with_a_reason(client, editor):
+    client.force_login(editor)
+    response = client.post(
+        "/admin/articles/topic/add/", {"name": "Nasal sprays", "intro": "See:\n\n![](image:1)"}
+    )
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors["intro"]
+    assert "not shown in topic introductions yet" in errors[0]
