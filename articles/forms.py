@@ -302,7 +302,7 @@ class ImageAdminForm(forms.ModelForm):
         label="Image file",
         required=False,
         help_text=(
-            f"{', '.join(images.ACCEPTED.values())}, up to "
+            f"{', '.join(dict.fromkeys(images.ACCEPTED.values()))}, up to "
             f"{images.MAX_UPLOAD_BYTES // 1024 // 1024} MB. Location and camera details are "
             "removed from what readers get."
         ),

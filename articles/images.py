@@ -33,7 +33,9 @@ MIN_SIDE = 16
 # The widths readers' browsers choose from (srcset); none is wider than the upload.
 WIDTHS = (480, 960, 1600)
 
-ACCEPTED = {"JPEG": "JPEG", "PNG": "PNG", "WEBP": "WebP"}
+# Pillow's format name: what uploaders are told. Phones save many photos as MPO (a JPEG
+# with a second, depth or preview picture): the first picture is the photo.
+ACCEPTED = {"JPEG": "JPEG", "MPO": "JPEG", "PNG": "PNG", "WEBP": "WebP"}
 if features.check("avif"):
     ACCEPTED["AVIF"] = "AVIF"
 
@@ -68,7 +70,7 @@ class Rendition:
 
 
 def _accepted_list() -> str:
-    return ", ".join(ACCEPTED.values())
+    return ", ".join(dict.fromkeys(ACCEPTED.values()))
 
 
 def inspect(upload) -> Inspected:
@@ -112,7 +114,7 @@ def inspect(upload) -> Inspected:
                     "cameras and drawing programs never do. Open it in an image editor, "
                     "export it again and upload the export."
                 )
-            if fmt == "JPEG":
+            if fmt in {"JPEG", "MPO"}:
                 # Scaled decoding still reads every byte: truncation is found, at a
                 # quarter of the memory and time.
                 image.draft("RGB", (WIDTHS[-1], WIDTHS[-1]))
@@ -158,7 +160,7 @@ def renditions(upload) -> list[Rendition]:
     has transparency), with no metadata. `upload` must have passed inspect()."""
     upload.seek(0)
     with Image.open(upload) as image:
-        if image.format == "JPEG":
+        if image.format in {"JPEG", "MPO"}:
             # Decode at the smallest scale that still covers the widest rendition.
             image.draft("RGB", (WIDTHS[-1], WIDTHS[-1]))
         image = ImageOps.exif_transpose(image)

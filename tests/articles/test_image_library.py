@@ -436,3 +436,13 @@ def test_image_in_a_topic_intro_is_refused_with_a_reason(client, editor):
     assert response.status_code == 200
     errors = response.context["adminform"].form.errors["intro"]
     assert "not shown in topic introductions yet" in errors[0]
+
+
+def test_phone_photo_saved_as_mpo_is_accepted_as_jpeg():
+    first, second = PILImage.new("RGB", (800, 600), "navy"), PILImage.new("RGB", (800, 600))
+    out = io.BytesIO()
+    first.save(out, "MPO", save_all=True, append_images=[second])
+    out.size = len(out.getvalue())
+    prepared = images.prepare(out)
+    assert prepared.inspected.width == 800
+    assert {r.ext for r in prepared.renditions} == {"webp", "jpg"}
