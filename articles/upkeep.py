@@ -403,11 +403,12 @@ def page_changed(sender, raw=False, **kwargs) -> None:
         content_changed()
 
 
-def image_changed(sender, instance, raw=False, **kwargs) -> None:
+def image_changed(sender, instance, raw=False, created=False, **kwargs) -> None:
     """A library image saved (alt text, caption, credit, sharing, consent, a new file): the
     articles using it are rendered again, so a withdrawn consent takes it off every public
-    page at once (and articles.views.image stops serving its files)."""
-    if raw:
+    page at once (and articles.views.image stops serving its files). A new image has no
+    uses yet: nothing to do."""
+    if raw or created:
         return
     rerender_pages(articles=Article.objects.filter(image_uses__image=instance))
     content_changed()
