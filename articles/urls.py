@@ -1,6 +1,28 @@
-from django.urls import path, re_path
+from django.urls import path, register_converter
 
 from . import feeds, sitemaps, views
+
+
+class ImageKey:
+    """Image.key: the random part of a rendition's address."""
+
+    regex = "[A-Za-z0-9_-]{20,64}"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+class RenditionName(ImageKey):
+    """<width>.<ext> of one of an image's renditions (articles/images.py)."""
+
+    regex = r"[0-9]{1,5}\.(?:webp|jpg|png)"
+
+
+register_converter(ImageKey, "imagekey")
+register_converter(RenditionName, "rendition")
 
 app_name = "articles"
 
@@ -23,10 +45,5 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("about/<slug:slug>/", views.page, name="page"),
     path("report-a-problem/", views.report_problem, name="report"),
-    # The key is Image.key; the name one of its renditions (articles/images.py).
-    re_path(
-        r"^images/(?P<key>[A-Za-z0-9_-]{20,64})/(?P<name>[0-9]{1,5}\.(?:webp|jpg|png))$",
-        views.image,
-        name="image",
-    ),
+    path("images/<imagekey:key>/<rendition:name>", views.image, name="image"),
 ]
