@@ -25,27 +25,37 @@ STEPS = [
 INK, BRAND, TINT, PAPER = (11, 12, 12), (0, 94, 184), (232, 241, 250), (255, 255, 255)
 
 
+def _arrow(pen, start, end) -> None:
+    (x1, y1), (x2, y2) = start, end
+    pen.line((x1, y1, x2, y2), fill=INK, width=8)
+    if x1 == x2:  # downwards
+        pen.polygon([(x2, y2 + 22), (x2 - 18, y2 - 2), (x2 + 18, y2 - 2)], fill=INK)
+    else:
+        tip = 22 if x2 > x1 else -22
+        pen.polygon([(x2 + tip, y2), (x2, y2 - 18), (x2, y2 + 18)], fill=INK)
+
+
 def draw() -> bytes:
-    width, height = 1600, 560
+    """Two rows read as a loop (1 → 2, down to 3, back to 4), so that on a phone, where the
+    figure is about 350 px wide, the words stay large enough to read."""
+    width, height = 1400, 1060
     picture = Image.new("RGB", (width, height), PAPER)
     pen = ImageDraw.Draw(picture)
-    heading = ImageFont.load_default(size=44)
-    label = ImageFont.load_default(size=36)
-    body = ImageFont.load_default(size=32)
-    pen.text((60, 50), TITLE, font=heading, fill=INK)
-    box_w, box_h, gap, top = 320, 320, 66, 170
-    for index, (name, words) in enumerate(STEPS):
-        left = 60 + index * (box_w + gap)
+    heading = ImageFont.load_default(size=52)
+    label = ImageFont.load_default(size=50)
+    body = ImageFont.load_default(size=42)
+    pen.text((50, 40), TITLE, font=heading, fill=INK)
+    box_w, box_h = 560, 390
+    corners = [(50, 140), (790, 140), (790, 620), (50, 620)]  # 1, 2 on top; 4, 3 below
+    for (left, top), (name, words) in zip(corners, STEPS, strict=True):
         pen.rounded_rectangle(
-            (left, top, left + box_w, top + box_h), radius=24, fill=TINT, outline=BRAND, width=4
+            (left, top, left + box_w, top + box_h), radius=28, fill=TINT, outline=BRAND, width=5
         )
-        pen.text((left + 24, top + 30), name, font=label, fill=BRAND)
-        pen.multiline_text((left + 24, top + 100), words, font=body, fill=INK, spacing=12)
-        if index < len(STEPS) - 1:
-            y = top + box_h // 2
-            start, end = left + box_w + 8, left + box_w + gap - 8
-            pen.line((start, y, end - 14, y), fill=INK, width=6)
-            pen.polygon([(end, y), (end - 20, y - 14), (end - 20, y + 14)], fill=INK)
+        pen.text((left + 30, top + 28), name, font=label, fill=BRAND)
+        pen.multiline_text((left + 30, top + 110), words, font=body, fill=INK, spacing=14)
+    _arrow(pen, (50 + box_w + 20, 335), (790 - 42, 335))  # 1 → 2
+    _arrow(pen, (790 + box_w // 2, 140 + box_h + 12), (790 + box_w // 2, 620 - 36))  # 2 ↓ 3
+    _arrow(pen, (790 - 20, 815), (50 + box_w + 42, 815))  # 3 → 4
     out = io.BytesIO()
     picture.save(out, "PNG", optimize=True)
     return out.getvalue()
