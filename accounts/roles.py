@@ -16,6 +16,10 @@ ROLE_PERMISSIONS = {
         ("articles", "view_topic"),
         ("articles", "view_revision"),
         ("articles", "view_workflowevent"),
+        # The image library: their own uploads, and shared ones (articles.admin.ImageAdmin).
+        ("articles", "add_image"),
+        ("articles", "change_image"),
+        ("articles", "view_image"),
     ],
     EDITORS: [
         ("articles", "add_article"),
@@ -41,6 +45,10 @@ ROLE_PERMISSIONS = {
         ("articles", "delete_carecard"),
         ("articles", "view_carecard"),
         ("articles", "view_crisissearchday"),
+        ("articles", "add_image"),
+        ("articles", "change_image"),
+        ("articles", "view_image"),
+        ("articles", "delete_image"),
         # Read-only, for the author and reviewer autocompletes. Editors never change
         # people or groups: that would make them administrators.
         ("accounts", "view_user"),

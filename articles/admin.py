@@ -8,13 +8,13 @@ from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.timesince import timesince
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
@@ -23,24 +23,28 @@ from accounts.models import CLINICIANS, User
 from hub.ratelimit import client_ip, concurrency_limited, rate_limited
 from hub.security import ReportForgedFields, posted_names, report_tampering
 
-from . import upkeep, workflow
+from . import library, upkeep, workflow
 from .cache import content_changed, generation
 from .diff import compare
-from .forms import ArticleAdminForm, action_form
+from .forms import ArticleAdminForm, ImageAdminForm, action_form
 from .models import (
     Article,
     Autosave,
     CareCard,
+    Consent,
     CrisisSearchDay,
     DueForReviewItem,
     Helpline,
+    Image,
+    ImageUse,
     Page,
     ProblemReport,
     ReviewQueueItem,
+    SkinTones,
     Status,
     Topic,
     WorkflowEvent,
-    render_linked,
+    render_body,
     safety_notices,
 )
 from .readability import TARGET_GRADE, measure
@@ -48,6 +52,9 @@ from .safe_messaging import find_flags
 from .writing_checks import check as check_writing
 
 log = logging.getLogger(__name__)
+
+# The newest images the writing desk's picker offers; older ones are found in the library.
+PICKER_IMAGES = 60
 
 # How long a rendered preview of a version is kept (it is keyed by version, so never stale).
 PREVIEW_SECONDS = 600
@@ -285,7 +292,7 @@ class BaseArticleAdmin(ReportForgedFields, admin.ModelAdmin):
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change=change, **kwargs)
-        extra = {"admin_site": self.admin_site}
+        extra = {"admin_site": self.admin_site, "author_id": request.user.pk}
         if obj is not None and _pressed_name(request):
             action, inputs, refusal = self._pressed(request, obj)
             # A refusal from the workflow itself (the first attempt rolled back) wins.
@@ -528,6 +535,13 @@ class BaseArticleAdmin(ReportForgedFields, admin.ModelAdmin):
             ),
             "readability": measure(working.body) if working else None,
             "readability_target": TARGET_GRADE,
+            # The picker: what this article may show (its author's images and shared ones).
+            "library_images": list(
+                Image.objects.usable_by(article.author_id if article else request.user.pk)
+                .showable()
+                .only("pk", "title", "alt_text", "decorative", "key", "renditions")[:PICKER_IMAGES]
+            ),
+            "image_add_url": reverse("admin:articles_image_add"),
         }
 
     def _workflow_context(self, request, article):
@@ -624,11 +638,14 @@ class BaseArticleAdmin(ReportForgedFields, admin.ModelAdmin):
             )
         reading = measure(body)
         findings = check_writing(title=title, summary=summary, body=body)
+        article_id = request.POST.get("article", "")
+        article = self._visible_article(request, int(article_id)) if article_id.isdigit() else None
+        author_id = article.author_id if article is not None else request.user.pk
         return JsonResponse(
             {
                 "title": title,
                 "summary": summary,
-                "html": str(render_linked(body)),
+                "html": str(render_body(body, author_id=author_id)),
                 "checks": render_to_string(
                     "admin/articles/article/_checks.html",
                     {
@@ -725,7 +742,7 @@ def _preview_html(article, version: str) -> str:
     key = f"preview:{article.pk}:{version}:{generation()}"
     html = cache.get(key)
     if html is None:
-        html = str(render_linked(article.body))
+        html = str(render_body(article.body, author_id=article.author_id))
         cache.set(key, html, timeout=PREVIEW_SECONDS)
     return html
 
@@ -994,3 +1011,168 @@ class CrisisSearchDayAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class ImageAttentionFilter(admin.SimpleListFilter):
+    title = "needs attention"
+    parameter_name = "attention"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("decorative", "No alt text (decorative)"),
+            ("credit", "No credit"),
+            ("licence", "No licence or source"),
+            ("consent", "Consent refused or withdrawn"),
+        ]
+
+    def queryset(self, request, queryset):
+        filters = {
+            "decorative": Q(decorative=True),
+            "credit": Q(credit=""),
+            "licence": Q(licence=""),
+            "consent": Q(consent=Consent.NOT_GIVEN),
+        }
+        return queryset.filter(filters[self.value()]) if self.value() in filters else queryset
+
+
+@admin.register(Image)
+class ImageAdmin(admin.ModelAdmin):
+    """The image library. Clinicians upload, see their own and shared images and change
+    their own; editors see and change all, and delete those no article uses."""
+
+    form = ImageAdminForm
+    list_display = ["thumbnail", "title", "description", "credit", "consent", "shared", "uses"]
+    list_display_links = ["thumbnail", "title"]
+    list_filter = [ImageAttentionFilter, "consent", "shared", "skin_tones"]
+    search_fields = ["title", "tags", "alt_text", "caption"]
+    readonly_fields = ["preview", "markdown", "used_in", "file_details"]
+
+    class Media:
+        # No inline style under the CSP: the thumbnails' sizes are in this stylesheet.
+        css = {"all": ["css/admin-library.css"]}
+
+    def get_fieldsets(self, request, obj=None):
+        about = ["title", "alt_text", "decorative", "caption", "credit", "licence"]
+        return [
+            (None, {"fields": (["preview", "markdown"] if obj else []) + ["upload"]}),
+            ("For readers", {"fields": about}),
+            ("People in it", {"fields": ["consent", "skin_tones"]}),
+            (
+                "Library",
+                {"fields": ["tags", "shared"] + (["used_in", "file_details"] if obj else [])},
+            ),
+        ]
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request).annotate(use_count=Count("uses"))
+        if request.user.is_editor:
+            return queryset
+        return queryset.usable_by(request.user.pk)
+
+    def has_change_permission(self, request, obj=None):
+        if not super().has_change_permission(request, obj):
+            return False
+        return obj is None or request.user.is_editor or obj.uploaded_by_id == request.user.pk
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and request.user.is_editor
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.uploaded_by = request.user
+        if form.cleaned_data.get("upload"):
+            library.set_file(image=obj, prepared=form.prepared)
+        super().save_model(request, obj, form, change)
+
+    def get_urls(self):
+        return [
+            path(
+                "representation/",
+                self.admin_site.admin_view(self.representation_view),
+                name="articles_image_representation",
+            ),
+            *super().get_urls(),
+        ]
+
+    def representation_view(self, request: HttpRequest) -> HttpResponse:
+        """Per topic, the skin tones of the images its public articles show readers: one
+        grouped query. Images whose tones are not recorded are counted apart, so a topic
+        with none recorded is visible as such rather than as balanced."""
+        if not request.user.is_editor:
+            raise Http404("No such page.")
+        rows = (
+            ImageUse.objects.public()
+            .values("article__topic_links__tag__name", "image__skin_tones")
+            .annotate(images=Count("image", distinct=True))
+            .order_by("article__topic_links__tag__name")
+        )
+        tones = SkinTones.choices
+        table: dict[str, dict[str, int]] = {}
+        for row in rows:
+            topic = row["article__topic_links__tag__name"] or "(no topic)"
+            table.setdefault(topic, dict.fromkeys([value for value, _label in tones], 0))
+            table[topic][row["image__skin_tones"]] = row["images"]
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Skin tones readers see, by topic",
+            "tones": tones,
+            "rows": [(topic, [counts[v] for v, _l in tones]) for topic, counts in table.items()],
+            "opts": self.opts,
+        }
+        return render(request, "admin/articles/image/representation.html", context)
+
+    def changelist_view(self, request, extra_context=None):
+        extra = {"representation_url": reverse("admin:articles_image_representation")}
+        return super().changelist_view(request, {**(extra_context or {}), **extra})
+
+    def delete_model(self, request, obj):
+        library.delete_image(image=obj)
+
+    def delete_queryset(self, request, queryset):
+        for image in queryset:
+            library.delete_image(image=image)
+
+    @admin.display(description="Image")
+    def thumbnail(self, image):
+        url = image.thumbnail_url
+        if not url:
+            return "—"
+        return format_html('<img src="{}" alt="" width="80" class="library-thumb">', url)
+
+    @admin.display(description="Preview")
+    def preview(self, image):
+        url = image.thumbnail_url
+        return format_html('<img src="{}" alt="" class="library-preview">', url)
+
+    @admin.display(description="Alt text")
+    def description(self, image):
+        return "(decorative)" if image.decorative else image.alt_text
+
+    @admin.display(description="Used in", ordering="use_count")
+    def uses(self, image):
+        return image.use_count
+
+    @admin.display(description="In an article, write")
+    def markdown(self, image):
+        return format_html("<code>![]({})</code>", f"image:{image.pk}")
+
+    @admin.display(description="Used in these articles")
+    def used_in(self, image):
+        uses = ImageUse.objects.filter(image=image).select_related("article")
+        items = [
+            format_html(
+                '<li><a href="{}">{}</a>{}</li>',
+                reverse("admin:articles_article_change", args=[use.article.pk]),
+                use.article.title,
+                " (public)" if use.article.is_public else "",
+            )
+            for use in uses
+        ]
+        if not items:
+            return "No article uses it: its files are private."
+        return format_html("<ul>{}</ul>", format_html_join("", "{}", ((i,) for i in items)))
+
+    @admin.display(description="Stored files")
+    def file_details(self, image):
+        sizes = ", ".join(f"{w}×{h} {ext}" for w, h, ext in image.renditions)
+        return f"{image.format}, {image.width}×{image.height}; renditions: {sizes}"

@@ -5,8 +5,40 @@ from django.conf import settings
 from django.contrib.admin.widgets import AutocompleteSelectMultiple
 from django.utils import timezone
 
-from .models import Article, Topic
+from . import images
+from .markdown import image_ids
+from .models import Article, Consent, Image, Topic
 from .workflow import CHECKLIST, Action
+from .writing_checks import EXTERNAL_IMAGE_MESSAGE, external_images
+
+
+def image_problems(body: str, *, author_id: int | None) -> list[str]:
+    """Why the library images `body` refers to cannot be shown (empty: they all can)."""
+    problems = []
+    if external_images(body):
+        problems.append(EXTERNAL_IMAGE_MESSAGE)
+    ids = image_ids(body)
+    if ids:
+        found = {
+            image.pk: image
+            for image in Image.objects.filter(pk__in=ids)
+            .usable_by(author_id)
+            .only("pk", "title", "consent")
+        }
+        for pk in sorted(ids - found.keys()):
+            problems.append(
+                f"There is no image {pk} in the library that this article may use (it may "
+                "have been deleted, or belong to someone else and not be shared). Insert an "
+                "image with the picker beside the text."
+            )
+        for image in found.values():
+            if image.consent == Consent.NOT_GIVEN:
+                problems.append(
+                    f"Image {image.pk} (“{image.title}”) may not be shown on public pages: "
+                    "the people in it have not consented, or have withdrawn consent. Choose "
+                    "another image."
+                )
+    return problems
 
 
 class ArticleAdminForm(forms.ModelForm):
@@ -23,8 +55,19 @@ class ArticleAdminForm(forms.ModelForm):
         fields = ["title", "slug", "summary", "body", "audience"]
         widgets = {"summary": forms.Textarea(attrs={"rows": 3})}
 
-    def __init__(self, *args, admin_site=None, action=None, action_form=None, refusal="", **kwargs):
+    def __init__(
+        self,
+        *args,
+        admin_site=None,
+        action=None,
+        action_form=None,
+        refusal="",
+        author_id=None,
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
+        # Whose images the text may show: the article's author's (and shared ones).
+        self.author_id = self.instance.author_id if self.instance.pk else author_id
         # The workflow action pressed with this form, if any: its inputs are validated with
         # the text, and a refusal from the workflow comes back as this form's error, so
         # the page returns with everything typed still in it.
@@ -54,6 +97,13 @@ class ArticleAdminForm(forms.ModelForm):
         if not any(ch.isalnum() for ch in title):
             raise forms.ValidationError("Enter a title with words in it.")
         return title
+
+    def clean_body(self):
+        body = self.cleaned_data["body"]
+        problems = image_problems(body, author_id=self.author_id)
+        if problems:
+            raise forms.ValidationError(problems)
+        return body
 
     def clean_loaded_version(self):
         version = self.cleaned_data.get("loaded_version")
@@ -245,3 +295,59 @@ class ProblemReportForm(forms.Form):
         if len(message) < 5:
             raise forms.ValidationError("Please describe the problem in a few words.")
         return message
+
+
+class ImageAdminForm(forms.ModelForm):
+    upload = forms.FileField(
+        label="Image file",
+        required=False,
+        help_text=(
+            f"{', '.join(dict.fromkeys(images.ACCEPTED.values()))}, up to "
+            f"{images.MAX_UPLOAD_BYTES // 1024 // 1024} MB. Location and camera details are "
+            "removed from what readers get."
+        ),
+        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
+    )
+
+    class Meta:
+        model = Image
+        fields = [
+            "upload",
+            "title",
+            "alt_text",
+            "decorative",
+            "caption",
+            "credit",
+            "licence",
+            "consent",
+            "skin_tones",
+            "tags",
+            "shared",
+        ]
+        widgets = {"consent": forms.RadioSelect, "alt_text": forms.Textarea(attrs={"rows": 2})}
+
+    def clean_upload(self):
+        upload = self.cleaned_data.get("upload")
+        if not upload:
+            if not self.instance.pk:
+                raise forms.ValidationError("Choose the image file to upload.")
+            return None
+        try:
+            # Decoded and resized here, so that a file refused says why beside its field.
+            self.prepared = images.prepare(upload)
+        except images.BadImage as exc:
+            raise forms.ValidationError(str(exc)) from None
+        return upload
+
+    def clean_alt_text(self):
+        return " ".join(self.cleaned_data.get("alt_text", "").split())
+
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("decorative") and not cleaned.get("alt_text"):
+            self.add_error(
+                "alt_text",
+                "Describe the image for people who cannot see it, or tick “decorative” if "
+                "it adds nothing the text does not say.",
+            )
+        return cleaned

@@ -5,13 +5,22 @@ result sanitised second: the other order lets `[x](javascript:...)` through, bec
 the link only exists after rendering. The output is stored at save time and marked
 safe by the models, so no template needs `|safe`.
 
+Library images: `![description](image:12)` becomes a <figure> with the image's renditions
+(srcset, WebP first), width and height, and its caption and credit, when `images` (built by
+models.image_refs() from the library) has image 12; any other image, such as one from
+another site, is dropped (the article form refuses to save it, saying why). The sanitiser
+lets <img> and <source> through only with the library's own address shape.
+
 Linked terms (articles/linking.py) are added to the Markdown element tree before
 sanitising, so bleach checks them like everything else; their text goes through the
 serialiser, which escapes it.
 """
 
 import hashlib
+import html as html_entities
 import re
+from collections.abc import Mapping
+from dataclasses import dataclass
 from urllib.parse import quote, urlsplit
 from xml.etree import ElementTree
 
@@ -28,8 +37,9 @@ from .markdown_defuse import defuse, restore
 ALLOWED_TAGS = frozenset(
     {
         "a", "abbr", "blockquote", "br", "code", "dd", "del", "div", "dl", "dt", "em",
-        "h2", "h3", "h4", "h5", "h6", "hr", "li", "ol", "p", "pre", "section", "strong",
-        "span", "sub", "sup", "table", "tbody", "td", "th", "thead", "tr", "ul",
+        "figcaption", "figure", "h2", "h3", "h4", "h5", "h6", "hr", "img", "li", "ol", "p",
+        "picture", "pre", "section", "source", "strong", "span", "sub", "sup", "table",
+        "tbody", "td", "th", "thead", "tr", "ul",
     }
 )  # fmt: skip
 
@@ -38,11 +48,41 @@ ALLOWED_TAGS = frozenset(
 # a site element such as the safety notice.
 PIPELINE_CLASSES = {
     "a": {"footnote-ref", "footnote-backref", "term__link"},
+    "figure": {"figure"},
     "section": {"sources"},
-    "span": {"term", "term__def"},
+    "span": {"term", "term__def", "figure__credit"},
     "table": {"table--stack"},
 }
 _CODE_LANGUAGE = re.compile(r"language-[a-z0-9_+-]{1,30}")
+
+# A library rendition's address (articles.urls "image"): /images/<secret>/<width>.<ext>,
+# under any URL prefix. Nothing else may be an image's source, so an author's raw HTML
+# cannot embed a file from another site (a tracking pixel) or guess a library path.
+_RENDITION_PATH = r"(?:/[\w.-]+)*/images/[A-Za-z0-9_-]{20,64}/\d{1,5}\.(?:webp|jpg|png)"
+_RENDITION = re.compile(_RENDITION_PATH)
+_RENDITION_SET = re.compile(rf"{_RENDITION_PATH} \d{{1,5}}w(?:, {_RENDITION_PATH} \d{{1,5}}w)*")
+IMAGE_SIZES = "(min-width: 44rem) 40rem, calc(100vw - 2rem)"
+_IMAGE_TYPES = frozenset({"image/webp"})
+
+
+def _image_attribute(tag: str, name: str, value: str) -> bool:
+    if name == "src":
+        return tag == "img" and bool(_RENDITION.fullmatch(value))
+    if name == "srcset":
+        return bool(_RENDITION_SET.fullmatch(value))
+    if name == "sizes":
+        return value == IMAGE_SIZES
+    if name in {"width", "height"}:
+        return tag == "img" and value.isdigit() and len(value) <= 5
+    if name == "type":
+        return tag == "source" and value in _IMAGE_TYPES
+    if tag == "img":
+        return (
+            name == "alt"
+            or (name == "loading" and value == "lazy")
+            or (name == "decoding" and value == "async")
+        )
+    return False
 
 
 def _attribute_check(allowed: set[str]):
@@ -66,6 +106,9 @@ ALLOWED_ATTRIBUTES = {
     "a": _attribute_check({"href", "title", "id", "rel", "aria-describedby"}),
     "abbr": ["title"],
     "code": _attribute_check(set()),
+    "figure": _attribute_check(set()),
+    "img": _image_attribute,
+    "source": _image_attribute,
     "h2": ["id"],
     "h3": ["id"],
     "h4": ["id"],
@@ -83,6 +126,140 @@ ALLOWED_ATTRIBUTES = {
 }
 ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto"})
 EXTERNAL_REL = "nofollow noopener"
+
+
+@dataclass(frozen=True)
+class ImageRef:
+    """What the pipeline needs of a library image (models.image_refs() makes these)."""
+
+    id: int
+    alt: str  # "" when decorative
+    decorative: bool
+    caption: str
+    credit: str
+    width: int  # of the largest rendition: the image's shape for width/height
+    height: int
+    # (width, url) of each rendition, smallest first, per format: WebP and the fallback.
+    webp: tuple[tuple[int, str], ...]
+    fallback: tuple[tuple[int, str], ...]
+
+
+_IMAGE_SOURCE = re.compile(r"image:(\d{1,9})")
+# ![description](image:12) and ![description](image:12 "title"), as in the text.
+_IMAGE_REFERENCE = re.compile(r"!\[[^\]\n]*\]\(\s*<?image:(\d{1,9})\b")
+
+
+def image_ids(text: str) -> set[int]:
+    """The library images the Markdown `text` refers to."""
+    return {int(match) for match in _IMAGE_REFERENCE.findall(text or "")}
+
+
+def _srcset(renditions) -> str:
+    return ", ".join(f"{url} {width}w" for width, url in renditions)
+
+
+@dataclass(frozen=True)
+class LeadImage:
+    url: str  # the largest fallback (JPEG or PNG) rendition: what every crawler reads
+    width: int
+    height: int
+    alt: str
+
+
+_IMG_TAG = re.compile(r"<img\b[^>]*>")
+_ATTRIBUTE = re.compile(r'([a-z-]+)="([^"]*)"')
+
+
+def lead_image(html: str) -> LeadImage | None:
+    """The first library image in HTML this pipeline made (stored body_html), for the
+    page's JSON-LD `image` and Open Graph `og:image`; no query, no image work."""
+    tag = _IMG_TAG.search(html or "")
+    if tag is None:
+        return None
+    attributes = {k: html_entities.unescape(v) for k, v in _ATTRIBUTE.findall(tag.group(0))}
+    try:
+        sizes = [item.rsplit(" ", 1) for item in attributes["srcset"].split(", ")]
+        url, width = max(((u, int(w.rstrip("w"))) for u, w in sizes), key=lambda p: p[1])
+        shape = int(attributes["height"]) / int(attributes["width"])
+    except (KeyError, ValueError, ZeroDivisionError):
+        return None
+    return LeadImage(url=url, width=width, height=round(width * shape), alt=attributes["alt"])
+
+
+class LibraryImages(Treeprocessor):
+    """Library images become <picture> (in a <figure> with caption and credit when the
+    image is a paragraph of its own); other images are dropped, keeping the text around."""
+
+    def __init__(self, md, images: Mapping[int, ImageRef]):
+        super().__init__(md)
+        self.images = images
+
+    def run(self, root: ElementTree.Element) -> None:
+        for parent in list(root.iter()):
+            for child in list(parent):
+                if child.tag == "img":
+                    self._replace(parent, child)
+
+    def _replace(self, parent, img) -> None:
+        match = _IMAGE_SOURCE.fullmatch(img.get("src") or "")
+        ref = self.images.get(int(match.group(1))) if match else None
+        if ref is None:
+            self._drop(parent, img)
+            return
+        written_alt = " ".join((img.get("alt") or "").split())
+        alt = "" if ref.decorative else (written_alt or ref.alt)
+        picture = ElementTree.Element("picture")
+        ElementTree.SubElement(
+            picture,
+            "source",
+            {"type": "image/webp", "srcset": _srcset(ref.webp), "sizes": IMAGE_SIZES},
+        )
+        middle = ref.fallback[len(ref.fallback) // 2][1]
+        ElementTree.SubElement(
+            picture,
+            "img",
+            {
+                "src": middle,
+                "srcset": _srcset(ref.fallback),
+                "sizes": IMAGE_SIZES,
+                "width": str(ref.width),
+                "height": str(ref.height),
+                "alt": alt,
+                "loading": "lazy",
+                "decoding": "async",
+            },
+        )
+        alone = (
+            parent.tag == "p"
+            and len(parent) == 1
+            and not (parent.text or "").strip()
+            and not (img.tail or "").strip()
+        )
+        if not alone:
+            picture.tail = img.tail
+            parent[list(parent).index(img)] = picture
+            return
+        parent.clear()
+        parent.tag = "figure"
+        parent.set("class", "figure")
+        parent.append(picture)
+        if ref.caption or ref.credit:
+            caption = ElementTree.SubElement(parent, "figcaption")
+            caption.text = ref.caption
+            if ref.credit:
+                credit = ElementTree.SubElement(caption, "span", {"class": "figure__credit"})
+                credit.text = f"{' ' if ref.caption else ''}Credit: {ref.credit}"
+
+    @staticmethod
+    def _drop(parent, img) -> None:
+        children = list(parent)
+        index = children.index(img)
+        tail = img.tail or ""
+        if index:
+            children[index - 1].tail = (children[index - 1].tail or "") + tail
+        else:
+            parent.text = (parent.text or "") + tail
+        parent.remove(img)
 
 
 class PageHeadings(Treeprocessor):
@@ -256,16 +433,25 @@ class LinkTerms(Treeprocessor):
 
 
 class HubExtension(Extension):
-    def __init__(self, *, matcher: linking.Matcher | None = None, exclude_topic_id=None):
+    def __init__(
+        self,
+        *,
+        matcher: linking.Matcher | None = None,
+        exclude_topic_id=None,
+        images: Mapping[int, ImageRef] | None = None,
+    ):
         super().__init__()
         self.matcher = matcher
         self.exclude_topic_id = exclude_topic_id
+        self.images = images or {}
 
     def extendMarkdown(self, md):  # noqa: N802 - Python-Markdown's API name
         # Lower priority than the footnotes treeprocessor (50), so it runs after it.
         md.treeprocessors.register(SourcesSection(md), "sources_section", 5)
         md.treeprocessors.register(PageHeadings(md), "page_headings", 4)
         md.treeprocessors.register(TableFocus(md), "table_focus", 4)
+        # After inline processing (20), which makes the <img> elements.
+        md.treeprocessors.register(LibraryImages(md, self.images), "library_images", 16)
         if self.matcher is not None:
             # After inline processing (20), so text nodes are final; before prettify (10).
             md.treeprocessors.register(
@@ -290,13 +476,29 @@ class ExternalLinkFilter(Filter):
             yield token
 
 
+class ImageSourceFilter(Filter):
+    """Drop <img> and <source> left without an address by the sanitiser (an author's
+    <img src="https://elsewhere">): an image with nothing to show is noise to a screen
+    reader, and an <img> without alt fails accessibility checks."""
+
+    def __iter__(self):
+        for token in super().__iter__():
+            if (
+                token["type"] in {"EmptyTag", "StartTag"}
+                and token["name"] in {"img", "source"}
+                and not token["data"].get((None, "src" if token["name"] == "img" else "srcset"))
+            ):
+                continue
+            yield token
+
+
 _cleaner = bleach.Cleaner(
     tags=ALLOWED_TAGS,
     attributes=ALLOWED_ATTRIBUTES,
     protocols=ALLOWED_PROTOCOLS,
     strip=True,
     strip_comments=True,
-    filters=[ExternalLinkFilter],
+    filters=[ExternalLinkFilter, ImageSourceFilter],
 )
 
 
@@ -341,17 +543,22 @@ def _markdown(hub: HubExtension) -> markdown.Markdown:
 
 
 def render_markdown(
-    text: str, *, matcher: linking.Matcher | None = None, exclude_topic_id: int | None = None
+    text: str,
+    *,
+    matcher: linking.Matcher | None = None,
+    exclude_topic_id: int | None = None,
+    images: Mapping[int, ImageRef] | None = None,
 ) -> SafeString:
     """Render Markdown to HTML that is safe to show to anyone.
 
     With a `matcher` (models.current_matcher() for the topics as they are now), the first
     mention of each topic links to it with its definition; `exclude_topic_id` is the topic
-    whose own page this is, never linked to itself.
+    whose own page this is, never linked to itself. `images` are the library images the
+    text may show (models.image_refs()); every other image is left out.
     """
     if not text:
         return mark_safe("")  # noqa: S308 - empty string
-    extension = HubExtension(matcher=matcher, exclude_topic_id=exclude_topic_id)
+    extension = HubExtension(matcher=matcher, exclude_topic_id=exclude_topic_id, images=images)
     defused = defuse(text)
     html = _markdown(extension).convert(defused.text)
     # The plain-text blocks were escaped by defuse(): no tag can be in them.
@@ -379,6 +586,10 @@ print("fenced")
 
 <script>alert(1)</script> [x](javascript:alert(1))
 
+![A diagram](image:1)
+
+![](https://example.org/elsewhere.png)
+
 [^1]: Author A. A title. A journal. 2024. https://doi.org/10.1000/example
 """
 
@@ -389,5 +600,17 @@ def fingerprint() -> str:
     store, so that they are rendered again (upkeep.ensure_pages_current)."""
     term = linking.TopicRef(id=1, slug="sample-term", name="Sample term", definition="Words.")
     matcher = linking.Matcher([(term, ["Sample term", "alias"])])
-    html = render_markdown(_FINGERPRINT_SAMPLE, matcher=matcher)
+    widths = ((480, "/images/sample-sample-sample-sample/480"),)
+    image = ImageRef(
+        id=1,
+        alt="Words",
+        decorative=False,
+        caption="A caption.",
+        credit="Someone",
+        width=480,
+        height=320,
+        webp=tuple((w, f"{url}.webp") for w, url in widths),
+        fallback=tuple((w, f"{url}.jpg") for w, url in widths),
+    )
+    html = render_markdown(_FINGERPRINT_SAMPLE, matcher=matcher, images={1: image})
     return hashlib.sha256(html.encode()).hexdigest()[:32]

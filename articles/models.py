@@ -11,10 +11,13 @@ from django.contrib.postgres.aggregates import StringAgg
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
 from django.db import IntegrityError, connection, models, transaction
 from django.db.models import Count, F, Max, OuterRef, Q, QuerySet, Subquery, TextField, Value
 from django.db.models.functions import Coalesce, Concat
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.crypto import get_random_string
 from django.utils.safestring import SafeString, mark_safe
 from taggit.managers import TaggableManager, _TaggableManager
 from taggit.models import TagBase, TaggedItemBase
@@ -23,9 +26,10 @@ from hub.links import url_with
 
 from .cards import CARD_FIELDS, card_for
 from .linking import Matcher, TopicRef
-from .markdown import render_markdown
+from .markdown import ImageRef, image_ids, render_markdown
 from .readability import WORDS_PER_MINUTE, measure
 from .text import has_letters_or_digits, normalise_label, normalise_name, skeleton, unique_slug
+from .writing_checks import has_images
 
 
 class Status(models.TextChoices):
@@ -222,6 +226,14 @@ class Topic(TagBase):
         self.headline = normalise_label(self.headline)
         self.definition = normalise_label(self.definition)
         self.aliases = "\n".join(self.alias_list)
+        if has_images(self.intro):
+            # The pipeline would drop them silently (no library images in intros yet).
+            raise ValidationError(
+                {
+                    "intro": "Images are not shown in topic introductions yet. Remove the "
+                    "image here and show it in an article on this topic instead."
+                }
+            )
 
     def unique_error_message(self, model_class, unique_check):
         if tuple(unique_check) == ("name",):
@@ -370,9 +382,17 @@ def frozen_matcher(matcher: Matcher | None = None) -> Iterator[Matcher]:
         _frozen.reset(token)
 
 
-def render_linked(text: str, *, exclude_topic_id: int | None = None) -> SafeString:
+def render_body(text: str, *, author_id: int | None) -> SafeString:
+    """An article's body as readers see it: linked terms, and the library images its author
+    may use (image_refs)."""
+    return render_linked(text, images=image_refs(text, author_id=author_id))
+
+
+def render_linked(text: str, *, exclude_topic_id: int | None = None, images=None) -> SafeString:
     """Markdown as articles and topics store it: every other topic's first mention linked."""
-    return render_markdown(text, matcher=current_matcher(), exclude_topic_id=exclude_topic_id)
+    return render_markdown(
+        text, matcher=current_matcher(), exclude_topic_id=exclude_topic_id, images=images
+    )
 
 
 def needs_crisis_help(topics) -> bool:
@@ -684,7 +704,7 @@ class Article(models.Model):
             self.slug = unique_slug(
                 Article, self.title, max_length=220, fallback="article", exclude_pk=self.pk
             )
-        self.body_html = render_linked(self.body)
+        self.body_html = render_body(self.body, author_id=self.author_id)
         self.word_count = measure(self.body).words
         update_fields = kwargs.get("update_fields")
         if update_fields is None or CARD_FIELDS & set(update_fields):
@@ -697,9 +717,23 @@ class Article(models.Model):
             ArticleTopic.objects.copy_publish_times([self.pk])
         if update_fields is None or set(update_fields) & set(SEARCHED_FIELDS):
             refresh_search_vectors([self.pk])
+        if (update_fields is None or "body" in update_fields) and self.body != getattr(
+            self, "_loaded_body", None
+        ):
+            if not (adding and not image_ids(self.body)):
+                ImageUse.objects.record(article=self)
+            self._loaded_body = self.body
 
     def get_absolute_url(self):
         return url_with("articles:detail", "slug", self.slug)
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        article = super().from_db(db, field_names, values)
+        # The body its image uses were recorded for: saving it unchanged costs no query.
+        if "body" in field_names:
+            article._loaded_body = article.body
+        return article
 
     @property
     def body_safe(self) -> SafeString:
@@ -763,7 +797,7 @@ class Revision(models.Model):
     @property
     def body_safe(self) -> SafeString:
         # Previews only: rendered on demand for staff, never stored or cached.
-        return render_linked(self.body)
+        return render_body(self.body, author_id=self.article.author_id)
 
 
 class WorkflowEvent(models.Model):
@@ -1284,3 +1318,184 @@ class CareCard(models.Model):
     @property
     def label(self) -> str:
         return {"urgent": "Urgent", "soon": "Soon", "self_care": "Self-care"}[self.level]
+
+
+# --- the image library ----------------------------------------------------------------------
+
+
+class Consent(models.TextChoices):
+    NO_PEOPLE = "no_people", "No identifiable person is shown"
+    GIVEN = "given", "Yes: everyone identifiable has consented to publication"
+    NOT_GIVEN = "not_given", "No, or withdrawn: never shown on public pages"
+
+
+class SkinTones(models.TextChoices):
+    # Broad groups an editor can judge by eye (after the Fitzpatrick scale's I-II, III-IV,
+    # V-VI): enough to see whether a topic's images show only one.
+    NOT_RECORDED = "", "Not recorded"
+    LIGHT = "light", "Light (Fitzpatrick I-II)"
+    MEDIUM = "medium", "Medium (Fitzpatrick III-IV)"
+    DARK = "dark", "Dark (Fitzpatrick V-VI)"
+    SEVERAL = "several", "Several tones"
+
+
+class ImageQuerySet(models.QuerySet):
+    def usable_by(self, user_id: int | None):
+        """What an article by this author may show: their own images and shared ones."""
+        return self.filter(Q(shared=True) | Q(uploaded_by_id=user_id))
+
+    def showable(self):
+        """Images public pages may show: consent not refused or withdrawn."""
+        return self.exclude(consent=Consent.NOT_GIVEN)
+
+
+def new_image_key() -> str:
+    # 160 bits from the OS's generator: the path segment of every rendition, never guessed.
+    return get_random_string(32)
+
+
+class Image(models.Model):
+    """A library image. Its files are renditions (articles/images.py) stored under
+    images/<key>/<width>.<ext> in the default storage; articles.views.image serves them
+    only while a public article uses the image (or to staff)."""
+
+    title = models.CharField(max_length=200, help_text="For finding it in the library.")
+    alt_text = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text="What the image shows that the text around it does not say, for people "
+        "who cannot see it. Required unless the image is decorative.",
+    )
+    decorative = models.BooleanField(
+        default=False,
+        help_text='Adds nothing the text does not say: screen readers skip it (alt="").',
+    )
+    caption = models.CharField(max_length=300, blank=True)
+    credit = models.CharField(max_length=200, blank=True, help_text="Who made it.")
+    licence = models.CharField(
+        max_length=300, blank=True, help_text='Licence or source: "Own work", "CC BY 4.0, <link>".'
+    )
+    consent = models.CharField(
+        "consent of identifiable people",
+        max_length=20,
+        choices=Consent.choices,
+        help_text="Choosing No (or changing to it) takes the image off every public page.",
+    )
+    skin_tones = models.CharField(
+        "skin tones shown",
+        max_length=20,
+        choices=SkinTones.choices,
+        blank=True,
+        help_text="For images of skin: lets editors see what readers of each topic see.",
+    )
+    tags = models.CharField(max_length=200, blank=True, help_text="Words to find it by.")
+    shared = models.BooleanField(
+        default=False, help_text="Other clinicians may use it in their articles."
+    )
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="images"
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    key = models.CharField(max_length=64, unique=True, default=new_image_key, editable=False)
+    format = models.CharField(max_length=10, editable=False)
+    width = models.PositiveIntegerField(default=0, editable=False)
+    height = models.PositiveIntegerField(default=0, editable=False)
+    # [[width, height, ext], ...] of the stored renditions, smallest first.
+    renditions = models.JSONField(default=list, editable=False)
+
+    objects = ImageQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-uploaded_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(decorative=True) | ~Q(alt_text=""),
+                name="articles_image_alt_or_decorative",
+            ),
+            models.CheckConstraint(
+                condition=Q(consent__in=Consent.values), name="articles_image_consent_valid"
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    @staticmethod
+    def file_name(key: str, width: int, ext: str) -> str:
+        return f"images/{key}/{width}.{ext}"
+
+    def rendition_url(self, width: int, ext: str) -> str:
+        return reverse("articles:image", args=[self.key, f"{width}.{ext}"])
+
+    @property
+    def thumbnail_url(self) -> str:
+        """The smallest WebP rendition, for the library's lists."""
+        sizes = [width for width, _height, ext in self.renditions if ext == "webp"]
+        return self.rendition_url(min(sizes), "webp") if sizes else ""
+
+    def ref(self) -> ImageRef:
+        by_ext: dict[str, list[tuple[int, str]]] = {}
+        for width, _height, ext in self.renditions:
+            by_ext.setdefault(ext, []).append((width, self.rendition_url(width, ext)))
+        fallback = by_ext.get("jpg") or by_ext.get("png") or []
+        return ImageRef(
+            id=self.pk,
+            alt="" if self.decorative else self.alt_text,
+            decorative=self.decorative,
+            caption=self.caption,
+            credit=self.credit,
+            width=self.width,
+            height=self.height,
+            webp=tuple(by_ext.get("webp", [])),
+            fallback=tuple(fallback),
+        )
+
+    def delete_files(self) -> None:
+        for width, _height, ext in self.renditions:
+            default_storage.delete(self.file_name(self.key, width, ext))
+
+
+def image_refs(text: str, *, author_id: int | None) -> dict[int, ImageRef]:
+    """The library images `text` refers to that an article by this author may show (their
+    own and shared ones, with consent not refused); no query when it refers to none."""
+    ids = image_ids(text)
+    if not ids:
+        return {}
+    images = Image.objects.filter(pk__in=ids).usable_by(author_id).showable()
+    return {image.pk: image.ref() for image in images if image.renditions}
+
+
+class ImageUseQuerySet(models.QuerySet):
+    def record(self, *, article) -> None:
+        """Make the article's uses the library images its body refers to now."""
+        ids = image_ids(article.body)
+        self.filter(article=article).exclude(image_id__in=ids).delete()
+        if ids:
+            usable = Image.objects.filter(pk__in=ids).usable_by(article.author_id)
+            existing = usable.values_list("pk", flat=True)
+            self.bulk_create(
+                [ImageUse(article=article, image_id=pk) for pk in existing],
+                ignore_conflicts=True,
+            )
+
+    def public(self):
+        return self.filter(_published_q("article__"))
+
+
+class ImageUse(models.Model):
+    """An article whose body refers to a library image. While one such article is public,
+    the image's files are served to anyone; an image in use cannot be deleted."""
+
+    image = models.ForeignKey(Image, on_delete=models.PROTECT, related_name="uses")
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="image_uses")
+
+    objects = ImageUseQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["image", "article"], name="articles_imageuse_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.image} in {self.article}"

@@ -35,7 +35,8 @@ def _topic_ref(topic, request) -> dict:
     }
 
 
-def article_data(article, topics, request) -> dict:
+def article_data(article, topics, request, *, image=None) -> dict:
+    """`image`: the article's lead image (markdown.lead_image), if it shows one."""
     url = request.build_absolute_uri(article.get_absolute_url())
     data = {
         "@context": "https://schema.org",
@@ -58,6 +59,13 @@ def article_data(article, topics, request) -> dict:
     if article.published_at:
         data["datePublished"] = article.published_at.isoformat()
     data["dateModified"] = article.updated_at.isoformat()
+    if image is not None:
+        data["image"] = {
+            "@type": "ImageObject",
+            "url": request.build_absolute_uri(image.url),
+            "width": image.width,
+            "height": image.height,
+        }
     return data
 
 

@@ -33,6 +33,9 @@ public slug)
 A public profile (the        cached pages (author page,         profile_changed, roles_changed
 public slug too), role or    bylines, structured data,
 account                      sitemap)
+A library image (alt text,   the articles using it; cached      image_changed (Image
+caption, credit, consent,    pages                              post_save)
+sharing, its file)
 A policy page                cached pages (every footer links   page_changed (Page
                              the policies)                      post_save/delete)
 A helpline (name, numbers,   the cached lines of the "Get help  helplines_changed (Helpline
@@ -81,11 +84,13 @@ from .models import (
     ArticleTopic,
     CareCard,
     Helpline,
+    Image,
     Page,
     RenderFingerprint,
     Topic,
     frozen_matcher,
     refresh_search_vectors,
+    render_body,
     render_linked,
 )
 
@@ -133,8 +138,12 @@ def _articles_mentioning(terms: set[str]):
 def _rerender_chunk(model, pks: list[int], *, source: str, target: str) -> int:
     is_topic = model is Topic
     dirty = []
-    for row in model.objects.filter(pk__in=pks).only(source, target):
-        html = render_linked(getattr(row, source), exclude_topic_id=row.pk if is_topic else None)
+    columns = (source, target) if is_topic else (source, target, "author_id")
+    for row in model.objects.filter(pk__in=pks).only(*columns):
+        if is_topic:
+            html = render_linked(getattr(row, source), exclude_topic_id=row.pk)
+        else:
+            html = render_body(getattr(row, source), author_id=row.author_id)
         if html != getattr(row, target):
             setattr(row, target, html)
             dirty.append(row)
@@ -415,6 +424,17 @@ def care_cards_changed(sender, raw=False, action: str = "", **kwargs) -> None:
         content_changed()
 
 
+def image_changed(sender, instance, raw=False, created=False, **kwargs) -> None:
+    """A library image saved (alt text, caption, credit, sharing, consent, a new file): the
+    articles using it are rendered again, so a withdrawn consent takes it off every public
+    page at once (and articles.views.image stops serving its files). A new image has no
+    uses yet: nothing to do."""
+    if raw or created:
+        return
+    rerender_pages(articles=Article.objects.filter(image_uses__image=instance))
+    content_changed()
+
+
 def connect() -> None:
     """Connect the receivers above (ArticlesConfig.ready())."""
     uid = "articles.upkeep."
@@ -431,4 +451,5 @@ def connect() -> None:
     post_delete.connect(care_cards_changed, sender=CareCard, dispatch_uid=uid + "care_card_gone")
     for through in (CareCard.topics.through, CareCard.articles.through):
         m2m_changed.connect(care_cards_changed, sender=through, dispatch_uid=uid + through.__name__)
+    post_save.connect(image_changed, sender=Image, dispatch_uid=uid + "image_saved")
     post_migrate.connect(_rendered_after_migrate, dispatch_uid=uid + "rendered_after_migrate")

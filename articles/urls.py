@@ -1,6 +1,28 @@
-from django.urls import path
+from django.urls import path, register_converter
 
 from . import feeds, sitemaps, views
+
+
+class ImageKey:
+    """Image.key: the random part of a rendition's address."""
+
+    regex = "[A-Za-z0-9_-]{20,64}"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+class RenditionName(ImageKey):
+    """<width>.<ext> of one of an image's renditions (articles/images.py)."""
+
+    regex = r"[0-9]{1,5}\.(?:webp|jpg|png)"
+
+
+register_converter(ImageKey, "imagekey")
+register_converter(RenditionName, "rendition")
 
 app_name = "articles"
 
@@ -26,4 +48,5 @@ urlpatterns = [
     path("contact/", views.contact, name="contact"),
     path("favicon.ico", views.favicon, name="favicon"),
     path("site.webmanifest", views.web_manifest, name="web_manifest"),
+    path("images/<imagekey:key>/<rendition:name>", views.image, name="image"),
 ]

@@ -2,9 +2,10 @@ import functools
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
 from django.core.paginator import InvalidPage
 from django.db import connection
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
 from django.urls import Resolver404, resolve, reverse
@@ -15,14 +16,18 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.models import CLINICIANS, EDITORS, User
 from hub.ratelimit import client_ip, rate_limited, too_many
 
-from . import crisis_help, reads, structured_data
+from . import crisis_help, images, reads, structured_data
 from .cache import made_from, public_page
 from .crisis import signals_crisis
 from .forms import ProblemReportForm
+from .markdown import lead_image
 from .models import (
     Article,
     Audience,
+    Consent,
     CrisisSearchDay,
+    Image,
+    ImageUse,
     Page,
     ProblemReport,
     Topic,
@@ -162,9 +167,11 @@ def article_detail(request: HttpRequest, slug: str) -> HttpResponse:
     if article is None:
         raise Http404("No such article.")
     topics = reads.topics_of(article.pk)
-    jsonld = structured_data.article_data(article, topics, request)
+    lead = lead_image(article.body_html)
+    jsonld = structured_data.article_data(article, topics, request, image=lead)
     context = {
         "article": article,
+        "lead_image": lead,
         "topics": topics,
         "safety_notices": safety_notices(topics),
         "crisis_help": needs_crisis_help(topics),
@@ -268,6 +275,43 @@ def healthz(request: HttpRequest) -> JsonResponse:
 @require_safe
 def page(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "articles/page.html", {"page": get_object_or_404(Page, slug=slug)})
+
+
+# Long enough for a browser or CDN to keep a rendition while a page is read; short enough
+# that an image taken off the site (consent withdrawn, article archived) leaves caches soon.
+IMAGE_PUBLIC_SECONDS = 3600
+
+
+@require_safe
+def image(request: HttpRequest, key: str, name: str) -> HttpResponse:
+    """A rendition of a library image (articles/images.py), as stored: no image work.
+
+    Private until used: served to anyone only while a public article shows the image and
+    its consent stands (two queries: the image, the use); to staff who may view the
+    library otherwise (previews), never cached. Everything else is a 404, the same answer
+    as for a key that does not exist, so a path says nothing about what is in the library.
+    """
+    width, _, ext = name.partition(".")
+    found = Image.objects.filter(key=key).only("pk", "consent", "renditions").first()
+    if found is None or [int(width), ext] not in [[w, e] for w, _h, e in found.renditions]:
+        raise Http404("No such image.")
+    public = (
+        found.consent != Consent.NOT_GIVEN
+        and ImageUse.objects.public().filter(image_id=found.pk).exists()
+    )
+    if not public and not request.user.has_perm("articles.view_image"):
+        raise Http404("No such image.")
+    try:
+        stored = default_storage.open(Image.file_name(key, int(width), ext), "rb")
+    except FileNotFoundError:
+        raise Http404("No such image.") from None
+    response = FileResponse(stored, content_type=images.CONTENT_TYPES[ext])
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Disposition"] = "inline"
+    response["Cache-Control"] = (
+        f"public, max-age={IMAGE_PUBLIC_SECONDS}" if public else "private, no-store"
+    )
+    return response
 
 
 REPORTS_PER_HOUR = 5

@@ -15,11 +15,18 @@ Blocking: what would publish something broken or unsourced.
 - duplicate_source: two `[^1]:` lines; readers see only the last one.
 - empty_heading: `##` with no words publishes an empty heading, announced as such by
   screen readers.
+- external_image: an image from another site (`![x](https://…)`) is never shown
+  (articles/markdown.py): the library checks files, strips location data and asks for alt
+  text and consent. The article form refuses it with the same message, and raw `<img>`
+  too (raw_image, advice here: the sanitiser removes it like any tag it does not allow).
 
 Advice (the author decides; the approving editor sees it too):
 - heading_level_one, heading_skips_level, duplicate_heading: the page outline that
   screen readers and in-page links follow; the page still reads correctly.
 - vague_link_text, url_as_link_text: links that do not say where they go.
+- image_alt_file_name, image_alt_redundant: a library image's description written in the
+  text (`![description](image:12)`, which replaces the library's for this article) that
+  is a file name, or starts "image of" (screen readers already say it is an image).
 - hard_sentence: the reading grade is above readability.TARGET_GRADE; the hardest sentences.
 - safe_messaging: wording that guidance advises against (safe_messaging.py holds the rules;
   the approving editor acknowledges each flag).
@@ -67,6 +74,7 @@ def check(*, title: str, summary: str, body: str) -> list[Finding]:
         *_sources(lines),
         *_headings(lines),
         *_links(lines),
+        *_images(lines),
         *_reading(lines),
         *_safe_messaging(title or "", summary or "", lines),
     ]
@@ -399,6 +407,79 @@ def _links(lines: list[str]) -> list[Finding]:
 
 def _link_finding(code: str, message: str, text: str, number: int) -> Finding:
     return Finding(code=code, blocking=False, message=message, excerpt=_excerpt(text), line=number)
+
+
+# --- images -------------------------------------------------------------------------------
+
+
+_IMAGE = re.compile(r"!\[([^\[\]\n]*)\]\(\s*<?([^)\s>]*)")
+_LIBRARY_IMAGE = re.compile(r"image:\d{1,9}")
+_RAW_IMAGE = re.compile(r"<img\b", re.I)
+_FILE_NAME = re.compile(
+    r"\S+\.(?:jpe?g|png|webp|gif|avif|heic|tiff?)|(?:IMG|DSC|PXL)_?\d+\S*", re.I
+)
+_REDUNDANT = re.compile(r"(?:an? )?(?:image|picture|photo|photograph) of\b", re.I)
+EXTERNAL_IMAGE_MESSAGE = (
+    "Images from other sites are not shown to readers: their files are not checked, can "
+    "change or track readers, and have no description or consent on record. Upload the "
+    "image to the library (Images, in the admin menu) and insert it with the picker beside "
+    "the text, which writes ![description](image:12)."
+)
+_FILE_NAME_MESSAGE = (
+    "This image's description is a file name, which is what a screen reader will read out. "
+    "Say what the image shows, or leave the brackets empty to use the library's description."
+)
+_REDUNDANT_MESSAGE = (
+    "Screen readers already say that this is an image: start the description with what it "
+    "shows (“Nasal spray held upright…”, not “Image of a nasal spray…”)."
+)
+
+
+def has_images(text: str) -> bool:
+    """Whether Markdown `text` shows any image (library or not), outside code."""
+    lines = _prose_lines((text or "").replace("\r\n", "\n").replace("\r", "\n"))
+    return any(_IMAGE.search(line) or _RAW_IMAGE.search(line) for line in lines)
+
+
+def external_images(body: str) -> list[Finding]:
+    """The images in `body` that are not library images (the article form refuses them)."""
+    lines = _prose_lines((body or "").replace("\r\n", "\n").replace("\r", "\n"))
+    return [f for f in _images(lines) if f.code in {"external_image", "raw_image"}]
+
+
+def _images(lines: list[str]) -> list[Finding]:
+    findings = []
+    for number, line in enumerate(lines, start=1):
+        if "![" in line:
+            for image in _IMAGE.finditer(line):
+                alt, target = image.group(1).strip(), image.group(2)
+                if not _LIBRARY_IMAGE.fullmatch(target):
+                    findings.append(_external_image(image.group(0), number))
+                elif _FILE_NAME.fullmatch(alt):
+                    findings.append(
+                        _link_finding("image_alt_file_name", _FILE_NAME_MESSAGE, alt, number)
+                    )
+                elif _REDUNDANT.match(alt):
+                    findings.append(
+                        _link_finding("image_alt_redundant", _REDUNDANT_MESSAGE, alt, number)
+                    )
+        if "<" in line:
+            for image in _RAW_IMAGE.finditer(line):
+                findings.append(_external_image(line[image.start() :], number, raw=True))
+    return findings
+
+
+def _external_image(text: str, number: int, *, raw: bool = False) -> Finding:
+    return Finding(
+        code="raw_image" if raw else "external_image",
+        # Raw HTML is the sanitiser's to remove, as any other tag it does not allow: the
+        # article form refuses it at save, but text that reaches review by other routes
+        # (imports, the workflow's own functions) is not held back for it.
+        blocking=not raw,
+        message=EXTERNAL_IMAGE_MESSAGE,
+        excerpt=_excerpt(text),
+        line=number,
+    )
 
 
 # --- reading grade ------------------------------------------------------------------------

@@ -159,6 +159,14 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT") or BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Uploaded images' renditions (the image library, articles/images.py). Local files by
+# default; with several app servers, S3-compatible storage (docs/media.md). Never served
+# from here directly: articles.views.image checks each request. Part of every backup.
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT") or BASE_DIR / "var" / "media")
+# No route serves this prefix, and no web server may (docs/media.md): set so that Django's
+# development and test servers, which serve MEDIA_URL themselves, never serve the files
+# at the addresses the checking view answers (/images/...).
+MEDIA_URL = "/media/"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

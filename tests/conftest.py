@@ -95,7 +95,7 @@ def on_commit(django_capture_on_commit_callbacks):
 
 
 @pytest.fixture(autouse=True)
-def _fast_test_settings(settings):
+def _fast_test_settings(settings, tmp_path_factory):
     # Password hashing is deliberately slow; tests create many users.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # The test client and live server speak plain HTTP; production redirects to HTTPS.
@@ -105,6 +105,8 @@ def _fast_test_settings(settings):
     # Pages are rendered afresh (query budgets); tests of the page cache turn it on.
     settings.PAGE_CACHE = False
     page_cache.forget_owed_bump()  # a test whose cache refused a bump owes nothing to others
+    # Uploaded images go to a directory of the test's own, never the project's var/media.
+    settings.MEDIA_ROOT = str(tmp_path_factory.mktemp("media"))
     # The manifest storage needs `collectstatic`; tests read static files from source.
     settings.STORAGES = {
         **settings.STORAGES,

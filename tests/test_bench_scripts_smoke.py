@@ -31,3 +31,8 @@ def test_preview_benchmark_runs():
 def test_sqlite_search_benchmark_runs():
     out = run_script("bench_search_sqlite.py", "--articles", "50", "--runs", "1")
     assert "median of the medians" in out
+
+
+def test_image_benchmark_runs():
+    out = run_script("bench_images.py", "--width", "800", "--height", "600", "--runs", "1")
+    assert "800 x 600 JPEG" in out and "4 renditions" in out

@@ -54,6 +54,9 @@
     data.append("title", text[0]);
     data.append("summary", text[1]);
     data.append("body", text[2]);
+    if (desk.dataset.article) {
+      data.append("article", desk.dataset.article); // whose library images it may show
+    }
     fetch(desk.dataset.previewUrl, { method: "POST", body: data, credentials: "same-origin" })
       .then(function (response) {
         var type = response.headers.get("Content-Type") || "";

@@ -3,13 +3,14 @@
 import io
 import re
 
+import pytest
 from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.test import TestCase, override_settings
 
 from accounts.models import CLINICIANS, EDITORS, User
 from articles.management.commands.load_demo import ARTICLES  # the articles it loads
-from articles.models import Article, ArticleTopic, Topic
+from articles.models import Article, ArticleTopic, Image, Topic
 
 SEED_ARTICLE = "ketamine-and-esketamine-rapid-acting-options-for-depression"
 PASSWORD_LINE = re.compile(r"^\s*(\w+)\s+password: (\S+)$", re.M)
@@ -95,3 +96,16 @@ class LoadDemoTwiceTests(TestCase):
         assert sorted(printed) == ["admin", "clinician", "editor"]
         for username, password in printed.items():
             assert User.objects.get(username=username).check_password(password)
+
+
+@pytest.mark.django_db
+def test_seed_article_shows_the_demo_diagram_when_demo_is_loaded(client):
+    load_demo()
+    load_demo()
+    assert Image.objects.count() == 1
+    image = Image.objects.get()
+    article = Article.objects.get(slug=ARTICLES[0]["slug"])
+    page = client.get(article.get_absolute_url()).content.decode()
+    assert "<figure" in page and image.alt_text in page and image.credit in page
+    width, _height, ext = image.renditions[0]
+    assert client.get(image.rendition_url(width, ext)).status_code == 200

@@ -1,6 +1,7 @@
 """Idempotent demo content: the seed's topics and article, and one user per role."""
 
 import datetime
+import io
 import secrets
 
 from django.contrib.auth.models import Group
@@ -10,11 +11,15 @@ from django.test.utils import override_settings
 from django.utils import timezone
 
 from accounts.models import CLINICIANS, EDITORS, User
-from articles import upkeep, workflow
+from articles import images, library, upkeep, workflow
 from articles.cache import check_no_bump_owed, content_changed
-from articles.models import Article, ArticleTopic, CareCard, Helpline, Topic
+from articles.models import Article, ArticleTopic, CareCard, Consent, Helpline, Image, Topic
 
+from . import _demo_diagram as diagram
 from ._demo_content import ARTICLES, CARE_CARDS, HELPLINES, TOPICS
+
+# The seed article shows the diagram after its first paragraph.
+ILLUSTRATED = ARTICLES[0]["slug"]
 
 DEMO_USERS = [
     {
@@ -51,7 +56,11 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         users = {spec["username"]: self._user(spec) for spec in DEMO_USERS}
         topics = self._topics()
+        figure = self._diagram(owner=users["clinician"])
         for spec in ARTICLES:
+            if spec["slug"] == ILLUSTRATED:
+                first, rest = spec["body"].split("\n\n", 1)
+                spec = {**spec, "body": f"{first}\n\n![](image:{figure.pk})\n\n{rest}"}
             self._article(spec, topics, author=users["clinician"], editor=users["editor"])
         self._crisis_help(topics)
         content_changed()  # the back-dated reviews below the workflow's own changes
@@ -72,6 +81,28 @@ class Command(BaseCommand):
         user.groups.set(Group.objects.filter(name__in=groups))
         self.stdout.write(f"  {username:<10} password: {password}")
         return user
+
+    def _diagram(self, *, owner: User) -> Image:
+        found = Image.objects.filter(title=diagram.TITLE, uploaded_by=owner).first()
+        if found is not None:
+            return found
+        data = diagram.draw()
+        upload = io.BytesIO(data)
+        upload.size = len(data)
+        image = Image(
+            title=diagram.TITLE,
+            alt_text=diagram.ALT,
+            caption=diagram.CAPTION,
+            credit=diagram.CREDIT,
+            licence="Own work",
+            consent=Consent.NO_PEOPLE,
+            shared=True,
+            tags="esketamine, mechanism, diagram",
+            uploaded_by=owner,
+        )
+        library.set_file(image=image, prepared=images.prepare(upload))
+        image.save()
+        return image
 
     def _topics(self) -> dict[str, Topic]:
         topics = {}
