@@ -382,9 +382,9 @@ def test_query_count_of_article_page_is_unchanged_by_three_images(client, clinic
         with CaptureQueriesContext(connection) as queries:
             response = client.get(article.get_absolute_url())
         counts.append(len(queries))
-    # The article page's three queries (test_query_budgets), images or not: the figures
+    # The article page's four queries (test_query_budgets), images or not: the figures
     # are in the stored HTML.
-    assert counts == [3, 3]
+    assert counts == [4, 4]
     assert response.content.decode().count("<figure") == 3
 
 
