@@ -29,6 +29,7 @@ from .diff import compare
 from .forms import ArticleAdminForm, action_form
 from .models import (
     Article,
+    Audience,
     Autosave,
     DueForReviewItem,
     Page,
@@ -305,9 +306,13 @@ class BaseArticleAdmin(ReportForgedFields, admin.ModelAdmin):
         if forms is None:
             pressed = _pressed_name(request)
             flags = self._flags(request, article)
+            grade = self._grade(request, article)
             forms = {
                 name: action_form(
-                    workflow.ACTIONS[name], request.POST if name == pressed else None, flags=flags
+                    workflow.ACTIONS[name],
+                    request.POST if name == pressed else None,
+                    flags=flags,
+                    grade=grade,
                 )
                 for name in workflow.allowed_actions(article, request.user)
             }
@@ -320,6 +325,16 @@ class BaseArticleAdmin(ReportForgedFields, admin.ModelAdmin):
         if request.method == "POST" and "body" in request.POST:
             return find_flags(*(request.POST.get(f, "") for f in ("title", "summary", "body")))
         return workflow.review_flags(article)
+
+    def _grade(self, request, article):
+        """The reading grade an approval must explain when above target: of the text on
+        screen when an editor edits and approves at once, as with the flags."""
+        if request.method == "POST" and "body" in request.POST:
+            audience = request.POST.get("audience", article.audience)
+            if audience != Audience.PATIENTS:
+                return None
+            return measure(request.POST.get("body", "")).grade
+        return workflow.reading_grade(article)
 
     def _pressed(self, request, article):
         """The pressed action, its bound inputs, and why it is refused ("" if it is not).

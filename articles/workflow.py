@@ -31,8 +31,9 @@ from django.utils import timezone
 
 from . import notifications
 from .cache import content_changed
-from .models import Article, Revision, Status, Topic, WorkflowEvent
-from .safe_messaging import find_flags
+from .models import Article, Audience, Revision, Status, Topic, WorkflowEvent
+from .readability import TARGET_GRADE, measure
+from .safe_messaging import crisis_mention, find_flags
 from .writing_checks import blocking, check
 
 log = logging.getLogger(__name__)
@@ -330,6 +331,55 @@ def review_flags(article: Article) -> list:
     return find_flags(content.title, content.summary, content.body)
 
 
+def reading_grade(article: Article, content: Content | None = None) -> float | None:
+    """The reading grade of the version under review (`content`, when read already), when
+    its readers are patients: above TARGET_GRADE, approving it needs a written reason."""
+    if article.audience != Audience.PATIENTS:
+        return None
+    return measure((content or working_content(article)).body).grade
+
+
+def _gates(article: Article, *, acknowledged_flags, flags_reason: str, grade_reason: str) -> dict:
+    """The exceptions an approval must explain, checked on the version under review; what
+    it explained, for the approval's event. A ticked box is not an explanation."""
+    content = working_content(article)
+    details: dict = {}
+    flags = find_flags(content.title, content.summary, content.body)
+    unacknowledged = [f.found for f in flags if f.code not in set(acknowledged_flags)]
+    if unacknowledged:
+        raise TransitionNotAllowed(
+            "Acknowledge each safe-messaging flag before approving: "
+            + ", ".join(f"“{found}”" for found in unacknowledged)
+            + "."
+        )
+    if flags:
+        if not flags_reason.strip():
+            raise TransitionNotAllowed(
+                "Say why the flagged wording stays: a reason is required to approve text "
+                "with a safe-messaging flag."
+            )
+        details["flags_acknowledged"] = [{"code": f.code, "found": f.found} for f in flags]
+        details["flags_reason"] = flags_reason.strip()
+    grade = reading_grade(article, content)
+    if grade is not None and grade > TARGET_GRADE:
+        if not grade_reason.strip():
+            raise TransitionNotAllowed(
+                f"The text reads at grade {grade}, above grade {TARGET_GRADE} for patients: "
+                "simplify it, or say why it must stay at this level."
+            )
+        details["grade"] = grade
+        details["grade_reason"] = grade_reason.strip()
+    mention = crisis_mention(content.title, content.summary, content.body)
+    if mention is not None:
+        topics = Topic.objects.filter(pk__in=content.topic_ids)
+        if not any(t.safety_notice.strip() or t.mental_health for t in topics):
+            raise TransitionNotAllowed(
+                f"The text mentions “{mention}”, so readers must be shown where to get help: "
+                "add a topic that has a safety notice or is classified as mental health."
+            )
+    return details
+
+
 def add_months(day: datetime.date, months: int) -> datetime.date:
     month_index = day.month - 1 + months
     year, month = day.year + month_index // 12, month_index % 12 + 1
@@ -525,6 +575,8 @@ def publish(
     at: datetime.datetime | None = None,
     next_review_due: datetime.date | None = None,
     comment: str = "",
+    grade_reason: str = "",
+    flags_reason: str = "",
 ) -> Article:
     """Approve the version in review and make it public now, or at `at` (scheduled)."""
     article = _locked(article)
@@ -533,17 +585,15 @@ def publish(
     missing = [label for key, label in CHECKLIST.items() if key not in set(checklist)]
     if missing:
         raise TransitionNotAllowed("Complete the editorial checklist: " + "; ".join(missing) + ".")
-    flags = review_flags(article)
-    unacknowledged = [f.found for f in flags if f.code not in set(acknowledged_flags)]
-    if unacknowledged:
-        raise TransitionNotAllowed(
-            "Acknowledge each safe-messaging flag before approving: "
-            + ", ".join(f"“{found}”" for found in unacknowledged)
-            + "."
+    details.update(
+        _gates(
+            article,
+            acknowledged_flags=acknowledged_flags,
+            flags_reason=flags_reason,
+            grade_reason=grade_reason,
         )
+    )
     details["checklist"] = sorted(CHECKLIST)
-    if flags:
-        details["flags_acknowledged"] = [{"code": f.code, "found": f.found} for f in flags]
     now = timezone.now()
     revision = pending_revision(article)
     if article.live:

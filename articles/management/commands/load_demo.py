@@ -116,6 +116,8 @@ class Command(BaseCommand):
             by=editor,
             checklist=list(workflow.CHECKLIST),
             comment="Checked against the sources.",
+            # Read only when the text is above the target grade: the reason is then recorded.
+            grade_reason="The owner's sample text, kept as written for the demo.",
         )
         if days := spec.get("reviewed_days_ago"):
             # A demo of currency: this article's medical review has lapsed.
