@@ -218,6 +218,9 @@ class BaseArticleAdmin(ReportForgedFields, admin.ModelAdmin):
         queryset = super().get_queryset(request).select_related("author")
         if request.user.is_editor:
             return queryset
+        if request.user.is_medical_reviewer:
+            # Theirs, and every article waiting for a clinical sign-off.
+            return queryset.filter(Q(author=request.user) | Q(status=Status.IN_REVIEW))
         return queryset.filter(author=request.user)
 
     def get_object(self, request, object_id, from_field=None):
@@ -563,7 +566,8 @@ class BaseArticleAdmin(ReportForgedFields, admin.ModelAdmin):
             "diff": compare(base, current) if current else [],
             "diff_base_label": _diff_label(base),
             # An editor deciding on a submission reads the changes first, beside the buttons.
-            "review_first": article.status == Status.IN_REVIEW and request.user.is_editor,
+            "review_first": article.status == Status.IN_REVIEW
+            and (request.user.is_editor or request.user.is_medical_reviewer),
             "is_live": article.live,
         }
 

@@ -9,7 +9,7 @@ from django.db import transaction
 from django.test.utils import override_settings
 from django.utils import timezone
 
-from accounts.models import CLINICIANS, EDITORS, User
+from accounts.models import CLINICIANS, EDITORS, MEDICAL_REVIEWERS, User
 from articles import upkeep, workflow
 from articles.cache import check_no_bump_owed, content_changed
 from articles.models import Article, ArticleTopic, Topic
@@ -36,7 +36,8 @@ DEMO_USERS = [
         "professional_title": "Medical editor",
         "bio": "James checks every article against its sources before it is published.",
         "disclosures": "None declared.",
-        "groups": [EDITORS],
+        # A doctor: also a medical reviewer, so one press both signs off and approves.
+        "groups": [EDITORS, MEDICAL_REVIEWERS],
     },
     {"username": "admin", "first_name": "Site", "last_name": "Administrator", "groups": []},
 ]
@@ -70,6 +71,8 @@ class Command(BaseCommand):
         user.save()
         user.groups.set(Group.objects.filter(name__in=groups))
         self.stdout.write(f"  {username:<10} password: {password}")
+        if MEDICAL_REVIEWERS in groups:
+            self.stdout.write(f"  ({username} is also a medical reviewer: one press approves)")
         return user
 
     def _topics(self) -> dict[str, Topic]:
