@@ -34,6 +34,7 @@ from .models import (
     DueForReviewItem,
     Page,
     ProblemReport,
+    RelatedTopic,
     ReviewQueueItem,
     Status,
     Topic,
@@ -54,16 +55,37 @@ PREVIEW_SECONDS = 600
 ACTION_FIELD = "_workflow"
 
 
+class RelatedTopicInline(admin.TabularInline):
+    """This topic's related-topics list, in the order its page shows them."""
+
+    model = RelatedTopic
+    fk_name = "from_topic"
+    fields = ["to_topic", "position"]
+    autocomplete_fields = ["to_topic"]
+    extra = 1
+    verbose_name_plural = "related topics (shown on this topic's page in this order)"
+
+    # Part of the topic, as the list was before it had an order: whoever may change the
+    # topic may change its list.
+    def has_view_permission(self, request, obj=None):
+        return request.user.has_perm("articles.view_topic")
+
+    def has_add_permission(self, request, obj=None):
+        return request.user.has_perm("articles.change_topic")
+
+    has_change_permission = has_delete_permission = has_add_permission
+
+
 @admin.register(Topic)
 class TopicAdmin(admin.ModelAdmin):
     list_display = ["name", "slug", "published_articles", "is_featured", "updated_at"]
     list_filter = ["is_featured"]
     search_fields = ["name", "aliases", "headline"]
-    autocomplete_fields = ["related"]
     readonly_fields = ["slug_note"]
+    inlines = [RelatedTopicInline]
     fieldsets = [
         (None, {"fields": ["name", "slug", "headline", "definition", "aliases"]}),
-        ("Page", {"fields": ["intro", "safety_notice", "mental_health", "related", "is_featured"]}),
+        ("Page", {"fields": ["intro", "safety_notice", "mental_health", "is_featured"]}),
     ]
 
     def get_queryset(self, request):
@@ -96,6 +118,10 @@ class TopicAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         upkeep.topic_saved(topic=obj)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        content_changed()  # the related-topics list is saved after the topic
 
     def delete_model(self, request, obj):
         with upkeep.deleting_topics([obj]):

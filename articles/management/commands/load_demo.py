@@ -12,7 +12,7 @@ from django.utils import timezone
 from accounts.models import CLINICIANS, EDITORS, MEDICAL_REVIEWERS, User
 from articles import upkeep, workflow
 from articles.cache import check_no_bump_owed, content_changed
-from articles.models import Article, ArticleTopic, Topic
+from articles.models import Article, ArticleTopic, Topic, set_related_topics
 
 from ._demo_content import ARTICLES, TOPICS
 
@@ -96,7 +96,7 @@ class Command(BaseCommand):
             upkeep.topic_saved(topic=topic)  # links it from pages already mentioning it
             topics[spec["name"]] = topic
         for spec in TOPICS:
-            topics[spec["name"]].related.set([topics[name] for name in spec["related"]])
+            set_related_topics(topics[spec["name"]], [topics[name] for name in spec["related"]])
         return topics
 
     def _article(self, spec: dict, topics: dict[str, Topic], *, author, editor) -> None:
