@@ -7,7 +7,7 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.cache import cache
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
@@ -26,7 +26,7 @@ from hub.security import ReportForgedFields, posted_names, report_tampering
 from . import upkeep, workflow
 from .cache import content_changed, generation
 from .diff import compare
-from .forms import ArticleAdminForm, action_form
+from .forms import ArticleAdminForm, TypedText, action_form
 from .models import (
     Article,
     Audience,
@@ -83,6 +83,7 @@ class TopicAdmin(admin.ModelAdmin):
     search_fields = ["name", "aliases", "headline"]
     readonly_fields = ["slug_note"]
     inlines = [RelatedTopicInline]
+    formfield_overrides = {models.TextField: {"form_class": TypedText}}
     fieldsets = [
         (None, {"fields": ["name", "slug", "headline", "definition", "aliases"]}),
         ("Page", {"fields": ["intro", "safety_notice", "mental_health", "is_featured"]}),
@@ -118,6 +119,10 @@ class TopicAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         upkeep.topic_saved(topic=obj)
+
+    def get_inlines(self, request, obj):
+        # A new topic is listed once it exists: its list is set on its change page.
+        return self.inlines if obj is not None else []
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)

@@ -10,6 +10,15 @@ from .readability import TARGET_GRADE
 from .workflow import CHECKLIST, Action
 
 
+class TypedText(forms.CharField):
+    """Text from a textarea, with a browser's line breaks ("\r\n") as stored ("\n"): an
+    untouched field then compares equal, so the change history names only what changed."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        return value.replace("\r\n", "\n").replace("\r", "\n") if value else value
+
+
 class ArticleAdminForm(forms.ModelForm):
     topics = forms.ModelMultipleChoiceField(
         queryset=Topic.objects.all(),

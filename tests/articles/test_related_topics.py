@@ -1,6 +1,7 @@
 """Related topics: each topic's own list, in the order an editor set, on its page only."""
 
 import pytest
+from django.contrib.admin.models import LogEntry
 from django.urls import reverse
 
 from articles.models import RelatedTopic, set_related_topics
@@ -72,3 +73,25 @@ def test_editors_set_the_list_and_its_order_in_the_topic_admin(client, editor):
     assert _shown(client, topic) == ["Talking therapy", "Antidepressants"]
     assert _shown(client, other) == ["Depression"]
     assert RelatedTopic.objects.filter(to_topic=topic).count() == 1
+
+
+def test_the_topic_history_names_only_the_fields_that_changed(client, editor):
+    topic = TopicFactory(
+        name="Ketamine", aliases="ketamine therapy\nSpravato", intro="Line one.\n\nLine two."
+    )
+    client.force_login(editor)
+    data = {
+        "name": topic.name,
+        "headline": topic.headline,
+        "definition": "A new definition.",
+        # As a browser sends a textarea's line breaks.
+        "aliases": "ketamine therapy\r\nSpravato",
+        "intro": "Line one.\r\n\r\nLine two.",
+        "safety_notice": "",
+        "related_links-TOTAL_FORMS": "0",
+        "related_links-INITIAL_FORMS": "0",
+    }
+    url = reverse("admin:articles_topic_change", args=[topic.pk])
+    assert client.post(url, data).status_code == 302
+    entry = LogEntry.objects.get(object_id=str(topic.pk))
+    assert entry.get_change_message() == "Changed Definition."
