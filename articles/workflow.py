@@ -209,7 +209,7 @@ def _require_clinical_sign_off(article: Article, user, *, action: str) -> None:
 
 
 def _needs_sign_off(article: Article, *, action: str) -> str:
-    if article.events.filter(details__clinical_review=True, to_status=S.IN_REVIEW).exists():
+    if _signed_since_submission(article):
         return (
             "The text changed after its clinical sign-off: a medical reviewer must sign off "
             f"this version before you can {action}."
@@ -401,6 +401,17 @@ def clinical_sign_off(article: Article, content: Content | None = None) -> Workf
         ):
             return event
     return None
+
+
+def _signed_since_submission(article: Article) -> bool:
+    """Whether a medical reviewer signed off some text since the last submission."""
+    events = article.events.filter(to_status=S.IN_REVIEW).order_by("-created_at", "-pk")
+    for from_status, details in events.values_list("from_status", "details"):
+        if from_status != S.IN_REVIEW:
+            return False
+        if details.get("clinical_review"):
+            return True
+    return False
 
 
 def reading_grade(article: Article, content: Content | None = None) -> float | None:
