@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
+from .forms import UserChangeForm
 from .models import User
 
 
@@ -14,6 +15,7 @@ def administers_users(user) -> bool:
 # app retires cached pages when a profile is saved, however it is saved.
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
+    form = UserChangeForm
     list_display = ["username", "get_full_name", "credentials", "email", "is_staff", "roles"]
     list_filter = ["groups", "is_staff", "is_superuser", "is_active"]
     search_fields = ["username", "first_name", "last_name", "email"]

@@ -7,7 +7,26 @@ from django.contrib.auth import forms as auth_forms
 from django.core.mail import EmailMultiAlternatives
 from django.template import loader
 
-from .models import User
+from .models import MEDICAL_REVIEWERS, User
+
+
+class UserChangeForm(auth_forms.UserChangeForm):
+    class Meta(auth_forms.UserChangeForm.Meta):
+        model = User
+        fields = "__all__"
+
+    def clean(self):
+        cleaned = super().clean()
+        groups = cleaned.get("groups")
+        clinical = groups is not None and groups.filter(name=MEDICAL_REVIEWERS).exists()
+        if clinical and not (cleaned.get("credentials") or "").strip():
+            # Readers see them beside "Medically reviewed by"; without them the role is void.
+            self.add_error(
+                "credentials",
+                "A medical reviewer needs their credentials on their profile "
+                '(for example "MBBS, FRCP").',
+            )
+        return cleaned
 
 
 class PasswordResetForm(auth_forms.PasswordResetForm):

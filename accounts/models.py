@@ -11,6 +11,8 @@ from hub.links import url_with
 
 CLINICIANS = "Clinicians"
 EDITORS = "Editors"
+# Clinically qualified people whose sign-off readers see as "Medically reviewed by".
+MEDICAL_REVIEWERS = "Medical reviewers"
 
 
 # A public slug made from nothing but a person's name; for someone with no name, this.
@@ -134,3 +136,11 @@ class User(AbstractUser):
     @property
     def is_editor(self) -> bool:
         return self.is_active and (self.is_superuser or self.in_group(EDITORS))
+
+    @property
+    def is_medical_reviewer(self) -> bool:
+        """In the role and with the credentials readers are shown beside the sign-off: a
+        superuser is not clinically qualified by being one."""
+        return (
+            self.is_active and self.in_group(MEDICAL_REVIEWERS) and bool(self.credentials.strip())
+        )

@@ -6,7 +6,7 @@ is decided by articles.workflow and the admin's per-object checks.
 
 from django.contrib.auth.management import create_permissions
 
-from .models import CLINICIANS, EDITORS
+from .models import CLINICIANS, EDITORS, MEDICAL_REVIEWERS
 
 ROLE_PERMISSIONS = {
     CLINICIANS: [
@@ -52,6 +52,16 @@ ROLE_PERMISSIONS = {
         # Read-only, for the author and reviewer autocompletes. Editors never change
         # people or groups: that would make them administrators.
         ("accounts", "view_user"),
+    ],
+    # They open articles and topics in review to sign them off; the text stays the
+    # author's and the editors' (articles.workflow decides what each person may do).
+    MEDICAL_REVIEWERS: [
+        ("articles", "view_article"),
+        ("articles", "change_article"),
+        ("articles", "view_topic"),
+        ("articles", "change_topic"),
+        ("articles", "view_revision"),
+        ("articles", "view_workflowevent"),
     ],
 }
 

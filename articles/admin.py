@@ -7,7 +7,7 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.cache import cache
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
@@ -26,9 +26,10 @@ from hub.security import ReportForgedFields, posted_names, report_tampering
 from . import library, upkeep, workflow
 from .cache import content_changed, generation
 from .diff import compare
-from .forms import ArticleAdminForm, ImageAdminForm, action_form
+from .forms import ArticleAdminForm, ImageAdminForm, TypedText, action_form
 from .models import (
     Article,
+    Audience,
     Autosave,
     CareCard,
     Consent,
@@ -39,6 +40,7 @@ from .models import (
     ImageUse,
     Page,
     ProblemReport,
+    RelatedTopic,
     ReviewQueueItem,
     SkinTones,
     Status,
@@ -63,16 +65,38 @@ PREVIEW_SECONDS = 600
 ACTION_FIELD = "_workflow"
 
 
+class RelatedTopicInline(admin.TabularInline):
+    """This topic's related-topics list, in the order its page shows them."""
+
+    model = RelatedTopic
+    fk_name = "from_topic"
+    fields = ["to_topic", "position"]
+    autocomplete_fields = ["to_topic"]
+    extra = 1
+    verbose_name_plural = "related topics (shown on this topic's page in this order)"
+
+    # Part of the topic, as the list was before it had an order: whoever may change the
+    # topic may change its list.
+    def has_view_permission(self, request, obj=None):
+        return request.user.has_perm("articles.view_topic")
+
+    def has_add_permission(self, request, obj=None):
+        return request.user.has_perm("articles.change_topic")
+
+    has_change_permission = has_delete_permission = has_add_permission
+
+
 @admin.register(Topic)
 class TopicAdmin(admin.ModelAdmin):
     list_display = ["name", "slug", "published_articles", "is_featured", "updated_at"]
     list_filter = ["is_featured"]
     search_fields = ["name", "aliases", "headline"]
-    autocomplete_fields = ["related"]
     readonly_fields = ["slug_note"]
+    inlines = [RelatedTopicInline]
+    formfield_overrides = {models.TextField: {"form_class": TypedText}}
     fieldsets = [
         (None, {"fields": ["name", "slug", "headline", "definition", "aliases"]}),
-        ("Page", {"fields": ["intro", "safety_notice", "mental_health", "related", "is_featured"]}),
+        ("Page", {"fields": ["intro", "safety_notice", "mental_health", "is_featured"]}),
     ]
 
     def get_queryset(self, request):
@@ -105,6 +129,14 @@ class TopicAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         upkeep.topic_saved(topic=obj)
+
+    def get_inlines(self, request, obj):
+        # A new topic is listed once it exists: its list is set on its change page.
+        return self.inlines if obj is not None else []
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        content_changed()  # the related-topics list is saved after the topic
 
     def delete_model(self, request, obj):
         with upkeep.deleting_topics([obj]):
@@ -227,6 +259,9 @@ class BaseArticleAdmin(ReportForgedFields, admin.ModelAdmin):
         queryset = super().get_queryset(request).select_related("author")
         if request.user.is_editor:
             return queryset
+        if request.user.is_medical_reviewer:
+            # Theirs, and every article waiting for a clinical sign-off.
+            return queryset.filter(Q(author=request.user) | Q(status=Status.IN_REVIEW))
         return queryset.filter(author=request.user)
 
     def get_object(self, request, object_id, from_field=None):
@@ -315,9 +350,13 @@ class BaseArticleAdmin(ReportForgedFields, admin.ModelAdmin):
         if forms is None:
             pressed = _pressed_name(request)
             flags = self._flags(request, article)
+            grade = self._grade(request, article)
             forms = {
                 name: action_form(
-                    workflow.ACTIONS[name], request.POST if name == pressed else None, flags=flags
+                    workflow.ACTIONS[name],
+                    request.POST if name == pressed else None,
+                    flags=flags,
+                    grade=grade,
                 )
                 for name in workflow.allowed_actions(article, request.user)
             }
@@ -330,6 +369,16 @@ class BaseArticleAdmin(ReportForgedFields, admin.ModelAdmin):
         if request.method == "POST" and "body" in request.POST:
             return find_flags(*(request.POST.get(f, "") for f in ("title", "summary", "body")))
         return workflow.review_flags(article)
+
+    def _grade(self, request, article):
+        """The reading grade an approval must explain when above target: of the text on
+        screen when an editor edits and approves at once, as with the flags."""
+        if request.method == "POST" and "body" in request.POST:
+            audience = request.POST.get("audience", article.audience)
+            if audience != Audience.PATIENTS:
+                return None
+            return measure(request.POST.get("body", "")).grade
+        return workflow.reading_grade(article)
 
     def _pressed(self, request, article):
         """The pressed action, its bound inputs, and why it is refused ("" if it is not).
@@ -565,7 +614,8 @@ class BaseArticleAdmin(ReportForgedFields, admin.ModelAdmin):
             "diff": compare(base, current) if current else [],
             "diff_base_label": _diff_label(base),
             # An editor deciding on a submission reads the changes first, beside the buttons.
-            "review_first": article.status == Status.IN_REVIEW and request.user.is_editor,
+            "review_first": article.status == Status.IN_REVIEW
+            and (request.user.is_editor or request.user.is_medical_reviewer),
             "is_live": article.live,
         }
 

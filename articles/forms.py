@@ -8,6 +8,7 @@ from django.utils import timezone
 from . import images
 from .markdown import image_ids
 from .models import Article, Consent, Image, Topic
+from .readability import TARGET_GRADE
 from .workflow import CHECKLIST, Action
 from .writing_checks import EXTERNAL_IMAGE_MESSAGE, external_images
 
@@ -39,6 +40,15 @@ def image_problems(body: str, *, author_id: int | None) -> list[str]:
                     "another image."
                 )
     return problems
+
+
+class TypedText(forms.CharField):
+    """Text from a textarea, with a browser's line breaks ("\r\n") as stored ("\n"): an
+    untouched field then compares equal, so the change history names only what changed."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        return value.replace("\r\n", "\n").replace("\r", "\n") if value else value
 
 
 class ArticleAdminForm(forms.ModelForm):
@@ -143,11 +153,12 @@ class ArticleAdminForm(forms.ModelForm):
 class ActionForm(forms.Form):
     """The inputs of one workflow action (articles.workflow.ACTIONS names its form).
 
-    `flags` are the safe-messaging flags in the version under review; only an approval
-    asks about them. `arguments()` are the keyword arguments of the action's function.
+    `flags` are the safe-messaging flags in the version under review and `grade` its
+    reading grade for patients (None for professionals); only an approval asks about them.
+    `arguments()` are the keyword arguments of the action's function.
     """
 
-    def __init__(self, *args, flags=(), **kwargs):
+    def __init__(self, *args, flags=(), grade=None, **kwargs):
         super().__init__(*args, **kwargs)
 
     def arguments(self) -> dict:
@@ -208,6 +219,18 @@ class PublishForm(ActionForm):
         widget=forms.CheckboxSelectMultiple,
         label="Safe-messaging flags: I have checked each one",
     )
+    flags_reason = forms.CharField(
+        required=False,
+        max_length=2000,
+        label="Why the flagged wording stays (required)",
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    grade_reason = forms.CharField(
+        required=False,
+        max_length=2000,
+        label="Why it must read above the target grade (required)",
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
     publish_at = forms.DateTimeField(
         required=False,
         label="Publish at",
@@ -220,13 +243,37 @@ class PublishForm(ActionForm):
         required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
     )
 
-    def __init__(self, *args, flags=(), **kwargs):
-        super().__init__(*args, flags=flags, **kwargs)
+    def __init__(self, *args, flags=(), grade=None, **kwargs):
+        super().__init__(*args, flags=flags, grade=grade, **kwargs)
         self.fields["acknowledged_flags"].choices = [
             (flag.code, f"“{flag.found}”: {flag.advice}") for flag in flags
         ]
         if not flags:
-            del self.fields["acknowledged_flags"]
+            del self.fields["acknowledged_flags"], self.fields["flags_reason"]
+        if grade is not None and grade > TARGET_GRADE:
+            self.fields[
+                "grade_reason"
+            ].help_text = (
+                f"The text reads at grade {grade}; patients need grade {TARGET_GRADE} or below."
+            )
+        else:
+            del self.fields["grade_reason"]
+
+    # The workflow refuses these too; saying so here puts the reason beside its box. A
+    # reason of only spaces is stripped to nothing, so it is no reason.
+    def clean_flags_reason(self):
+        reason = self.cleaned_data["flags_reason"]
+        if not reason:
+            raise forms.ValidationError("Say why the flagged wording stays.")
+        return reason
+
+    def clean_grade_reason(self):
+        reason = self.cleaned_data["grade_reason"]
+        if not reason:
+            raise forms.ValidationError(
+                "Simplify the text, or say why it must stay above the target grade."
+            )
+        return reason
 
     def clean_checklist(self):
         # The workflow refuses an incomplete checklist too; saying so here puts the reason

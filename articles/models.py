@@ -159,7 +159,16 @@ class Topic(TagBase):
     )
     intro = models.TextField(blank=True, max_length=20_000, help_text="Markdown.")
     intro_html = models.TextField(blank=True, editable=False)
-    related = models.ManyToManyField("self", blank=True, verbose_name="related topics")
+    # Directional and ordered: this topic's page lists them in their positions; setting
+    # them leaves the other topics' lists as they are.
+    related = models.ManyToManyField(
+        "self",
+        through="RelatedTopic",
+        through_fields=("from_topic", "to_topic"),
+        symmetrical=False,
+        blank=True,
+        verbose_name="related topics",
+    )
     safety_notice = models.TextField(
         blank=True,
         max_length=1000,
@@ -310,6 +319,46 @@ class Topic(TagBase):
 
 
 LINK_FIELDS = ("slug", "name", "aliases", "definition")
+
+
+class RelatedTopic(models.Model):
+    """One entry of a topic's related-topics list, in the order its page shows them."""
+
+    from_topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="related_links")
+    to_topic = models.ForeignKey(
+        Topic, on_delete=models.CASCADE, related_name="linked_from", verbose_name="topic"
+    )
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "pk"]
+        verbose_name = "related topic"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["from_topic", "to_topic"],
+                name="articles_relatedtopic_once",
+                violation_error_message="That topic is already in the list.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(from_topic=F("to_topic")),
+                name="articles_relatedtopic_not_itself",
+                violation_error_message="A topic is not related to itself.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.from_topic} → {self.to_topic}"
+
+
+def set_related_topics(topic: Topic, related: Iterable[Topic]) -> None:
+    """Make `related` this topic's list, in that order; no other topic's list changes."""
+    with transaction.atomic():
+        RelatedTopic.objects.filter(from_topic=topic).delete()
+        RelatedTopic.objects.bulk_create(
+            RelatedTopic(from_topic=topic, to_topic=other, position=n)
+            for n, other in enumerate(dict.fromkeys(related))
+            if other.pk != topic.pk
+        )
 
 
 def look_alikes(*, exclude_pk: int | None = None) -> dict[str, tuple[str, str]]:

@@ -181,8 +181,6 @@ TOPIC_PAGE_FIELDS = (
     "mental_health", "updated_at",
 )  # fmt: skip
 _TOPIC_PAGE = Topic.objects.only(*TOPIC_PAGE_FIELDS)
-# Other topics as links: names and addresses, A to Z.
-_TOPIC_LINKS = Topic.objects.only("name", "slug").order_by("name")
 
 
 def topic_page(slug: str) -> Topic | None:
@@ -194,8 +192,12 @@ def topic_page(slug: str) -> Topic | None:
 
 
 def related_topics(topic_id: int) -> list[Topic]:
-    """The topics an editor linked to this one, A to Z."""
-    return list(_TOPIC_LINKS.filter(related=topic_id))
+    """The topics an editor listed on this one's page, in their order: one query."""
+    return list(
+        Topic.objects.only("name", "slug")
+        .filter(linked_from__from_topic=topic_id)
+        .order_by("linked_from__position", "linked_from__pk")
+    )
 
 
 # --- the A–Z index ----------------------------------------------------------------------------

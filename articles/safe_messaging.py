@@ -66,3 +66,25 @@ def locate_flags(text: str) -> list[tuple[int, Flag]]:
         for match in pattern.finditer(text or "")
     ]
     return sorted(located, key=lambda item: item[0])
+
+
+# Words that make a text about suicide or self-harm. Such a text reaches readers only with
+# a crisis notice beside it: a topic's safety notice, or a topic classified as mental
+# health (whose readers are shown where to get help now). Maintained like _RULES above.
+CRISIS_TERMS = [
+    r"suicid\w*",
+    r"self[-\s]?harm\w*",
+    r"self[-\s]?injur\w*",
+    r"kill(?:s|ed|ing)?\s+(?:myself|yourself|himself|herself|themselves|oneself)",
+    r"take\s+(?:my|your|their|his|her)\s+own\s+life",
+    r"took\s+(?:my|your|their|his|her)\s+own\s+life",
+    r"end(?:s|ed|ing)?\s+(?:my|your|their|his|her)\s+(?:own\s+)?life",
+    r"cutting\s+(?:myself|yourself|themselves)",
+]
+_CRISIS = re.compile(r"\b(?:" + "|".join(CRISIS_TERMS) + r")\b", re.I)
+
+
+def crisis_mention(*texts: str) -> str | None:
+    """The first wording about suicide or self-harm in the texts, or None."""
+    match = _CRISIS.search("\n".join(t or "" for t in texts))
+    return match.group(0) if match else None

@@ -17,6 +17,8 @@ the admin's buttons and the permission tests all read it.
 """
 
 import datetime
+import hashlib
+import json
 import logging
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -31,8 +33,9 @@ from django.utils import timezone
 
 from . import notifications
 from .cache import content_changed
-from .models import Article, Revision, Status, Topic, WorkflowEvent
-from .safe_messaging import find_flags
+from .models import Article, Audience, Revision, Status, Topic, WorkflowEvent
+from .readability import TARGET_GRADE, measure
+from .safe_messaging import crisis_mention, find_flags
 from .writing_checks import blocking, check
 
 log = logging.getLogger(__name__)
@@ -97,7 +100,8 @@ class Action:
     An action moves the article's status to `to_state` from every status that
     `TRANSITIONS` lets move there. An action `on_live` is taken on the live version,
     which readers see as published, whatever the status of the article's next version:
-    its move is published → `to_state`, or no move at all when `to_state` is None.
+    its move is published → `to_state`, or no move at all when `to_state` is None. An
+    action that `stays_in` a status is a recorded step within it: no move.
     """
 
     name: str  # in the admin's URLs and posts
@@ -108,6 +112,9 @@ class Action:
     perform: Callable[..., Article]  # its keyword-only function, below
     form: str  # the name of the form in articles/forms.py that collects its inputs
     on_live: bool = False  # starts from the live version, not from the row's status
+    # A step within one status (to_state None) that is not taken on the live version: the
+    # status it is taken in, and stays in (a clinical sign-off, in review).
+    stays_in: str | None = None
     primary: bool = False  # the step forward: the default button
     # Two actions reach the same status from different places (restore and withdraw both
     # lead to a draft): each then names the one edge of `TRANSITIONS` it takes.
@@ -118,6 +125,8 @@ class Action:
         """The statuses it starts from, as `TRANSITIONS` says."""
         if self.on_live:
             return frozenset({S.PUBLISHED})
+        if self.stays_in is not None:
+            return frozenset({self.stays_in})
         sources = {state for state, nexts in TRANSITIONS.items() if self.to_state in nexts}
         if self.only_from is not None:
             sources &= {self.only_from}
@@ -174,6 +183,43 @@ def _require_editor(article: Article, user, *, action: str) -> None:
         raise TransitionNotAllowed(
             f"You wrote this article, so another editor must {action} (four-eyes rule)."
         )
+
+
+def _require_medical_reviewer(article: Article, user, *, action: str) -> None:
+    if not user.is_medical_reviewer:
+        raise TransitionNotAllowed(
+            f"Only a medical reviewer can {action}: someone in that role with their "
+            "credentials on their profile."
+        )
+    if is_author(article, user):
+        raise TransitionNotAllowed(
+            f"You wrote this article, so another medical reviewer must {action} (four-eyes rule)."
+        )
+
+
+def _require_clinical_sign_off(article: Article, user, *, action: str) -> None:
+    """An editor approves; what readers see as "Medically reviewed by" needs a medical
+    reviewer: a sign-off on the text in review, or the editor being one."""
+    _require_editor(article, user, action=action)
+    if user.is_medical_reviewer and not is_author(article, user):
+        return
+    if article.status == S.IN_REVIEW and clinical_sign_off(article) is not None:
+        return
+    raise TransitionNotAllowed(_needs_sign_off(article, action=action))
+
+
+def _needs_sign_off(article: Article, *, action: str) -> str:
+    if _signed_since_submission(article):
+        return (
+            "The text changed after its clinical sign-off: a medical reviewer must sign off "
+            f"this version before you can {action}."
+        )
+    return f"A medical reviewer must sign this off clinically before you can {action}."
+
+
+def _require_clinical_editor(article: Article, user, *, action: str) -> None:
+    _require_editor(article, user, action=action)
+    _require_medical_reviewer(article, user, action=action)
 
 
 # --- helpers ----------------------------------------------------------------------------
@@ -328,6 +374,106 @@ def review_flags(article: Article) -> list:
     """Safe-messaging flags in the version an editor is being asked to approve."""
     content = working_content(article)
     return find_flags(content.title, content.summary, content.body)
+
+
+def fingerprint(content: Content) -> str:
+    """What a clinical sign-off was given on: any change to the text voids it."""
+    text = json.dumps(
+        [content.title, content.summary, content.body, sorted(content.topic_ids)],
+        ensure_ascii=False,
+    )
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def clinical_sign_off(article: Article, content: Content | None = None) -> WorkflowEvent | None:
+    """The medical reviewer's sign-off on exactly this text (`content`, or the version in
+    review) since it was last submitted, by someone who still holds the role."""
+    wanted = fingerprint(content or working_content(article))
+    events = article.events.filter(to_status=S.IN_REVIEW).select_related("actor")
+    for event in events.order_by("-created_at", "-pk"):
+        if event.from_status != S.IN_REVIEW:
+            return None  # the submission: nothing earlier counts
+        if (
+            event.details.get("clinical_review")
+            and event.details.get("content") == wanted
+            and event.actor.is_medical_reviewer
+            and not is_author(article, event.actor)
+        ):
+            return event
+    return None
+
+
+def _signed_since_submission(article: Article) -> bool:
+    """Whether a medical reviewer signed off some text since the last submission."""
+    events = article.events.filter(to_status=S.IN_REVIEW).order_by("-created_at", "-pk")
+    for from_status, details in events.values_list("from_status", "details"):
+        if from_status != S.IN_REVIEW:
+            return False
+        if details.get("clinical_review"):
+            return True
+    return False
+
+
+def reading_grade(article: Article, content: Content | None = None) -> float | None:
+    """The reading grade of the version under review (`content`, when read already), when
+    its readers are patients: above TARGET_GRADE, approving it needs a written reason."""
+    if article.audience != Audience.PATIENTS:
+        return None
+    return measure((content or working_content(article)).body).grade
+
+
+def _medical_reviewer(article: Article, content: Content, by):
+    """Who readers will see as "Medically reviewed by" the text being approved: the medical
+    reviewer who signed off exactly this text, else the approving editor if they are one."""
+    sign_off = clinical_sign_off(article, content)
+    if sign_off is not None:
+        return sign_off.actor
+    if by.is_medical_reviewer and not is_author(article, by):
+        return by
+    raise TransitionNotAllowed(_needs_sign_off(article, action="approve it"))
+
+
+def _gates(
+    article: Article, content: Content, *, acknowledged_flags, flags_reason: str, grade_reason: str
+) -> dict:
+    """The exceptions an approval must explain, checked on the version under review
+    (`content`); what it explained, for the approval's event. A ticked box is not an
+    explanation."""
+    details: dict = {}
+    flags = find_flags(content.title, content.summary, content.body)
+    unacknowledged = [f.found for f in flags if f.code not in set(acknowledged_flags)]
+    if unacknowledged:
+        raise TransitionNotAllowed(
+            "Acknowledge each safe-messaging flag before approving: "
+            + ", ".join(f"“{found}”" for found in unacknowledged)
+            + "."
+        )
+    if flags:
+        if not flags_reason.strip():
+            raise TransitionNotAllowed(
+                "Say why the flagged wording stays: a reason is required to approve text "
+                "with a safe-messaging flag."
+            )
+        details["flags_acknowledged"] = [{"code": f.code, "found": f.found} for f in flags]
+        details["flags_reason"] = flags_reason.strip()
+    grade = reading_grade(article, content)
+    if grade is not None and grade > TARGET_GRADE:
+        if not grade_reason.strip():
+            raise TransitionNotAllowed(
+                f"The text reads at grade {grade}, above grade {TARGET_GRADE} for patients: "
+                "simplify it, or say why it must stay at this level."
+            )
+        details["grade"] = grade
+        details["grade_reason"] = grade_reason.strip()
+    mention = crisis_mention(content.title, content.summary, content.body)
+    if mention is not None:
+        topics = Topic.objects.filter(pk__in=content.topic_ids)
+        if not any(t.safety_notice.strip() or t.mental_health for t in topics):
+            raise TransitionNotAllowed(
+                f"The text mentions “{mention}”, so readers must be shown where to get help: "
+                "add a topic that has a safety notice or is classified as mental health."
+            )
+    return details
 
 
 def add_months(day: datetime.date, months: int) -> datetime.date:
@@ -525,6 +671,8 @@ def publish(
     at: datetime.datetime | None = None,
     next_review_due: datetime.date | None = None,
     comment: str = "",
+    grade_reason: str = "",
+    flags_reason: str = "",
 ) -> Article:
     """Approve the version in review and make it public now, or at `at` (scheduled)."""
     article = _locked(article)
@@ -533,17 +681,21 @@ def publish(
     missing = [label for key, label in CHECKLIST.items() if key not in set(checklist)]
     if missing:
         raise TransitionNotAllowed("Complete the editorial checklist: " + "; ".join(missing) + ".")
-    flags = review_flags(article)
-    unacknowledged = [f.found for f in flags if f.code not in set(acknowledged_flags)]
-    if unacknowledged:
-        raise TransitionNotAllowed(
-            "Acknowledge each safe-messaging flag before approving: "
-            + ", ".join(f"“{found}”" for found in unacknowledged)
-            + "."
+    content = working_content(article)
+    details.update(
+        _gates(
+            article,
+            content,
+            acknowledged_flags=acknowledged_flags,
+            flags_reason=flags_reason,
+            grade_reason=grade_reason,
         )
+    )
     details["checklist"] = sorted(CHECKLIST)
-    if flags:
-        details["flags_acknowledged"] = [{"code": f.code, "found": f.found} for f in flags]
+    reviewer = _medical_reviewer(article, content, by)
+    details["medical_reviewer"] = reviewer.pk
+    if reviewer == by:
+        details["clinical_review"] = True  # one press: the editor is the medical reviewer
     now = timezone.now()
     revision = pending_revision(article)
     if article.live:
@@ -568,7 +720,7 @@ def publish(
     article.status = S.PUBLISHED
     article.live = True
     article.has_pending_changes = False
-    article.medical_reviewer = by
+    article.medical_reviewer = reviewer
     article.last_reviewed = timezone.localdate(max(now, article.published_at))
     article.next_review_due = _next_review(article.last_reviewed, next_review_due)
     _bump_version(article)
@@ -672,6 +824,29 @@ def reconfirm_review(
     return article
 
 
+@transaction.atomic
+def clinical_review(*, article: Article, by, comment: str = "") -> Article:
+    """A medical reviewer signs off the text in review; an editor then approves it. The
+    sign-off holds for this exact text: an edit after it needs a new one."""
+    article = _locked(article)
+    check_action(article, name="clinical_review", by=by)
+    content = working_content(article)
+    if clinical_sign_off(article, content) is not None:
+        raise TransitionNotAllowed("This version has already been signed off clinically.")
+    _bump_version(article)
+    article.save(update_fields=["version", "updated_at"])
+    _record(
+        article,
+        by=by,
+        from_status=S.IN_REVIEW,
+        to_status=S.IN_REVIEW,
+        comment=comment,
+        revision=pending_revision(article),
+        details={"clinical_review": True, "content": fingerprint(content)},
+    )
+    return article
+
+
 # --- the registry -------------------------------------------------------------------------
 
 ACTIONS: Mapping[str, Action] = MappingProxyType(
@@ -708,11 +883,21 @@ ACTIONS: Mapping[str, Action] = MappingProxyType(
                 form="RequestChangesForm",
             ),
             Action(
+                name="clinical_review",
+                label="Sign off clinically",
+                to_state=None,  # still in review: an editor approves next
+                stays_in=S.IN_REVIEW,
+                refused="Only an article in review can be signed off: it is {status}.",
+                guard=partial(_require_medical_reviewer, action="sign it off clinically"),
+                perform=clinical_review,
+                form="CommentForm",
+            ),
+            Action(
                 name="publish",
                 label="Approve and publish",
                 to_state=S.PUBLISHED,
                 refused="Cannot publish: the article is {status}.",
-                guard=partial(_require_editor, action="approve and publish it"),
+                guard=partial(_require_clinical_sign_off, action="approve and publish it"),
                 perform=publish,
                 form="PublishForm",
                 primary=True,
@@ -743,7 +928,7 @@ ACTIONS: Mapping[str, Action] = MappingProxyType(
                 to_state=None,  # the live text stays published; only its review dates move
                 on_live=True,
                 refused="Only a published article can be re-confirmed.",
-                guard=partial(_require_editor, action="re-confirm its review"),
+                guard=partial(_require_clinical_editor, action="re-confirm its review"),
                 perform=reconfirm_review,
                 form="ReconfirmForm",
             ),

@@ -75,6 +75,13 @@ def editor_cycle(*, clinician, editor, topic, number: int, record: Callable[[dic
     from articles import workflow
 
     checklist = list(workflow.CHECKLIST)
+
+    def publish(a):
+        # BODY reads above grade 8: an approval then records why (issue 18).
+        return workflow.publish(
+            article=a, by=editor, checklist=checklist, grade_reason="Soak test: synthetic text."
+        )
+
     steps = [
         ("submit", lambda a: workflow.submit_for_review(article=a, by=clinician)),
         (
@@ -84,11 +91,11 @@ def editor_cycle(*, clinician, editor, topic, number: int, record: Callable[[dic
             ),
         ),
         ("submit", lambda a: workflow.submit_for_review(article=a, by=clinician)),
-        ("publish", lambda a: workflow.publish(article=a, by=editor, checklist=checklist)),
+        ("publish", publish),
         ("archive", lambda a: workflow.archive(article=a, by=editor, comment="Soak: unpublish.")),
         ("restore", lambda a: workflow.restore(article=a, by=editor)),
         ("submit", lambda a: workflow.submit_for_review(article=a, by=clinician)),
-        ("publish", lambda a: workflow.publish(article=a, by=editor, checklist=checklist)),
+        ("publish", publish),
     ]
     entry = {"cycle": number, "step": 0, "action": "create", "article": None, "from": "draft"}
     try:

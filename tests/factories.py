@@ -5,7 +5,7 @@ from django.apps import apps
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
-from accounts.models import CLINICIANS, EDITORS, User
+from accounts.models import CLINICIANS, EDITORS, MEDICAL_REVIEWERS, User
 from accounts.roles import sync_roles
 from articles.models import Article, Status, Topic
 
@@ -49,11 +49,34 @@ class ClinicianFactory(UserFactory):
 
 
 class EditorFactory(UserFactory):
+    """An editor who is a doctor, and so also a medical reviewer: one press approves."""
+
     credentials = "MBBS, FRCP"
 
     @factory.post_generation
     def roles(self, create, extracted, **kwargs):
+        _set_roles(self, create, extracted or [EDITORS, MEDICAL_REVIEWERS])
+
+
+class LayEditorFactory(UserFactory):
+    """A copy editor with no clinical qualification: approves only what a medical
+    reviewer signed off."""
+
+    credentials = ""
+
+    @factory.post_generation
+    def roles(self, create, extracted, **kwargs):
         _set_roles(self, create, extracted or [EDITORS])
+
+
+class MedicalReviewerFactory(UserFactory):
+    """A clinically qualified reviewer who is not an editor."""
+
+    credentials = "MD, MRCP"
+
+    @factory.post_generation
+    def roles(self, create, extracted, **kwargs):
+        _set_roles(self, create, extracted or [MEDICAL_REVIEWERS])
 
 
 class TopicFactory(factory.django.DjangoModelFactory):

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('articles', '0014_topic_mental_health'),
+        ('articles', '0015_gov_related_topics_directional'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

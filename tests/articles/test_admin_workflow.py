@@ -107,7 +107,7 @@ def test_each_button_shows_its_registry_label_and_sends_its_action(client, clini
     client.force_login(editor)
     response = client.get(change_url(article))
     allowed = workflow.allowed_actions(article, editor)
-    assert allowed == ["request_changes", "publish", "archive", "reconfirm"]
+    assert allowed == ["request_changes", "clinical_review", "publish", "archive", "reconfirm"]
     for name in allowed:
         action = workflow.ACTIONS[name]
         css = "button default" if action.primary else "button"

@@ -8,7 +8,7 @@ from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.test import TestCase, override_settings
 
-from accounts.models import CLINICIANS, EDITORS, User
+from accounts.models import CLINICIANS, EDITORS, MEDICAL_REVIEWERS, User
 from articles.management.commands.load_demo import ARTICLES  # the articles it loads
 from articles.models import Article, ArticleTopic, Image, Topic
 
@@ -74,10 +74,11 @@ class LoadDemoTwiceTests(TestCase):
         assert list(user.groups.values_list("name", flat=True)) == [CLINICIANS]
         assert user.is_staff and not user.is_superuser
 
-    def test_demo_editor_is_only_an_editor_when_demo_is_loaded(self):
+    def test_demo_editor_is_an_editor_and_a_medical_reviewer_when_demo_is_loaded(self):
         user = User.objects.get(username="editor")
 
-        assert list(user.groups.values_list("name", flat=True)) == [EDITORS]
+        assert set(user.groups.values_list("name", flat=True)) == {EDITORS, MEDICAL_REVIEWERS}
+        assert user.is_medical_reviewer
         assert user.is_staff and not user.is_superuser
 
     def test_demo_admin_is_a_superuser_without_roles_when_demo_is_loaded(self):

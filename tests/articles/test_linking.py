@@ -250,6 +250,9 @@ def test_admin_save_rerenders_pages_that_mention_the_topic(client, superuser, to
             "aliases": "Spravato",
             "intro": "",
             "safety_notice": "",
+            # The related-topics list, left as it is (none).
+            "related_links-TOTAL_FORMS": "0",
+            "related_links-INITIAL_FORMS": "0",
         },
     )
     assert response.status_code == 302, response.content.decode()[:2000]

@@ -306,6 +306,9 @@ def test_topic_edit_through_the_admin_shows_at_once(client, article, topic, on_c
                 "intro": "",
                 "safety_notice": "",
                 "is_featured": "",
+                # The related-topics list, left as it is (none).
+                "related_links-TOTAL_FORMS": "0",
+                "related_links-INITIAL_FORMS": "0",
             },
         )
     assert response.status_code == 302, response.content[:2000]

@@ -266,13 +266,14 @@ def test_publishing_costs_the_same_queries_at_any_size(
     assert len(small) == len(large), listing
     # 1. savepoint  2. the article, locked, with its author (its card shows the name)
     # 3. the editor's groups (the four-eyes check)
-    # 4. its topics, for the safe-messaging check  5. the version in review
-    # 6. its topics again, to compare with that version  7. the version, approved
-    # 8. the topics' signature, for linked terms  9. the article row, version counter
-    # included  10. its publish time copied to its topic links  11. its search vectors
-    # (SQLite: its row of the full-text index)  12-13. its topics, locked, then their
+    # 4. its topics, for the safe-messaging check  5. its events since submission, for a
+    # clinical sign-off  6. the version in review
+    # 7. its topics again, to compare with that version  8. the version, approved
+    # 9. the topics' signature, for linked terms  10. the article row, version counter
+    # included  11. its publish time copied to its topic links  12. its search vectors
+    # (SQLite: its row of the full-text index)  13-14. its topics, locked, then their
     # stored counts of live articles
-    # 14. the workflow event  15. release savepoint  16. after commit: the article, for
+    # 15. the workflow event  16. release savepoint  17. after commit: the article, for
     # the author's e-mail. The cache invalidation after commit is one cache incr: no SQL.
-    assert len(large) == 16, listing
+    assert len(large) == 17, listing
     assert len(large) < 25

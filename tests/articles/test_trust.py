@@ -91,8 +91,10 @@ class TestSafeMessaging:
     BODY = "Her brother committed suicide in 2019.[^1]\n\n[^1]: Source."
 
     def test_flagged_wording_must_be_acknowledged_to_approve(self, clinician, editor):
+        # About suicide, so published only with a crisis notice beside it (issue 18).
+        crisis = TopicFactory(name="Bereavement", safety_notice=CRISIS)
         article = article_in_state(
-            Status.IN_REVIEW, author=clinician, approver=editor, body=self.BODY
+            Status.IN_REVIEW, author=clinician, approver=editor, body=self.BODY, topics=[crisis]
         )
         with pytest.raises(workflow.TransitionNotAllowed, match="committed suicide"):
             approve(article=article, by=editor)

@@ -9,7 +9,14 @@ from accounts.models import CLINICIANS, EDITORS
 from articles import workflow
 from articles.models import Article, Revision, Status, WorkflowEvent
 from tests.articles.workflow_helpers import STATES, approve, article_in_state
-from tests.factories import ClinicianFactory, EditorFactory, TopicFactory, UserFactory
+from tests.factories import (
+    ClinicianFactory,
+    EditorFactory,
+    LayEditorFactory,
+    MedicalReviewerFactory,
+    TopicFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -19,6 +26,8 @@ ROLES = [
     "editor",
     "editor-who-is-author",
     "superuser",
+    "lay-editor",
+    "medical-reviewer",
 ]
 
 
@@ -37,20 +46,29 @@ def _actor_and_author(role):
         return both, both
     if role == "superuser":
         return UserFactory(username="root", is_superuser=True), author
+    if role == "lay-editor":
+        return LayEditorFactory(username="copy-editor"), author
+    if role == "medical-reviewer":
+        return MedicalReviewerFactory(username="reviewer"), author
     raise AssertionError(role)
 
 
 def _expected(action, state, role):
     is_author = role in ("clinician-author", "editor-who-is-author")
-    is_editor = role in ("editor", "superuser")  # an editor who is not the author
+    is_editor = role in ("editor", "superuser", "lay-editor")  # an editor, not the author
+    # Clinically qualified and not the author: the factories' editors are doctors; a
+    # superuser is not a medical reviewer by being one.
+    is_clinical = role in ("editor", "medical-reviewer")
     return {
         "submit": state in (Status.DRAFT, Status.CHANGES_REQUESTED) and is_author,
         "withdraw": state == Status.IN_REVIEW and is_author,
         "request_changes": state == Status.IN_REVIEW and is_editor,
-        "publish": state == Status.IN_REVIEW and is_editor,
+        "clinical_review": state == Status.IN_REVIEW and is_clinical,
+        # With no clinical sign-off yet, only an editor who is a medical reviewer approves.
+        "publish": state == Status.IN_REVIEW and is_editor and is_clinical,
         "archive": state == Status.PUBLISHED and is_editor,
         "restore": state == Status.ARCHIVED and is_editor,
-        "reconfirm": state == Status.PUBLISHED and is_editor,
+        "reconfirm": state == Status.PUBLISHED and is_editor and is_clinical,
     }[action]
 
 
@@ -77,7 +95,7 @@ def test_permission_matrix(action, state, role):
     if _expected(action, state, role):
         _do(action, article, actor)
         article.refresh_from_db()
-        assert article.status != state or action == "reconfirm"
+        assert article.status != state or workflow.ACTIONS[action].to_state is None
         assert article.status == (workflow.ACTIONS[action].to_state or state)
         assert WorkflowEvent.objects.filter(article=article).count() == events_before + 1
         assert WorkflowEvent.objects.filter(article=article).first().actor == actor
@@ -108,8 +126,9 @@ def test_every_edge_of_the_transition_table_has_an_action():
 
 def test_actions_that_move_no_state_say_so_in_the_registry():
     still = [name for name, action in workflow.ACTIONS.items() if action.to_state is None]
-    assert still == ["reconfirm"]
+    assert still == ["clinical_review", "reconfirm"]
     assert workflow.ACTIONS["reconfirm"].on_live
+    assert workflow.ACTIONS["clinical_review"].from_states == {Status.IN_REVIEW}
 
 
 def test_guards_start_each_action_from_the_states_the_table_allows():
@@ -127,6 +146,7 @@ def test_each_public_transition_is_the_function_of_one_action():
         workflow.submit_for_review,
         workflow.withdraw,
         workflow.request_changes,
+        workflow.clinical_review,
         workflow.publish,
         workflow.archive,
         workflow.restore,
@@ -144,6 +164,7 @@ def test_superuser_publishing_own_article_is_refused_when_no_reason_given():
     root = UserFactory(username="root", is_superuser=True)
     article = article_in_state(Status.DRAFT, author=root)
     workflow.submit_for_review(article=article, by=root)
+    workflow.clinical_review(article=article, by=MedicalReviewerFactory())
     with pytest.raises(workflow.TransitionNotAllowed, match="reason"):
         approve(article=article, by=root)
     assert Article.objects.get(pk=article.pk).status == Status.IN_REVIEW
@@ -152,8 +173,11 @@ def test_superuser_publishing_own_article_is_refused_when_no_reason_given():
 def test_superuser_override_is_recorded_when_reason_given():
     root = UserFactory(username="root", is_superuser=True)
     article = article_in_state(Status.DRAFT, author=root)
+    reviewer = MedicalReviewerFactory()
     workflow.submit_for_review(article=article, by=root)
+    workflow.clinical_review(article=article, by=reviewer)
     approve(article=article, by=root, comment="Urgent safety update, reviewer away.")
+    assert Article.objects.get(pk=article.pk).medical_reviewer == reviewer
     event = article.events.first()
     assert event.to_status == Status.PUBLISHED
     assert event.details["override"] is True

@@ -13,7 +13,7 @@ from articles.models import Article, Autosave, Revision, Status, WorkflowEvent
 from hub.ratelimit import running_slot
 from tests.articles.desk_helpers import change_url, form_data, page_errors, press
 from tests.articles.workflow_helpers import approve, article_in_state
-from tests.factories import ArticleFactory
+from tests.factories import ArticleFactory, TopicFactory
 from tests.html import parse
 
 pytestmark = pytest.mark.django_db
@@ -113,10 +113,20 @@ class TestEveryActionActsOnWhatIsOnScreen:
 
     def test_a_refusal_from_the_workflow_rolls_back_the_text_too(self, client, clinician, editor):
         body = "Her brother committed suicide.[^1]\n\n[^1]: Source."
-        article = article_in_state(Status.IN_REVIEW, author=clinician, approver=editor)
+        # A text about suicide needs a crisis notice (issue 18): this topic's.
+        topic = TopicFactory(name="Grief", mental_health=True)
+        article = article_in_state(
+            Status.IN_REVIEW, author=clinician, approver=editor, topics=[topic]
+        )
         client.force_login(editor)
         # The flag is in the text typed now, so the approval must acknowledge it.
-        response = press(client, article, "publish", {"checklist": CHECKLIST}, body=body)
+        response = press(
+            client,
+            article,
+            "publish",
+            {"checklist": CHECKLIST, "flags_reason": "A quotation.", "grade_reason": "Short."},
+            body=body,
+        )
         assert response.status_code == 200
         assert any("committed suicide" in e for e in page_errors(response))
         assert typed_values(response)["body"] == body
@@ -127,7 +137,12 @@ class TestEveryActionActsOnWhatIsOnScreen:
             client,
             article,
             "publish",
-            {"checklist": CHECKLIST, "acknowledged_flags": ["committed"]},
+            {
+                "checklist": CHECKLIST,
+                "acknowledged_flags": ["committed"],
+                "flags_reason": "A quotation.",
+                "grade_reason": "Short.",
+            },
             body=body,
         )
         assert acknowledged.status_code == 302

@@ -9,7 +9,7 @@ from articles.models import Article, Page, Topic
 
 
 def published_content() -> dict:
-    topics = Topic.objects.prefetch_related("related").order_by("slug")
+    topics = Topic.objects.prefetch_related("related_links__to_topic").order_by("slug")
     articles = (
         Article.objects.published()
         .select_related("author", "medical_reviewer")
@@ -26,7 +26,8 @@ def published_content() -> dict:
                 "aliases": t.alias_list,
                 "intro": t.intro,
                 "safety_notice": t.safety_notice,
-                "related": sorted(r.slug for r in t.related.all()),
+                # In the order the topic's page lists them.
+                "related": [link.to_topic.slug for link in t.related_links.all()],
             }
             for t in topics
         ],

@@ -10,10 +10,19 @@ from django.db import transaction
 from django.test.utils import override_settings
 from django.utils import timezone
 
-from accounts.models import CLINICIANS, EDITORS, User
+from accounts.models import CLINICIANS, EDITORS, MEDICAL_REVIEWERS, User
 from articles import images, library, upkeep, workflow
 from articles.cache import check_no_bump_owed, content_changed
-from articles.models import Article, ArticleTopic, CareCard, Consent, Helpline, Image, Topic
+from articles.models import (
+    Article,
+    ArticleTopic,
+    CareCard,
+    Consent,
+    Helpline,
+    Image,
+    Topic,
+    set_related_topics,
+)
 
 from . import _demo_diagram as diagram
 from ._demo_content import ARTICLES, CARE_CARDS, HELPLINES, TOPICS
@@ -41,7 +50,8 @@ DEMO_USERS = [
         "professional_title": "Medical editor",
         "bio": "James checks every article against its sources before it is published.",
         "disclosures": "None declared.",
-        "groups": [EDITORS],
+        # A doctor: also a medical reviewer, so one press both signs off and approves.
+        "groups": [EDITORS, MEDICAL_REVIEWERS],
     },
     {"username": "admin", "first_name": "Site", "last_name": "Administrator", "groups": []},
 ]
@@ -80,6 +90,8 @@ class Command(BaseCommand):
         user.save()
         user.groups.set(Group.objects.filter(name__in=groups))
         self.stdout.write(f"  {username:<10} password: {password}")
+        if MEDICAL_REVIEWERS in groups:
+            self.stdout.write(f"  ({username} is also a medical reviewer: one press approves)")
         return user
 
     def _diagram(self, *, owner: User) -> Image:
@@ -126,7 +138,7 @@ class Command(BaseCommand):
             upkeep.topic_saved(topic=topic)  # links it from pages already mentioning it
             topics[spec["name"]] = topic
         for spec in TOPICS:
-            topics[spec["name"]].related.set([topics[name] for name in spec["related"]])
+            set_related_topics(topics[spec["name"]], [topics[name] for name in spec["related"]])
         return topics
 
     def _crisis_help(self, topics: dict[str, Topic]) -> None:
@@ -160,6 +172,8 @@ class Command(BaseCommand):
             by=editor,
             checklist=list(workflow.CHECKLIST),
             comment="Checked against the sources.",
+            # Read only when the text is above the target grade: the reason is then recorded.
+            grade_reason="The owner's sample text, kept as written for the demo.",
         )
         if days := spec.get("reviewed_days_ago"):
             # A demo of currency: this article's medical review has lapsed.
