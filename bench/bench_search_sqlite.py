@@ -21,7 +21,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hub.settings")
 os.environ.setdefault("SECRET_KEY", "bench-only")
 # Its own file, whatever DATABASE_URL says: it adds rows it never removes.
-os.environ["DATABASE_URL"] = f"sqlite:///{Path(__file__).resolve().parent / 'search-bench.sqlite3'}"
+DATABASE = Path(__file__).resolve().parent / "search-bench.sqlite3"
+os.environ["DATABASE_URL"] = f"sqlite:///{DATABASE}"
 
 import django  # noqa: E402
 
@@ -29,6 +30,7 @@ django.setup()
 
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
+from django.db.migrations.exceptions import InconsistentMigrationHistory  # noqa: E402
 
 from articles import search  # noqa: E402
 from articles.models import Article  # noqa: E402
@@ -49,7 +51,13 @@ def main() -> None:
     parser.add_argument("--articles", type=int, default=10_000)
     parser.add_argument("--runs", type=int, default=20)
     args = parser.parse_args()
-    call_command("migrate", verbosity=0)
+    try:
+        call_command("migrate", verbosity=0)
+    except InconsistentMigrationHistory:
+        # Built from migrations since renumbered or rechained: build it again.
+        connection.close()
+        DATABASE.unlink()
+        call_command("migrate", verbosity=0)
     if Article.objects.count() < args.articles:
         call_command("seed_bulk", articles=args.articles - Article.objects.count())
     print(f"SQLite {connection.Database.sqlite_version}, {Article.objects.count()} articles")
