@@ -26,7 +26,7 @@ from hub.security import ReportForgedFields, posted_names, report_tampering
 from . import library, upkeep, workflow
 from .cache import content_changed, generation
 from .diff import compare
-from .forms import ArticleAdminForm, ImageAdminForm, TypedText, action_form
+from .forms import ArticleAdminForm, ImageAdminForm, TopicAdminForm, TypedText, action_form
 from .models import (
     Article,
     Audience,
@@ -88,6 +88,7 @@ class RelatedTopicInline(admin.TabularInline):
 
 @admin.register(Topic)
 class TopicAdmin(admin.ModelAdmin):
+    form = TopicAdminForm
     list_display = ["name", "slug", "published_articles", "is_featured", "updated_at"]
     list_filter = ["is_featured"]
     search_fields = ["name", "aliases", "headline"]

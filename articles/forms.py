@@ -28,9 +28,10 @@ def image_problems(body: str, *, author_id: int | None) -> list[str]:
         }
         for pk in sorted(ids - found.keys()):
             problems.append(
-                f"There is no image {pk} in the library that this article may use (it may "
-                "have been deleted, or belong to someone else and not be shared). Insert an "
-                "image with the picker beside the text."
+                f"There is no image {pk} in the library that this page may use (it may "
+                "have been deleted, or belong to someone else and not be shared). Choose one "
+                "with the picker beside an article's text, or paste the code an image's "
+                "library page shows."
             )
         for image in found.values():
             if image.consent == Consent.NOT_GIVEN:
@@ -40,6 +41,33 @@ def image_problems(body: str, *, author_id: int | None) -> list[str]:
                     "another image."
                 )
     return problems
+
+
+class TopicAdminForm(forms.ModelForm):
+    """A topic's page. Its intro may show shared library images (a topic has no author whose
+    own images it could use), refused with the same messages as in articles."""
+
+    class Meta:
+        model = Topic
+        # The admin's fieldsets choose what is shown; these are what a topic's page holds.
+        fields = [
+            "name",
+            "slug",
+            "headline",
+            "definition",
+            "aliases",
+            "intro",
+            "safety_notice",
+            "mental_health",
+            "is_featured",
+        ]
+
+    def clean_intro(self):
+        intro = self.cleaned_data["intro"]
+        problems = image_problems(intro, author_id=None)
+        if problems:
+            raise forms.ValidationError(problems)
+        return intro
 
 
 class TypedText(forms.CharField):

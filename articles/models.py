@@ -29,7 +29,6 @@ from .linking import Matcher, TopicRef
 from .markdown import ImageRef, image_ids, render_markdown
 from .readability import WORDS_PER_MINUTE, measure
 from .text import has_letters_or_digits, normalise_label, normalise_name, skeleton, unique_slug
-from .writing_checks import has_images
 
 
 class Status(models.TextChoices):
@@ -223,6 +222,9 @@ class Topic(TagBase):
         # What other pages' linked terms were rendered from; see upkeep.topic_saved().
         if all(name in topic.__dict__ for name in LINK_FIELDS):
             topic.saved_link_state = topic.link_state()
+        # The intro its image uses were recorded for: saving it unchanged costs no query.
+        if "intro" in field_names:
+            topic._loaded_intro = topic.intro
         return topic
 
     def clean(self):
@@ -235,14 +237,6 @@ class Topic(TagBase):
         self.headline = normalise_label(self.headline)
         self.definition = normalise_label(self.definition)
         self.aliases = "\n".join(self.alias_list)
-        if has_images(self.intro):
-            # The pipeline would drop them silently (no library images in intros yet).
-            raise ValidationError(
-                {
-                    "intro": "Images are not shown in topic introductions yet. Remove the "
-                    "image here and show it in an article on this topic instead."
-                }
-            )
 
     def unique_error_message(self, model_class, unique_check):
         if tuple(unique_check) == ("name",):
@@ -289,12 +283,16 @@ class Topic(TagBase):
             self.slug = unique_slug(
                 Topic, self.name, max_length=100, fallback="topic", exclude_pk=self.pk
             )
-        # A topic page never links to itself; every other topic mentioned is linked.
-        self.intro_html = render_markdown(
-            self.intro, matcher=current_matcher(), exclude_topic_id=self.pk
-        )
+        self.intro_html = render_intro(self.intro, topic_id=self.pk)
+        adding = self._state.adding
         super().save(*args, **kwargs)
         refresh_topic_vectors([self.pk])
+        if (update_fields is None or "intro" in update_fields) and self.intro != getattr(
+            self, "_loaded_intro", None
+        ):
+            if not (adding and not image_ids(self.intro)):
+                ImageUse.objects.record(topic=self)
+            self._loaded_intro = self.intro
 
     def get_absolute_url(self):
         return url_with("articles:topic", "slug", self.slug)
@@ -435,6 +433,12 @@ def render_body(text: str, *, author_id: int | None) -> SafeString:
     """An article's body as readers see it: linked terms, and the library images its author
     may use (image_refs)."""
     return render_linked(text, images=image_refs(text, author_id=author_id))
+
+
+def render_intro(text: str, *, topic_id: int | None) -> SafeString:
+    """A topic's intro as readers see it: every other topic's first mention linked (never
+    the topic itself), and the shared library images it shows (a topic has no author)."""
+    return render_linked(text, exclude_topic_id=topic_id, images=image_refs(text, author_id=None))
 
 
 def render_linked(text: str, *, exclude_topic_id: int | None = None, images=None) -> SafeString:
@@ -1516,35 +1520,54 @@ def image_refs(text: str, *, author_id: int | None) -> dict[int, ImageRef]:
 
 
 class ImageUseQuerySet(models.QuerySet):
-    def record(self, *, article) -> None:
-        """Make the article's uses the library images its body refers to now."""
-        ids = image_ids(article.body)
-        self.filter(article=article).exclude(image_id__in=ids).delete()
+    def record(self, *, article=None, topic=None) -> None:
+        """Make the page's uses the library images its text refers to now: an article's
+        body (its author's own and shared images) or a topic's intro (shared images)."""
+        if article is not None:
+            page, text, author_id = {"article": article}, article.body, article.author_id
+        else:
+            page, text, author_id = {"topic": topic}, topic.intro, None
+        ids = image_ids(text)
+        self.filter(**page).exclude(image_id__in=ids).delete()
         if ids:
-            usable = Image.objects.filter(pk__in=ids).usable_by(article.author_id)
+            usable = Image.objects.filter(pk__in=ids).usable_by(author_id)
             existing = usable.values_list("pk", flat=True)
             self.bulk_create(
-                [ImageUse(article=article, image_id=pk) for pk in existing],
-                ignore_conflicts=True,
+                [ImageUse(image_id=pk, **page) for pk in existing], ignore_conflicts=True
             )
 
     def public(self):
-        return self.filter(_published_q("article__"))
+        """Uses on pages readers can see: public articles, and every topic page."""
+        return self.filter(_published_q("article__") | Q(topic__isnull=False))
 
 
 class ImageUse(models.Model):
-    """An article whose body refers to a library image. While one such article is public,
-    the image's files are served to anyone; an image in use cannot be deleted."""
+    """A page whose text refers to a library image: an article's body or a topic's intro.
+    While one such page is public, the image's files are served to anyone; an image in use
+    cannot be deleted."""
 
     image = models.ForeignKey(Image, on_delete=models.PROTECT, related_name="uses")
-    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="image_uses")
+    article = models.ForeignKey(
+        Article, null=True, blank=True, on_delete=models.CASCADE, related_name="image_uses"
+    )
+    topic = models.ForeignKey(
+        Topic, null=True, blank=True, on_delete=models.CASCADE, related_name="image_uses"
+    )
 
     objects = ImageUseQuerySet.as_manager()
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["image", "article"], name="articles_imageuse_unique")
+            models.UniqueConstraint(fields=["image", "article"], name="articles_imageuse_unique"),
+            models.UniqueConstraint(
+                fields=["image", "topic"], name="articles_imageuse_unique_topic"
+            ),
+            models.CheckConstraint(
+                condition=Q(article__isnull=False, topic__isnull=True)
+                | Q(article__isnull=True, topic__isnull=False),
+                name="articles_imageuse_one_page",
+            ),
         ]
 
     def __str__(self):
-        return f"{self.image} in {self.article}"
+        return f"{self.image} in {self.article or self.topic}"

@@ -91,7 +91,7 @@ from .models import (
     frozen_matcher,
     refresh_search_vectors,
     render_body,
-    render_linked,
+    render_intro,
 )
 
 # --- pages that mention a topic --------------------------------------------------------------
@@ -141,7 +141,7 @@ def _rerender_chunk(model, pks: list[int], *, source: str, target: str) -> int:
     columns = (source, target) if is_topic else (source, target, "author_id")
     for row in model.objects.filter(pk__in=pks).only(*columns):
         if is_topic:
-            html = render_linked(getattr(row, source), exclude_topic_id=row.pk)
+            html = render_intro(getattr(row, source), topic_id=row.pk)
         else:
             html = render_body(getattr(row, source), author_id=row.author_id)
         if html != getattr(row, target):
@@ -426,12 +426,15 @@ def care_cards_changed(sender, raw=False, action: str = "", **kwargs) -> None:
 
 def image_changed(sender, instance, raw=False, created=False, **kwargs) -> None:
     """A library image saved (alt text, caption, credit, sharing, consent, a new file): the
-    articles using it are rendered again, so a withdrawn consent takes it off every public
-    page at once (and articles.views.image stops serving its files). A new image has no
-    uses yet: nothing to do."""
+    articles and topic intros using it are rendered again, so a withdrawn consent takes it
+    off every public page at once (and articles.views.image stops serving its files). A new
+    image has no uses yet: nothing to do."""
     if raw or created:
         return
-    rerender_pages(articles=Article.objects.filter(image_uses__image=instance))
+    rerender_pages(
+        articles=Article.objects.filter(image_uses__image=instance),
+        topics=Topic.objects.filter(image_uses__image=instance),
+    )
     content_changed()
 
 

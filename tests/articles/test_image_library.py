@@ -219,7 +219,7 @@ def test_image_the_author_may_not_use_is_refused_at_save(client, clinician, othe
     )
     assert response.status_code == 200
     errors = " ".join(str(e) for e in response.context["adminform"].form.errors["body"])
-    assert f"There is no image {pk} in the library that this article may use" in errors
+    assert f"There is no image {pk} in the library that this page may use" in errors
 
 
 def test_shared_image_of_another_clinician_may_be_used(clinician, other_clinician):
@@ -428,14 +428,58 @@ def test_representation_report_is_for_editors(client, clinician):
     assert client.get(reverse("admin:articles_image_representation")).status_code == 404
 
 
-def test_image_in_a_topic_intro_is_refused_with_a_reason(client, editor):
+def topic_form(topic, **changes):
+    data = {
+        "name": topic.name,
+        "headline": topic.headline,
+        "definition": topic.definition,
+        "aliases": topic.aliases,
+        "intro": topic.intro,
+        "safety_notice": topic.safety_notice,
+        # The related topics' inline, empty.
+        "related_links-TOTAL_FORMS": "0",
+        "related_links-INITIAL_FORMS": "0",
+    }
+    data.update(changes)
+    return data
+
+
+def test_shared_image_in_a_topic_intro_is_shown_to_readers(client, clinician, editor, trd):
+    image = make_image(clinician, shared=True, caption="The device, held upright.")
     client.force_login(editor)
-    response = client.post(
-        "/admin/articles/topic/add/", {"name": "Nasal sprays", "intro": "See:\n\n![](image:1)"}
-    )
+    intro = f"How the spray is held:\n\n![](image:{image.pk})"
+    url = reverse("admin:articles_topic_change", args=[trd.pk])
+    assert client.post(url, topic_form(trd, intro=intro)).status_code == 302
+    client.logout()
+    page = parse(client.get(trd.get_absolute_url()))
+    figure = page.select("figure")[0]
+    assert figure.one("img").get("alt") == "A nasal spray device held upright"
+    assert "The device, held upright." in figure.text
+    # A topic page is public: the image's files are served to anyone.
+    assert client.get(rendition_url(image)).status_code == 200
+
+
+def test_unshared_image_in_a_topic_intro_is_refused_with_a_reason(client, clinician, editor, trd):
+    image = make_image(clinician)  # the clinician's own, not shared
+    client.force_login(editor)
+    url = reverse("admin:articles_topic_change", args=[trd.pk])
+    response = client.post(url, topic_form(trd, intro=f"![](image:{image.pk})"))
     assert response.status_code == 200
     errors = response.context["adminform"].form.errors["intro"]
-    assert "not shown in topic introductions yet" in errors[0]
+    assert f"There is no image {image.pk} in the library that this page may use" in errors[0]
+    assert not ImageUse.objects.exists()
+
+
+def test_withdrawn_consent_takes_the_image_off_topic_pages_too(client, clinician, trd):
+    image = make_image(clinician, shared=True, consent=Consent.GIVEN)
+    trd.intro = f"Before.\n\n![](image:{image.pk})"
+    trd.save()
+    assert "<figure" in client.get(trd.get_absolute_url()).content.decode()
+    image.consent = Consent.NOT_GIVEN
+    image.save()
+    page = client.get(trd.get_absolute_url()).content.decode()
+    assert "<figure" not in page and image.key not in page
+    assert client.get(rendition_url(image)).status_code == 404
 
 
 def test_phone_photo_saved_as_mpo_is_accepted_as_jpeg():

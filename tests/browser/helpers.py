@@ -28,7 +28,18 @@ BROWSER_TEST = [
 ]
 
 # Each public page, by the name used in test ids and screenshot file names.
-PUBLIC_PAGES = ["home", "topic-index", "topic", "article", "author", "search", "404", "report"]
+PUBLIC_PAGES = [
+    "home",
+    "topic-index",
+    "topic",
+    "article",
+    "author",
+    "search",
+    "crisis-search",
+    "404",
+    "report",
+    "contact",
+]
 
 
 def log_in(page, user) -> None:
@@ -125,8 +136,10 @@ def build_public_site() -> PublicSite:
         "article": article.get_absolute_url(),
         "author": author.get_absolute_url(),
         "search": "/search/?q=ketamine",
+        "crisis-search": "/search/?q=I+want+to+die",
         "404": "/no-such-page/",
         "report": f"/report-a-problem/?article={article.slug}",
+        "contact": "/contact/",
     }
     assert list(pages) == PUBLIC_PAGES
     return PublicSite(article, topic, author, reviewer, pages)
