@@ -846,7 +846,20 @@ class ArticleAdmin(BaseArticleAdmin):
         return super().changelist_view(request, {"title": title, **(extra_context or {})})
 
 
-class EditorsArticleList(admin.ModelAdmin):
+class RecordAdmin(admin.ModelAdmin):
+    """A record kept by the hub itself (events, counts, queues): looked at, never edited."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class EditorsArticleList(RecordAdmin):
     """A read-only list of articles for editors; each row opens the article's own page."""
 
     def get_queryset(self, request):
@@ -858,15 +871,6 @@ class EditorsArticleList(admin.ModelAdmin):
 
     def has_view_permission(self, request, obj=None):
         return request.user.is_active and request.user.is_editor
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         return HttpResponseRedirect(reverse("admin:articles_article_change", args=[object_id]))
@@ -891,7 +895,7 @@ class ReviewQueueAdmin(EditorsArticleList):
 
 
 @admin.register(WorkflowEvent)
-class WorkflowEventAdmin(admin.ModelAdmin):
+class WorkflowEventAdmin(RecordAdmin):
     list_display = ["created_at", "article", "actor", "from_status", "to_status"]
     list_filter = ["to_status"]
     list_select_related = ["article", "actor"]
@@ -902,15 +906,6 @@ class WorkflowEventAdmin(admin.ModelAdmin):
         if request.user.is_editor:
             return queryset
         return queryset.filter(article__author=request.user)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(DueForReviewItem)
@@ -1048,20 +1043,11 @@ class CareCardAdmin(admin.ModelAdmin):
 
 
 @admin.register(CrisisSearchDay)
-class CrisisSearchDayAdmin(admin.ModelAdmin):
+class CrisisSearchDayAdmin(RecordAdmin):
     """How many searches a day signalled a crisis: counts only, nothing readers typed."""
 
     list_display = ["day", "count"]
     date_hierarchy = "day"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class ImageAttentionFilter(admin.SimpleListFilter):
