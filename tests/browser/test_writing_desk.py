@@ -281,3 +281,23 @@ def test_checks_follow_the_typing_while_the_preview_frame_has_not_loaded(new_con
     # Not a speed test (that is the live preview's, above): the first check in a new server
     # process also loads the grader's dictionary.
     expect(checks).to_contain_text("The marker [^2] has no source", timeout=10_000)
+
+
+def test_closing_the_tab_right_after_typing_still_keeps_the_text(new_context, people):
+    clinician, _ = people
+    article = ArticleFactory(author=clinician)
+    context = new_context()
+    page = context.new_page()
+    log_in(page, clinician)
+    change(page, article)
+    body = page.get_by_label("Body:")
+    body.press("Control+End")
+    body.press_sequentially(" Typed just before closing.")
+    page.close()  # long before the 30-second copy: the beacon as the tab goes keeps it
+    again = context.new_page()
+    for _ in range(20):
+        if Autosave.objects.filter(body__endswith="Typed just before closing.").exists():
+            break
+        again.wait_for_timeout(100)
+    change(again, article)
+    expect(again.get_by_role("heading", name=re.compile("^Unsaved text from"))).to_be_visible()
