@@ -48,6 +48,7 @@ from .models import (
     WorkflowEvent,
     render_body,
     safety_notices,
+    set_related_topics,
 )
 from .readability import TARGET_GRADE, measure
 from .safe_messaging import find_flags
@@ -86,17 +87,33 @@ class RelatedTopicInline(admin.TabularInline):
     has_change_permission = has_delete_permission = has_add_permission
 
 
+# What readers see of a topic, reviewed before it changes (workflow.TOPIC_FIELDS).
+READER_FIELDS = ("headline", "definition", "aliases", "intro", "safety_notice", "mental_health")
+
+
+def _approval_refusal(topic: Topic, user) -> str | None:
+    try:
+        workflow.check_action(topic, name="approve_topic", by=user)
+    except workflow.TransitionNotAllowed as exc:
+        return str(exc)
+    return None
+
+
+def _blank(field: str):
+    return False if field == "mental_health" else ""
+
+
 @admin.register(Topic)
 class TopicAdmin(admin.ModelAdmin):
     form = TopicAdminForm
     list_display = ["name", "slug", "published_articles", "is_featured", "updated_at"]
     list_filter = ["is_featured"]
     search_fields = ["name", "aliases", "headline"]
-    readonly_fields = ["slug_note"]
+    readonly_fields = ["slug_note", "review_note"]
     inlines = [RelatedTopicInline]
     formfield_overrides = {models.TextField: {"form_class": TypedText}}
     fieldsets = [
-        (None, {"fields": ["name", "slug", "headline", "definition", "aliases"]}),
+        (None, {"fields": ["review_note", "name", "slug", "headline", "definition", "aliases"]}),
         ("Page", {"fields": ["intro", "safety_notice", "mental_health", "is_featured"]}),
     ]
 
@@ -115,7 +132,7 @@ class TopicAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         # Changing a topic's address would break every link readers have saved.
-        return ["slug"] if obj is not None else []
+        return ["review_note", "slug"] if obj is not None else ["review_note"]
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         try:
@@ -126,18 +143,116 @@ class TopicAdmin(admin.ModelAdmin):
             # now see their topic and say so on the form (or a free slug is found).
             return super().changeform_view(request, object_id, form_url, extra_context)
 
-    # Pages that mention a topic show its name, link and definition: keep them current.
+    # Only editors write topic versions (workflow.edit_topic); a model permission given by
+    # hand to someone else opens no door.
+    def has_add_permission(self, request):
+        return super().has_add_permission(request) and request.user.is_editor
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and request.user.is_editor
+
+    def get_object(self, request, object_id, from_field=None):
+        # Editors edit the pending version: the form shows it, not what readers see.
+        topic = super().get_object(request, object_id, from_field)
+        if topic is not None and topic.has_pending_changes:
+            content = workflow.working_topic_content(topic)
+            for field in READER_FIELDS:
+                setattr(topic, field, getattr(content, field))
+        return topic
+
+    @admin.display(description="Review")
+    def review_note(self, topic):
+        if topic.pk is None or not topic.has_pending_changes:
+            return "Readers see this version." if topic.pk else "—"
+        revision = workflow.pending_revision(topic)
+        return format_html(
+            "Readers still see the approved version: version {} waits for a second person. "
+            '<a href="{}">Review and approve it</a>',
+            revision.number if revision else "",
+            reverse("admin:articles_topic_review", args=[topic.pk]),
+        )
+
+    # What readers see changes only when another editor approves (workflow.approve_topic):
+    # the row keeps the approved text and the edit becomes the pending version.
     def save_model(self, request, obj, form, change):
+        approved = Topic.objects.filter(pk=obj.pk).first() if change else None
+        obj._proposed = {field: getattr(obj, field) for field in READER_FIELDS}
+        for field in READER_FIELDS:
+            setattr(obj, field, getattr(approved, field) if approved else _blank(field))
         super().save_model(request, obj, form, change)
+        # The name is not reviewed: pages that mention it by name follow it now.
         upkeep.topic_saved(topic=obj)
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:pk>/review/",
+                self.admin_site.admin_view(self.review_view),
+                name="articles_topic_review",
+            ),
+            *super().get_urls(),
+        ]
+
+    def review_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        """The pending version beside what readers see: its word-level diff, its intro as
+        readers would see it, and the approval (with a reason when one is needed)."""
+        topic = Topic.objects.filter(pk=pk).first()
+        if topic is None or not self.has_view_permission(request, topic):
+            raise Http404
+        error = ""
+        comment = ""
+        if request.method == "POST":
+            if not self.has_change_permission(request, topic):
+                raise Http404
+            comment = request.POST.get("comment", "")[:5000]
+            try:
+                workflow.approve_topic(topic=topic, by=request.user, comment=comment)
+            except workflow.TransitionNotAllowed as exc:
+                error = str(exc)
+            else:
+                messages.success(request, f"Approved: readers now see this version of {topic}.")
+                return HttpResponseRedirect(reverse("admin:articles_topic_change", args=[pk]))
+        revision = workflow.pending_revision(topic)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": f"Review the new version of {topic}",
+            "topic": topic,
+            "revision": revision,
+            "diff": workflow.topic_diff(topic),
+            "diff_base_label": "What changes for readers",
+            "refusal": _approval_refusal(topic, request.user) if revision else None,
+            "error": error,
+            "comment": comment,
+            "history": topic.events.select_related("actor")[:20],
+        }
+        return render(
+            request, "admin/articles/topic/review.html", context, status=400 if error else 200
+        )
 
     def get_inlines(self, request, obj):
         # A new topic is listed once it exists: its list is set on its change page.
         return self.inlines if obj is not None else []
 
     def save_related(self, request, form, formsets, change):
+        topic = form.instance
+        approved = list(topic.related.order_by("related_links__position", "related_links__pk"))
+        working = workflow.working_topic_content(topic).related_ids
         super().save_related(request, form, formsets, change)
-        content_changed()  # the related-topics list is saved after the topic
+        if any(formset.has_changed() for formset in formsets):
+            # The list typed goes into the pending version; readers keep the approved one.
+            related_ids = tuple(topic.related_links.values_list("to_topic_id", flat=True))
+            set_related_topics(topic, approved)
+        else:
+            related_ids = working
+        content = workflow.TopicContent(**topic._proposed, related_ids=related_ids)
+        revision = workflow.edit_topic(topic=topic, content=content, by=request.user)
+        if revision is not None:
+            messages.info(
+                request,
+                "Saved as a new version: readers see the approved one until another editor "
+                "who is a medical reviewer approves it.",
+            )
 
     def delete_model(self, request, obj):
         with upkeep.deleting_topics([obj]):
