@@ -1,4 +1,4 @@
-"""Migration 0023: topics that were live before topics had versions become their approved
+"""Migrations 0023-0024: topics that were live before topics had versions become their approved
 version 1, reviewed by nobody yet and due for review now (not back-filled)."""
 
 import pytest
@@ -7,7 +7,7 @@ from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
 BEFORE = ("articles", "0022_media_images_in_topic_intros")
-AFTER = ("articles", "0023_topicflow_topic_versions")
+AFTER = ("articles", "0024_topicflow_first_topic_versions")
 
 
 @pytest.mark.django_db(transaction=True)
