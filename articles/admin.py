@@ -91,9 +91,9 @@ class RelatedTopicInline(admin.TabularInline):
 READER_FIELDS = ("headline", "definition", "aliases", "intro", "safety_notice", "mental_health")
 
 
-def _approval_refusal(topic: Topic, user) -> str | None:
+def _refusal(topic: Topic, user, name: str) -> str | None:
     try:
-        workflow.check_action(topic, name="approve_topic", by=user)
+        workflow.check_action(topic, name=name, by=user)
     except workflow.TransitionNotAllowed as exc:
         return str(exc)
     return None
@@ -162,8 +162,13 @@ class TopicAdmin(admin.ModelAdmin):
 
     @admin.display(description="Review")
     def review_note(self, topic):
-        if topic.pk is None or not topic.has_pending_changes:
-            return "Readers see this version." if topic.pk else "—"
+        if topic.pk is None:
+            return "—"
+        if not topic.has_pending_changes:
+            return format_html(
+                'Readers see this version. <a href="{}">Review history, or confirm its review</a>',
+                reverse("admin:articles_topic_review", args=[topic.pk]),
+            )
         revision = workflow.pending_revision(topic)
         return format_html(
             "Readers still see the approved version: version {} waits for a second person. "
@@ -205,12 +210,15 @@ class TopicAdmin(admin.ModelAdmin):
             if not self.has_change_permission(request, topic):
                 raise Http404
             comment = request.POST.get("comment", "")[:5000]
+            reconfirm = request.POST.get("action") == "reconfirm_topic"
+            perform = workflow.reconfirm_topic if reconfirm else workflow.approve_topic
             try:
-                workflow.approve_topic(topic=topic, by=request.user, comment=comment)
+                perform(topic=topic, by=request.user, comment=comment)
             except workflow.TransitionNotAllowed as exc:
                 error = str(exc)
             else:
-                messages.success(request, f"Approved: readers now see this version of {topic}.")
+                done = "Review confirmed" if reconfirm else "Approved"
+                messages.success(request, f"{done}: readers now see this version of {topic}.")
                 return HttpResponseRedirect(reverse("admin:articles_topic_change", args=[pk]))
         revision = workflow.pending_revision(topic)
         context = {
@@ -221,7 +229,8 @@ class TopicAdmin(admin.ModelAdmin):
             "revision": revision,
             "diff": workflow.topic_diff(topic),
             "diff_base_label": "What changes for readers",
-            "refusal": _approval_refusal(topic, request.user) if revision else None,
+            "refusal": _refusal(topic, request.user, "approve_topic") if revision else None,
+            "reconfirm_refusal": _refusal(topic, request.user, "reconfirm_topic"),
             "error": error,
             "comment": comment,
             "history": topic.events.select_related("actor")[:20],
@@ -1030,9 +1039,11 @@ class WorkflowEventAdmin(admin.ModelAdmin):
 
 @admin.register(DueForReviewItem)
 class DueForReviewAdmin(EditorsArticleList):
-    """Live articles overdue for medical review or due within 30 days, soonest first."""
+    """Live articles overdue for medical review or due within 30 days, soonest first; the
+    topics due in the same window are listed beside them (a topic is always live)."""
 
     WINDOW_DAYS = 30
+    change_list_template = "admin/articles/dueforreviewitem/change_list.html"
     list_display = [
         "title",
         "author",
@@ -1051,8 +1062,8 @@ class DueForReviewAdmin(EditorsArticleList):
         return super().get_queryset(request).filter(live=True, next_review_due__lte=horizon)
 
     @admin.display(description="Due")
-    def when(self, article):
-        days = (article.next_review_due - timezone.localdate()).days
+    def when(self, item):
+        days = (item.next_review_due - timezone.localdate()).days
         if days < 0:
             return f"Overdue by {-days} day{'s' if days != -1 else ''}"
         return "Today" if days == 0 else f"In {days} day{'s' if days != 1 else ''}"
@@ -1060,12 +1071,27 @@ class DueForReviewAdmin(EditorsArticleList):
     def changelist_view(self, request, extra_context=None):
         today = timezone.localdate()
         queryset = self.get_queryset(request)
+        horizon = today + datetime.timedelta(days=self.WINDOW_DAYS)
+        topics = list(
+            Topic.objects.filter(next_review_due__lte=horizon)
+            .select_related("medical_reviewer")
+            .order_by("next_review_due", "name")
+        )
+        overdue_topics = sum(topic.next_review_due < today for topic in topics)
         counts = {
-            "overdue": queryset.filter(next_review_due__lt=today).count(),
-            "due_soon": queryset.filter(next_review_due__gte=today).count(),
+            "overdue": queryset.filter(next_review_due__lt=today).count() + overdue_topics,
+            "due_soon": queryset.filter(next_review_due__gte=today).count()
+            + len(topics)
+            - overdue_topics,
         }
         subtitle = f"{counts['overdue']} overdue · {counts['due_soon']} due in the next 30 days"
-        extra = {"subtitle": subtitle, "review_counts": counts, **(extra_context or {})}
+        due_topics = [(topic, self.when(topic)) for topic in topics]
+        extra = {
+            "subtitle": subtitle,
+            "review_counts": counts,
+            "due_topics": due_topics,
+            **(extra_context or {}),
+        }
         return super().changelist_view(request, extra)
 
 

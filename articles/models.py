@@ -321,6 +321,10 @@ class Topic(TagBase):
     def get_status_display(self) -> str:
         return Status(self.status).label
 
+    @property
+    def is_overdue_for_review(self) -> bool:
+        return self.next_review_due is not None and self.next_review_due < timezone.localdate()
+
     # What other pages show of this topic when they mention it (see articles/linking.py).
     saved_link_state: tuple | None = None
 

@@ -1096,8 +1096,40 @@ def approve_topic(*, topic: Topic, by, comment: str = "") -> Topic:
     return topic
 
 
+@transaction.atomic
+def reconfirm_topic(*, topic: Topic, by, comment: str = "") -> Topic:
+    """A medical reviewer checked what readers see and it stands: only the review dates
+    and the reviewer change."""
+    topic = _locked_topic(topic)
+    check_action(topic, name="reconfirm_topic", by=by)
+    topic.medical_reviewer = by
+    topic.last_reviewed = timezone.localdate()
+    topic.next_review_due = _next_review(topic.last_reviewed, None)
+    topic.save(update_fields=["medical_reviewer", "last_reviewed", "next_review_due"])
+    _record(
+        topic,
+        by=by,
+        from_status=S.PUBLISHED,
+        to_status=S.PUBLISHED,
+        comment=comment.strip(),
+        details={"reconfirmed": True, "medical_reviewer": by.pk},
+    )
+    content_changed()
+    return topic
+
+
 TOPIC_ACTIONS: Mapping[str, "Action"] = MappingProxyType(
     {
+        "reconfirm_topic": Action(
+            name="reconfirm_topic",
+            label="Confirm reviewed (no change)",
+            to_state=None,
+            on_live=True,
+            refused="Only a live topic can be re-confirmed.",
+            guard=partial(_require_topic_approver, action="re-confirm a topic's review"),
+            perform=reconfirm_topic,
+            form="CommentForm",
+        ),
         "approve_topic": Action(
             name="approve_topic",
             label="Approve this version",

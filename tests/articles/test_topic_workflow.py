@@ -1,8 +1,11 @@
 """Issue 18, part 4: a live topic's reader-facing content changes only when a second
 person, a medical reviewer, approves it (articles/workflow.py: edit_topic, approve_topic)."""
 
+import datetime
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from articles import workflow
 from articles.models import Revision, Status, Topic, WorkflowEvent
@@ -233,9 +236,59 @@ def test_topic_permission_matrix(ketamine, role, state):
     assert ketamine.status == state
     person = writer if ROLES[role] is None else ROLES[role]()
     allowed = workflow.allowed_actions(ketamine, person)
+    # In the published state the "writer" has written nothing waiting: just an editor.
+    reviewer = role == "medical editor" or (role.endswith("wrote it") and state == Status.PUBLISHED)
     expected = state == Status.IN_REVIEW and role == "medical editor"
-    assert allowed == (["approve_topic"] if expected else [])
+    assert ("approve_topic" in allowed) == expected
+    # Confirming the approved version's review: any other medical editor, in any state.
+    assert ("reconfirm_topic" in allowed) == reviewer
     if not expected:
         with pytest.raises(workflow.TransitionNotAllowed):
             workflow.approve_topic(topic=ketamine, by=person)
         assert not WorkflowEvent.objects.filter(topic=ketamine, to_status=Status.PUBLISHED)
+
+
+# --- the trust block and "Due for review" ----------------------------------------------------
+
+
+def test_the_topic_page_shows_who_reviewed_it_and_when(client, ketamine):
+    assert "has not been medically reviewed yet" in _public_text(client, ketamine)
+    _edit(client, EditorFactory(username="writer"), ketamine, intro="Reviewed text.")
+    reviewer = EditorFactory(username="reviewer", first_name="Asha", last_name="Rao")
+    _approve(client, reviewer, ketamine)
+    ketamine.refresh_from_db()
+    page = parse(client.get(ketamine.get_absolute_url()).content.decode())
+    trust = page.one("[data-trust]").text
+    assert trust.startswith("Medically reviewed by Asha Rao")
+    assert ketamine.last_reviewed.isoformat() in page.one("[data-trust] time").get("datetime")
+    dates = page.one(".review-dates").text
+    assert "Page last reviewed" in dates and "Next review due" in dates
+
+
+def test_footnotes_in_the_intro_are_shown_as_sources(client, ketamine):
+    intro = "Ketamine can lift mood quickly.[^1]\n\n[^1]: NICE TA854, 2022."
+    _edit(client, EditorFactory(username="writer"), ketamine, intro=intro)
+    _approve(client, EditorFactory(username="reviewer"), ketamine)
+    text = _public_text(client, ketamine)
+    assert "Sources" in text and "NICE TA854, 2022." in text
+
+
+def test_due_for_review_lists_topics_beside_articles(client, ketamine):
+    grief = TopicFactory(name="Grief")
+    Topic.objects.filter(pk=ketamine.pk).update(next_review_due=timezone.localdate())
+    Topic.objects.filter(pk=grief.pk).update(
+        next_review_due=timezone.localdate() + datetime.timedelta(days=365)
+    )
+    reviewer = EditorFactory(username="reviewer")
+    client.force_login(reviewer)
+    page = parse(client.get(reverse("admin:articles_dueforreviewitem_changelist")).content)
+    rows = [row.text for row in page.select("#due-topics tbody tr")]
+    assert len(rows) == 1 and rows[0].startswith("Ketamine") and "Today" in rows[0]
+
+    # Reviewed and unchanged: it leaves the list, credited to the reviewer.
+    review = reverse("admin:articles_topic_review", args=[ketamine.pk])
+    assert client.post(review, {"action": "reconfirm_topic"}).status_code == 302
+    page = parse(client.get(reverse("admin:articles_dueforreviewitem_changelist")).content)
+    assert not page.select("#due-topics tbody tr")
+    ketamine.refresh_from_db()
+    assert ketamine.medical_reviewer == reviewer and ketamine.intro == ORIGINAL_INTRO
