@@ -2,8 +2,10 @@
 person, a medical reviewer, approves it (articles/workflow.py: edit_topic, approve_topic)."""
 
 import datetime
+import io
 
 import pytest
+from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
@@ -292,3 +294,12 @@ def test_due_for_review_lists_topics_beside_articles(client, ketamine):
     assert not page.select("#due-topics tbody tr")
     ketamine.refresh_from_db()
     assert ketamine.medical_reviewer == reviewer and ketamine.intro == ORIGINAL_INTRO
+
+
+def test_the_demo_topics_come_up_live_and_reviewed_by_the_demo_editor(client):
+    call_command("load_demo", stdout=io.StringIO())
+    call_command("load_demo", stdout=io.StringIO())  # again: nothing new to sign
+    topic = Topic.objects.get(name="Ketamine for depression")
+    assert topic.medical_reviewer.username == "editor" and not topic.has_pending_changes
+    assert topic.events.filter(details__reconfirmed=True).count() == 1
+    assert "Medically reviewed by" in _public_text(client, topic)
