@@ -1016,10 +1016,10 @@ class ReviewQueueAdmin(EditorsArticleList):
 
 @admin.register(WorkflowEvent)
 class WorkflowEventAdmin(admin.ModelAdmin):
-    list_display = ["created_at", "article", "actor", "from_status", "to_status"]
+    list_display = ["created_at", "article", "topic", "actor", "from_status", "to_status"]
     list_filter = ["to_status"]
-    list_select_related = ["article", "actor"]
-    search_fields = ["article__title", "actor__username", "comment"]
+    list_select_related = ["article", "topic", "actor"]
+    search_fields = ["article__title", "topic__name", "actor__username", "comment"]
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request)

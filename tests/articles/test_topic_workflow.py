@@ -303,3 +303,16 @@ def test_the_demo_topics_come_up_live_and_reviewed_by_the_demo_editor(client):
     assert topic.medical_reviewer.username == "editor" and not topic.has_pending_changes
     assert topic.events.filter(details__reconfirmed=True).count() == 1
     assert "Medically reviewed by" in _public_text(client, topic)
+
+
+def test_topic_events_are_listed_with_the_articles_events(client, ketamine):
+    _edit(client, EditorFactory(username="writer"), ketamine, intro="Changed.")
+    client.force_login(EditorFactory(username="reviewer"))
+    response = client.get(reverse("admin:articles_workflowevent_changelist"))
+    assert response.status_code == 200
+    rows = [row.text for row in parse(response.content).select("#result_list tbody tr")]
+    assert len(rows) == 1 and "Ketamine" in rows[0]
+    # Authors see only their own articles' events: not topic changes.
+    client.force_login(ClinicianFactory(username="author"))
+    response = client.get(reverse("admin:articles_workflowevent_changelist"))
+    assert not parse(response.content).select("#result_list tbody tr")
