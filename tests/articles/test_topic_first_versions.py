@@ -10,7 +10,9 @@ BEFORE = ("articles", "0022_media_images_in_topic_intros")
 AFTER = ("articles", "0024_topicflow_first_topic_versions")
 
 
-@pytest.mark.django_db(transaction=True)
+# Serialized rollback: the flush after it then leaves the content types to the next
+# such test, which restores them, instead of creating them twice.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_existing_topics_become_their_first_approved_version_due_now():
     executor = MigrationExecutor(connection)
     executor.migrate([BEFORE])
