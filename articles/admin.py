@@ -48,6 +48,7 @@ from .models import (
     WorkflowEvent,
     render_body,
     safety_notices,
+    set_related_topics,
 )
 from .readability import TARGET_GRADE, measure
 from .safe_messaging import find_flags
@@ -86,17 +87,33 @@ class RelatedTopicInline(admin.TabularInline):
     has_change_permission = has_delete_permission = has_add_permission
 
 
+# What readers see of a topic, reviewed before it changes (workflow.TOPIC_FIELDS).
+READER_FIELDS = ("headline", "definition", "aliases", "intro", "safety_notice", "mental_health")
+
+
+def _refusal(topic: Topic, user, name: str) -> str | None:
+    try:
+        workflow.check_action(topic, name=name, by=user)
+    except workflow.TransitionNotAllowed as exc:
+        return str(exc)
+    return None
+
+
+def _blank(field: str):
+    return False if field == "mental_health" else ""
+
+
 @admin.register(Topic)
 class TopicAdmin(admin.ModelAdmin):
     form = TopicAdminForm
     list_display = ["name", "slug", "published_articles", "is_featured", "updated_at"]
     list_filter = ["is_featured"]
     search_fields = ["name", "aliases", "headline"]
-    readonly_fields = ["slug_note"]
+    readonly_fields = ["slug_note", "review_note"]
     inlines = [RelatedTopicInline]
     formfield_overrides = {models.TextField: {"form_class": TypedText}}
     fieldsets = [
-        (None, {"fields": ["name", "slug", "headline", "definition", "aliases"]}),
+        (None, {"fields": ["review_note", "name", "slug", "headline", "definition", "aliases"]}),
         ("Page", {"fields": ["intro", "safety_notice", "mental_health", "is_featured"]}),
     ]
 
@@ -115,7 +132,7 @@ class TopicAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         # Changing a topic's address would break every link readers have saved.
-        return ["slug"] if obj is not None else []
+        return ["review_note", "slug"] if obj is not None else ["review_note"]
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         try:
@@ -126,18 +143,125 @@ class TopicAdmin(admin.ModelAdmin):
             # now see their topic and say so on the form (or a free slug is found).
             return super().changeform_view(request, object_id, form_url, extra_context)
 
-    # Pages that mention a topic show its name, link and definition: keep them current.
+    # Only editors write topic versions (workflow.edit_topic); a model permission given by
+    # hand to someone else opens no door.
+    def has_add_permission(self, request):
+        return super().has_add_permission(request) and request.user.is_editor
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and request.user.is_editor
+
+    def get_object(self, request, object_id, from_field=None):
+        # Editors edit the pending version: the form shows it, not what readers see.
+        topic = super().get_object(request, object_id, from_field)
+        if topic is not None and topic.has_pending_changes:
+            content = workflow.working_topic_content(topic)
+            for field in READER_FIELDS:
+                setattr(topic, field, getattr(content, field))
+        return topic
+
+    @admin.display(description="Review")
+    def review_note(self, topic):
+        if topic.pk is None:
+            return "—"
+        if not topic.has_pending_changes:
+            return format_html(
+                'Readers see this version. <a href="{}">Review history, or confirm its review</a>',
+                reverse("admin:articles_topic_review", args=[topic.pk]),
+            )
+        revision = workflow.pending_revision(topic)
+        return format_html(
+            "Readers still see the approved version: version {} waits for a second person. "
+            '<a href="{}">Review and approve it</a>',
+            revision.number if revision else "",
+            reverse("admin:articles_topic_review", args=[topic.pk]),
+        )
+
+    # What readers see changes only when another editor approves (workflow.approve_topic):
+    # the row keeps the approved text and the edit becomes the pending version.
     def save_model(self, request, obj, form, change):
+        approved = Topic.objects.filter(pk=obj.pk).first() if change else None
+        obj._proposed = {field: getattr(obj, field) for field in READER_FIELDS}
+        for field in READER_FIELDS:
+            setattr(obj, field, getattr(approved, field) if approved else _blank(field))
         super().save_model(request, obj, form, change)
+        # The name is not reviewed: pages that mention it by name follow it now.
         upkeep.topic_saved(topic=obj)
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:pk>/review/",
+                self.admin_site.admin_view(self.review_view),
+                name="articles_topic_review",
+            ),
+            *super().get_urls(),
+        ]
+
+    def review_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        """The pending version beside what readers see: its word-level diff, its intro as
+        readers would see it, and the approval (with a reason when one is needed)."""
+        topic = Topic.objects.filter(pk=pk).first()
+        if topic is None or not self.has_view_permission(request, topic):
+            raise Http404
+        error = ""
+        comment = ""
+        if request.method == "POST":
+            if not self.has_change_permission(request, topic):
+                raise Http404
+            comment = request.POST.get("comment", "")[:5000]
+            reconfirm = request.POST.get("action") == "reconfirm_topic"
+            perform = workflow.reconfirm_topic if reconfirm else workflow.approve_topic
+            try:
+                perform(topic=topic, by=request.user, comment=comment)
+            except workflow.TransitionNotAllowed as exc:
+                error = str(exc)
+            else:
+                done = "Review confirmed" if reconfirm else "Approved"
+                messages.success(request, f"{done}: readers now see this version of {topic}.")
+                return HttpResponseRedirect(reverse("admin:articles_topic_change", args=[pk]))
+        revision = workflow.pending_revision(topic)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": f"Review the new version of {topic}",
+            "topic": topic,
+            "revision": revision,
+            "diff": workflow.topic_diff(topic),
+            "diff_base_label": "What changes for readers",
+            "refusal": _refusal(topic, request.user, "approve_topic") if revision else None,
+            "reconfirm_refusal": _refusal(topic, request.user, "reconfirm_topic"),
+            "error": error,
+            "comment": comment,
+            "history": topic.events.select_related("actor")[:20],
+        }
+        return render(
+            request, "admin/articles/topic/review.html", context, status=400 if error else 200
+        )
 
     def get_inlines(self, request, obj):
         # A new topic is listed once it exists: its list is set on its change page.
         return self.inlines if obj is not None else []
 
     def save_related(self, request, form, formsets, change):
+        topic = form.instance
+        approved = list(topic.related.order_by("related_links__position", "related_links__pk"))
+        working = workflow.working_topic_content(topic).related_ids
         super().save_related(request, form, formsets, change)
-        content_changed()  # the related-topics list is saved after the topic
+        if any(formset.has_changed() for formset in formsets):
+            # The list typed goes into the pending version; readers keep the approved one.
+            related_ids = tuple(topic.related_links.values_list("to_topic_id", flat=True))
+            set_related_topics(topic, approved)
+        else:
+            related_ids = working
+        content = workflow.TopicContent(**topic._proposed, related_ids=related_ids)
+        revision = workflow.edit_topic(topic=topic, content=content, by=request.user)
+        if revision is not None:
+            messages.info(
+                request,
+                "Saved as a new version: readers see the approved one until another editor "
+                "who is a medical reviewer approves it.",
+            )
 
     def delete_model(self, request, obj):
         with upkeep.deleting_topics([obj]):
@@ -896,10 +1020,10 @@ class ReviewQueueAdmin(EditorsArticleList):
 
 @admin.register(WorkflowEvent)
 class WorkflowEventAdmin(RecordAdmin):
-    list_display = ["created_at", "article", "actor", "from_status", "to_status"]
+    list_display = ["created_at", "article", "topic", "actor", "from_status", "to_status"]
     list_filter = ["to_status"]
-    list_select_related = ["article", "actor"]
-    search_fields = ["article__title", "actor__username", "comment"]
+    list_select_related = ["article", "topic", "actor"]
+    search_fields = ["article__title", "topic__name", "actor__username", "comment"]
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request)
@@ -910,9 +1034,11 @@ class WorkflowEventAdmin(RecordAdmin):
 
 @admin.register(DueForReviewItem)
 class DueForReviewAdmin(EditorsArticleList):
-    """Live articles overdue for medical review or due within 30 days, soonest first."""
+    """Live articles overdue for medical review or due within 30 days, soonest first; the
+    topics due in the same window are listed beside them (a topic is always live)."""
 
     WINDOW_DAYS = 30
+    change_list_template = "admin/articles/dueforreviewitem/change_list.html"
     list_display = [
         "title",
         "author",
@@ -931,8 +1057,8 @@ class DueForReviewAdmin(EditorsArticleList):
         return super().get_queryset(request).filter(live=True, next_review_due__lte=horizon)
 
     @admin.display(description="Due")
-    def when(self, article):
-        days = (article.next_review_due - timezone.localdate()).days
+    def when(self, item):
+        days = (item.next_review_due - timezone.localdate()).days
         if days < 0:
             return f"Overdue by {-days} day{'s' if days != -1 else ''}"
         return "Today" if days == 0 else f"In {days} day{'s' if days != 1 else ''}"
@@ -940,12 +1066,27 @@ class DueForReviewAdmin(EditorsArticleList):
     def changelist_view(self, request, extra_context=None):
         today = timezone.localdate()
         queryset = self.get_queryset(request)
+        horizon = today + datetime.timedelta(days=self.WINDOW_DAYS)
+        topics = list(
+            Topic.objects.filter(next_review_due__lte=horizon)
+            .select_related("medical_reviewer")
+            .order_by("next_review_due", "name")
+        )
+        overdue_topics = sum(topic.next_review_due < today for topic in topics)
         counts = {
-            "overdue": queryset.filter(next_review_due__lt=today).count(),
-            "due_soon": queryset.filter(next_review_due__gte=today).count(),
+            "overdue": queryset.filter(next_review_due__lt=today).count() + overdue_topics,
+            "due_soon": queryset.filter(next_review_due__gte=today).count()
+            + len(topics)
+            - overdue_topics,
         }
         subtitle = f"{counts['overdue']} overdue · {counts['due_soon']} due in the next 30 days"
-        extra = {"subtitle": subtitle, "review_counts": counts, **(extra_context or {})}
+        due_topics = [(topic, self.when(topic)) for topic in topics]
+        extra = {
+            "subtitle": subtitle,
+            "review_counts": counts,
+            "due_topics": due_topics,
+            **(extra_context or {}),
+        }
         return super().changelist_view(request, extra)
 
 

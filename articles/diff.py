@@ -333,7 +333,7 @@ def _changed_run(body: _Body, old: list[_Block], new: list[_Block]) -> None:
         _whole(body, inserted, "added")
 
 
-def _body_diff(old: str, new: str) -> FieldDiff:
+def _body_diff(old: str, new: str, label: str = "Body") -> FieldDiff:
     old_blocks = _blocks(str(render_markdown(old)))
     new_blocks = _blocks(str(render_markdown(new)))
     body = _Body()
@@ -349,10 +349,10 @@ def _body_diff(old: str, new: str) -> FieldDiff:
         else:
             _changed_run(body, old_blocks[i1:i2], new_blocks[j1:j2])
     body.finish()
-    return body.field("Body")
+    return body.field(label)
 
 
-def _topics_diff(old: list[str], new: list[str]) -> FieldDiff:
+def _topics_diff(old: list[str], new: list[str], label: str = "Topics") -> FieldDiff:
     inline, before, after = [], [], []
     for name in sorted(set(old) | set(new), key=str.casefold):
         text = escape(name)
@@ -367,28 +367,42 @@ def _topics_diff(old: list[str], new: list[str]) -> FieldDiff:
             before.append(text)
             after.append(text)
     return FieldDiff(
-        "Topics",
+        label,
         sanitise_diff(", ".join(inline)),
         sanitise_diff(", ".join(before)),
         sanitise_diff(", ".join(after)),
     )
 
 
-def compare(old, new) -> list[FieldDiff]:
+# What an article's labels are; a topic's version (a Revision too) names them for itself.
+ARTICLE_LABELS = {"title": "Title", "summary": "Summary", "body": "Body", "topics": "Topics"}
+TOPIC_LABELS = {
+    "title": "Headline",
+    "summary": "Definition",
+    "aliases": "Aliases",
+    "safety_notice": "Safety notice",
+    "mental_health": "Mental health topic",
+    "body": "Intro",
+    "topics": "Related topics",
+}
+
+
+def compare(old, new, *, labels: dict[str, str] = ARTICLE_LABELS) -> list[FieldDiff]:
     """Field-by-field differences between two versions (objects with title, summary, body,
-    topic_names); `old` may be None for a first version, shown as all inserted. Unchanged
-    fields are left out."""
+    topic_names, and any other plain-text fields `labels` names); `old` may be None for a
+    first version, shown as all inserted. Unchanged fields are left out."""
     changes = []
-    for label, attr in (("Title", "title"), ("Summary", "summary")):
+    plain = [(label, attr) for attr, label in labels.items() if attr not in ("body", "topics")]
+    for label, attr in plain:
         before = getattr(old, attr, "") if old is not None else ""
         after = getattr(new, attr, "")
         if before != after:
             changes.append(_text_diff(label, before, after))
     before_body = old.body if old is not None else ""
     if before_body != new.body:
-        changes.append(_body_diff(before_body, new.body))
+        changes.append(_body_diff(before_body, new.body, labels["body"]))
     before_topics = list(getattr(old, "topic_names", None) or []) if old is not None else []
     after_topics = list(getattr(new, "topic_names", None) or [])
     if sorted(before_topics) != sorted(after_topics):
-        changes.append(_topics_diff(before_topics, after_topics))
+        changes.append(_topics_diff(before_topics, after_topics, labels["topics"]))
     return changes

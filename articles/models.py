@@ -182,6 +182,19 @@ class Topic(TagBase):
     )
     is_featured = models.BooleanField("featured on the home page", default=False)
     updated_at = models.DateTimeField(auto_now=True)
+    # The approved version readers see is the row; an edit of what they read waits in a
+    # Revision until a second person approves it (articles/workflow.py, TOPIC_FIELDS).
+    has_pending_changes = models.BooleanField(default=False, editable=False)
+    medical_reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="reviewed_topics",
+    )
+    last_reviewed = models.DateField(null=True, blank=True, editable=False)
+    next_review_due = models.DateField(null=True, blank=True, editable=False)
     # Live articles (public, or scheduled to be): kept by TopicQuerySet.recount_live_articles()
     # so the A–Z index needs no pass over every article (see with_public_count()).
     live_article_count = models.PositiveIntegerField(default=0, editable=False)
@@ -296,6 +309,21 @@ class Topic(TagBase):
 
     def get_absolute_url(self):
         return url_with("articles:topic", "slug", self.slug)
+
+    # The workflow (articles/workflow.py) reads a topic as it reads an article: always
+    # live, and in review while an edit of what readers see waits for a second person.
+    live = True
+
+    @property
+    def status(self) -> str:
+        return Status.IN_REVIEW if self.has_pending_changes else Status.PUBLISHED
+
+    def get_status_display(self) -> str:
+        return Status(self.status).label
+
+    @property
+    def is_overdue_for_review(self) -> bool:
+        return self.next_review_due is not None and self.next_review_due < timezone.localdate()
 
     # What other pages show of this topic when they mention it (see articles/linking.py).
     saved_link_state: tuple | None = None
@@ -810,21 +838,37 @@ class Article(models.Model):
 
 
 class Revision(models.Model):
-    """A version of an article's content: each submission, and the pending edit of a live one.
+    """A version of an article's or a topic's content: each submission, and the pending
+    edit of a live one.
 
     The open (not yet submitted) revision holds a live article's working copy, so that
     readers keep seeing the approved text on the article row until an editor approves.
+    A topic's version maps its headline, definition and intro onto title, summary and
+    body, its related topics onto topic_ids (in their order) and keeps the rest in
+    `extra` (aliases, safety notice, mental health).
     """
 
-    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="revisions")
+    article = models.ForeignKey(
+        Article, on_delete=models.CASCADE, null=True, blank=True, related_name="revisions"
+    )
+    topic = models.ForeignKey(
+        Topic, on_delete=models.CASCADE, null=True, blank=True, related_name="revisions"
+    )
     number = models.PositiveIntegerField()
     title = models.CharField(max_length=200)
     summary = models.CharField(max_length=300)
     body = models.TextField()
     topic_ids = models.JSONField(default=list, blank=True)
     topic_names = models.JSONField(default=list, blank=True)
+    extra = models.JSONField(default=dict, blank=True)
+    # Null only for the versions migration 0023 made of topics as they stood: nobody wrote
+    # them through the workflow.
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="revisions"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="revisions",
     )
     created_at = models.DateTimeField(default=timezone.now)
     submitted_at = models.DateTimeField(null=True, blank=True)
@@ -842,21 +886,36 @@ class Revision(models.Model):
                 condition=Q(submitted_at__isnull=True),
                 name="articles_revision_one_open_per_article",
             ),
+            models.UniqueConstraint(
+                fields=["topic", "number"], name="articles_revision_unique_topic_number"
+            ),
+            models.CheckConstraint(
+                condition=Q(article__isnull=False, topic__isnull=True)
+                | Q(article__isnull=True, topic__isnull=False),
+                name="articles_revision_article_or_topic",
+            ),
         ]
 
     def __str__(self):
-        return f"{self.article} — version {self.number}"
+        return f"{self.article or self.topic} — version {self.number}"
 
     @property
     def body_safe(self) -> SafeString:
         # Previews only: rendered on demand for staff, never stored or cached.
+        if self.topic_id is not None:
+            return render_intro(self.body, topic_id=self.topic_id)
         return render_body(self.body, author_id=self.article.author_id)
 
 
 class WorkflowEvent(models.Model):
-    """One change of an article's state: append-only."""
+    """One change of an article's or a topic's state: append-only."""
 
-    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="events")
+    article = models.ForeignKey(
+        Article, on_delete=models.CASCADE, null=True, blank=True, related_name="events"
+    )
+    topic = models.ForeignKey(
+        Topic, on_delete=models.CASCADE, null=True, blank=True, related_name="events"
+    )
     revision = models.ForeignKey(
         Revision, on_delete=models.SET_NULL, null=True, blank=True, related_name="events"
     )

@@ -178,9 +178,12 @@ def topics_of(article_id: int) -> list[Topic]:
 # What the topic page shows of its topic; the rest (intro source, search vector) is left.
 TOPIC_PAGE_FIELDS = (
     "name", "slug", "headline", "definition", "aliases", "intro_html", "safety_notice",
-    "mental_health", "updated_at",
+    "mental_health", "updated_at", "last_reviewed", "next_review_due",
+    # Its trust block: who reviewed it, as articles credit them.
+    "medical_reviewer__first_name", "medical_reviewer__last_name",
+    "medical_reviewer__public_slug", "medical_reviewer__credentials",
 )  # fmt: skip
-_TOPIC_PAGE = Topic.objects.only(*TOPIC_PAGE_FIELDS)
+_TOPIC_PAGE = Topic.objects.select_related("medical_reviewer").only(*TOPIC_PAGE_FIELDS)
 
 
 def topic_page(slug: str) -> Topic | None:

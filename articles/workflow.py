@@ -23,7 +23,7 @@ import logging
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import partial
-from types import MappingProxyType
+from types import MappingProxyType, SimpleNamespace
 from typing import Any
 
 from django.conf import settings
@@ -31,9 +31,18 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from . import notifications
+from . import notifications, upkeep
 from .cache import content_changed
-from .models import Article, Audience, Revision, Status, Topic, WorkflowEvent
+from .diff import TOPIC_LABELS, FieldDiff, compare
+from .models import (
+    Article,
+    Audience,
+    Revision,
+    Status,
+    Topic,
+    WorkflowEvent,
+    set_related_topics,
+)
 from .readability import TARGET_GRADE, measure
 from .safe_messaging import crisis_mention, find_flags
 from .writing_checks import blocking, check
@@ -81,8 +90,17 @@ class Content:
 # --- who may do what ------------------------------------------------------------------
 
 
-def is_author(article: Article, user) -> bool:
-    return article.author_id == user.pk
+def is_author(subject: Article | Topic, user) -> bool:
+    """Whether `user` wrote it: an article's author, or an editor who wrote a topic's
+    pending version (a topic has no author; four-eyes applies to each change)."""
+    if isinstance(subject, Topic):
+        revision = pending_revision(subject)
+        return revision is not None and user.pk in revision.extra.get("editors", [])
+    return subject.author_id == user.pk
+
+
+def _noun(subject: Article | Topic) -> str:
+    return "topic change" if isinstance(subject, Topic) else "article"
 
 
 def can_edit(article: Article, user) -> bool:
@@ -149,14 +167,23 @@ class Action:
         self.guard(article, user)
 
 
-def allowed_actions(article: Article, user) -> list[str]:
-    """The action names `user` may take on `article` now, for buttons and menus."""
-    return [name for name, action in ACTIONS.items() if _refusal(action, article, user) is None]
+def _registry(subject: Article | Topic) -> Mapping[str, Action]:
+    return TOPIC_ACTIONS if isinstance(subject, Topic) else ACTIONS
 
 
-def check_action(article: Article, *, name: str, by) -> Action:
-    """The action called `name`, if `by` may take it on `article` now; else raise, saying why."""
-    action = ACTIONS.get(name)
+def allowed_actions(article: Article | Topic, user) -> list[str]:
+    """The action names `user` may take on `article` (or topic) now, for buttons and menus."""
+    return [
+        name
+        for name, action in _registry(article).items()
+        if _refusal(action, article, user) is None
+    ]
+
+
+def check_action(article: Article | Topic, *, name: str, by) -> Action:
+    """The action called `name`, if `by` may take it on `article` (or topic) now; else raise,
+    saying why."""
+    action = _registry(article).get(name)
     if action is None:
         raise TransitionNotAllowed(f"There is no workflow action called “{name}”.")
     action.check(article, by)
@@ -181,7 +208,7 @@ def _require_editor(article: Article, user, *, action: str) -> None:
         raise TransitionNotAllowed(f"Only an editor can {action}.")
     if is_author(article, user) and not user.is_superuser:
         raise TransitionNotAllowed(
-            f"You wrote this article, so another editor must {action} (four-eyes rule)."
+            f"You wrote this {_noun(article)}, so another editor must {action} (four-eyes rule)."
         )
 
 
@@ -193,7 +220,8 @@ def _require_medical_reviewer(article: Article, user, *, action: str) -> None:
         )
     if is_author(article, user):
         raise TransitionNotAllowed(
-            f"You wrote this article, so another medical reviewer must {action} (four-eyes rule)."
+            f"You wrote this {_noun(article)}, so another medical reviewer must {action} "
+            "(four-eyes rule)."
         )
 
 
@@ -238,15 +266,17 @@ def _override_details(article: Article, user, comment: str) -> dict:
     if user.is_superuser and is_author(article, user):
         if not comment.strip():
             raise TransitionNotAllowed(
-                "You wrote this article: give a reason to override the four-eyes rule."
+                f"You wrote this {_noun(article)}: give a reason to override the four-eyes rule."
             )
         return {"override": True}
     return {}
 
 
-def _record(article, *, by, from_status, to_status, comment="", revision=None, details=None):
+def _record(subject, *, by, from_status, to_status, comment="", revision=None, details=None):
+    topic = subject if isinstance(subject, Topic) else None
     event = WorkflowEvent.objects.create(
-        article=article,
+        article=None if topic else subject,
+        topic=topic,
         revision=revision,
         actor=by,
         from_status=from_status,
@@ -258,7 +288,7 @@ def _record(article, *, by, from_status, to_status, comment="", revision=None, d
         "workflow %s → %s",
         from_status,
         to_status,
-        extra={"article": article.pk, "actor": by.pk, "event": event.pk},
+        extra={"topic" if topic else "article": subject.pk, "actor": by.pk, "event": event.pk},
     )
     return event
 
@@ -268,8 +298,8 @@ def _bump_version(article: Article) -> None:
     article.version += 1
 
 
-def _next_number(article: Article) -> int:
-    return (article.revisions.aggregate(n=Max("number"))["n"] or 0) + 1
+def _next_number(subject: Article | Topic) -> int:
+    return (subject.revisions.aggregate(n=Max("number"))["n"] or 0) + 1
 
 
 def open_revision(article: Article) -> Revision | None:
@@ -277,13 +307,13 @@ def open_revision(article: Article) -> Revision | None:
     return article.revisions.filter(submitted_at__isnull=True).first()
 
 
-def pending_revision(article: Article) -> Revision | None:
-    """The newest version not yet approved, if the article has one."""
-    return article.revisions.filter(approved_at__isnull=True).order_by("-number").first()
+def pending_revision(subject: Article | Topic) -> Revision | None:
+    """The newest version not yet approved, if the article (or topic) has one."""
+    return subject.revisions.filter(approved_at__isnull=True).order_by("-number").first()
 
 
-def last_approved_revision(article: Article) -> Revision | None:
-    return article.revisions.filter(approved_at__isnull=False).order_by("-number").first()
+def last_approved_revision(subject: Article | Topic) -> Revision | None:
+    return subject.revisions.filter(approved_at__isnull=False).order_by("-number").first()
 
 
 def working_content(article: Article) -> Content:
@@ -845,6 +875,273 @@ def clinical_review(*, article: Article, by, comment: str = "") -> Article:
         details={"clinical_review": True, "content": fingerprint(content)},
     )
     return article
+
+
+# --- topics ----------------------------------------------------------------------------
+# A topic is always live: what readers see of it is the row, the approved version. An
+# editor's change to any of these waits in a Revision (status "in review") until another
+# editor who is a medical reviewer approves it. Its name (the address is made from it) and
+# "featured" are not reviewed: they say nothing to readers about health.
+
+TOPIC_FIELDS = {
+    "headline": "Headline",
+    "definition": "Definition",
+    "aliases": "Aliases",
+    "intro": "Intro",
+    "safety_notice": "Safety notice",
+    "mental_health": "Mental health topic",
+    "related_ids": "Related topics",
+}
+
+
+@dataclass(frozen=True)
+class TopicContent:
+    """What readers see of one version of a topic."""
+
+    headline: str
+    definition: str
+    aliases: str
+    intro: str
+    safety_notice: str
+    mental_health: bool
+    related_ids: tuple[int, ...]
+
+    def changed(self, other: "TopicContent") -> list[str]:
+        """The labels of the fields that differ from `other`, in TOPIC_FIELDS order."""
+        return [
+            label
+            for field, label in TOPIC_FIELDS.items()
+            if getattr(self, field) != getattr(other, field)
+        ]
+
+
+def approved_topic_content(topic: Topic) -> TopicContent:
+    """What readers see now: the topic row and its related-topics list."""
+    return TopicContent(
+        headline=topic.headline,
+        definition=topic.definition,
+        aliases=topic.aliases,
+        intro=topic.intro,
+        safety_notice=topic.safety_notice,
+        mental_health=topic.mental_health,
+        related_ids=tuple(topic.related_links.values_list("to_topic_id", flat=True)),
+    )
+
+
+def revision_topic_content(revision: Revision) -> TopicContent:
+    return TopicContent(
+        headline=revision.title,
+        definition=revision.summary,
+        aliases=revision.extra.get("aliases", ""),
+        intro=revision.body,
+        safety_notice=revision.extra.get("safety_notice", ""),
+        mental_health=bool(revision.extra.get("mental_health", False)),
+        related_ids=tuple(revision.topic_ids),
+    )
+
+
+def working_topic_content(topic: Topic) -> TopicContent:
+    """What editors are working on: the pending version, or what readers see."""
+    revision = pending_revision(topic) if topic.has_pending_changes else None
+    if revision is not None:
+        return revision_topic_content(revision)
+    return approved_topic_content(topic)
+
+
+def _diff_side(content: TopicContent) -> SimpleNamespace:
+    names = Topic.objects.in_bulk(content.related_ids)
+    return SimpleNamespace(
+        title=content.headline,
+        summary=content.definition,
+        aliases=content.aliases,
+        safety_notice=content.safety_notice,
+        mental_health="Yes" if content.mental_health else "No",
+        body=content.intro,
+        topic_names=[names[pk].name for pk in content.related_ids if pk in names],
+    )
+
+
+def topic_diff(topic: Topic) -> list[FieldDiff]:
+    """What the pending version changes, word by word, against what readers see."""
+    revision = pending_revision(topic)
+    if revision is None:
+        return []
+    return compare(
+        _diff_side(approved_topic_content(topic)),
+        _diff_side(revision_topic_content(revision)),
+        labels=TOPIC_LABELS,
+    )
+
+
+def _locked_topic(topic: Topic) -> Topic:
+    return Topic.objects.select_for_update().get(pk=topic.pk)
+
+
+@transaction.atomic
+def edit_topic(*, topic: Topic, content: TopicContent, by) -> Revision | None:
+    """Write `content` as the topic's pending version; readers keep the approved one.
+
+    Editing it back to what readers see drops the pending version. Returns the pending
+    version, or None when there is none.
+    """
+    if not (by.is_active and by.is_editor):
+        raise TransitionNotAllowed("Only an editor can change a topic.")
+    topic = _locked_topic(topic)
+    approved = approved_topic_content(topic)
+    revision = pending_revision(topic)
+    from_status = topic.status
+    if content == approved:
+        if revision is None:
+            return None
+        revision.delete()
+        Topic.objects.filter(pk=topic.pk).update(has_pending_changes=False)
+        _record(
+            topic,
+            by=by,
+            from_status=from_status,
+            to_status=S.PUBLISHED,
+            details={"discarded": revision.number},
+        )
+        return None
+    if revision is not None and revision_topic_content(revision) == content:
+        return revision
+    if revision is None:
+        revision = Revision(topic=topic, number=_next_number(topic))
+    names = dict(Topic.objects.filter(pk__in=content.related_ids).values_list("pk", "name"))
+    related_ids = [pk for pk in content.related_ids if pk in names and pk != topic.pk]
+    now = timezone.now()
+    revision.title = content.headline
+    revision.summary = content.definition
+    revision.body = content.intro
+    revision.topic_ids = related_ids
+    revision.topic_names = [names[pk] for pk in related_ids]
+    editors = sorted({*revision.extra.get("editors", []), by.pk})
+    revision.extra = {
+        "aliases": content.aliases,
+        "safety_notice": content.safety_notice,
+        "mental_health": content.mental_health,
+        "editors": editors,
+    }
+    revision.created_by = by
+    revision.created_at = now
+    revision.submitted_at = now  # a topic's version is in review as soon as it is written
+    revision.save()
+    Topic.objects.filter(pk=topic.pk).update(has_pending_changes=True)
+    topic.has_pending_changes = True
+    _record(
+        topic,
+        by=by,
+        from_status=from_status,
+        to_status=S.IN_REVIEW,
+        revision=revision,
+        details={"changed": revision_topic_content(revision).changed(approved)},
+    )
+    return revision
+
+
+def _require_topic_approver(topic: Topic, user, *, action: str) -> None:
+    """Another editor, who is a medical reviewer, approves what readers will see as
+    "Medically reviewed by" (a superuser who wrote it, only with a recorded reason)."""
+    _require_editor(topic, user, action=action)
+    if not user.is_medical_reviewer:
+        raise TransitionNotAllowed(
+            f"Only a medical reviewer can {action}: someone in that role with their "
+            "credentials on their profile."
+        )
+
+
+@transaction.atomic
+def approve_topic(*, topic: Topic, by, comment: str = "") -> Topic:
+    """Make the topic's pending version what readers see, reviewed by `by` today."""
+    topic = _locked_topic(topic)
+    check_action(topic, name="approve_topic", by=by)
+    details = _override_details(topic, by, comment)
+    revision = pending_revision(topic)
+    if revision is None:
+        raise TransitionNotAllowed("There is no new version of this topic to approve.")
+    approved = approved_topic_content(topic)
+    content = revision_topic_content(revision)
+    topic.headline = content.headline
+    topic.definition = content.definition
+    topic.aliases = content.aliases
+    topic.intro = content.intro
+    topic.safety_notice = content.safety_notice
+    topic.mental_health = content.mental_health
+    topic.has_pending_changes = False
+    topic.medical_reviewer = by
+    topic.last_reviewed = timezone.localdate()
+    topic.next_review_due = _next_review(topic.last_reviewed, None)
+    topic.save()
+    if content.related_ids != approved.related_ids:
+        existing = Topic.objects.in_bulk(content.related_ids)
+        set_related_topics(topic, [existing[pk] for pk in content.related_ids if pk in existing])
+    now = timezone.now()
+    revision.approved_at = now
+    revision.save(update_fields=["approved_at"])
+    details.update(
+        {"changed": content.changed(approved), "medical_reviewer": by.pk, "clinical_review": True}
+    )
+    _record(
+        topic,
+        by=by,
+        from_status=S.IN_REVIEW,
+        to_status=S.PUBLISHED,
+        comment=comment.strip(),
+        revision=revision,
+        details=details,
+    )
+    # Pages that link its name, aliases or definition, and every cached page, change now
+    # (not when the edit was written).
+    upkeep.topic_saved(topic=topic)
+    return topic
+
+
+@transaction.atomic
+def reconfirm_topic(*, topic: Topic, by, comment: str = "") -> Topic:
+    """A medical reviewer checked what readers see and it stands: only the review dates
+    and the reviewer change."""
+    topic = _locked_topic(topic)
+    check_action(topic, name="reconfirm_topic", by=by)
+    topic.medical_reviewer = by
+    topic.last_reviewed = timezone.localdate()
+    topic.next_review_due = _next_review(topic.last_reviewed, None)
+    topic.save(update_fields=["medical_reviewer", "last_reviewed", "next_review_due"])
+    _record(
+        topic,
+        by=by,
+        from_status=S.PUBLISHED,
+        to_status=S.PUBLISHED,
+        comment=comment.strip(),
+        details={"reconfirmed": True, "medical_reviewer": by.pk},
+    )
+    content_changed()
+    return topic
+
+
+TOPIC_ACTIONS: Mapping[str, "Action"] = MappingProxyType(
+    {
+        "reconfirm_topic": Action(
+            name="reconfirm_topic",
+            label="Confirm reviewed (no change)",
+            to_state=None,
+            on_live=True,
+            refused="Only a live topic can be re-confirmed.",
+            guard=partial(_require_topic_approver, action="re-confirm a topic's review"),
+            perform=reconfirm_topic,
+            form="CommentForm",
+        ),
+        "approve_topic": Action(
+            name="approve_topic",
+            label="Approve this version",
+            to_state=S.PUBLISHED,
+            refused="There is no new version of this topic to approve: it is {status}.",
+            guard=partial(_require_topic_approver, action="approve a topic change"),
+            perform=approve_topic,
+            form="CommentForm",
+            primary=True,
+        ),
+    }
+)
 
 
 # --- the registry -------------------------------------------------------------------------

@@ -444,12 +444,18 @@ def topic_form(topic, **changes):
     return data
 
 
-def test_shared_image_in_a_topic_intro_is_shown_to_readers(client, clinician, editor, trd):
+def test_shared_image_in_a_topic_intro_is_shown_to_readers(
+    client, clinician, editor, medical_editor, trd
+):
     image = make_image(clinician, shared=True, caption="The device, held upright.")
     client.force_login(editor)
     intro = f"How the spray is held:\n\n![](image:{image.pk})"
     url = reverse("admin:articles_topic_change", args=[trd.pk])
     assert client.post(url, topic_form(trd, intro=intro)).status_code == 302
+    assert "<figure" not in client.get(trd.get_absolute_url()).content.decode()  # pending
+    client.force_login(medical_editor)  # a second person approves it
+    review = reverse("admin:articles_topic_review", args=[trd.pk])
+    assert client.post(review, {"comment": ""}).status_code == 302
     client.logout()
     page = parse(client.get(trd.get_absolute_url()))
     figure = page.select("figure")[0]

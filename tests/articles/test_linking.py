@@ -237,7 +237,9 @@ def test_rerender_content_links_existing_pages(db, capsys):
     assert "1 changed" in capsys.readouterr().out
 
 
-def test_admin_save_rerenders_pages_that_mention_the_topic(client, superuser, topics):
+def test_admin_approval_rerenders_pages_that_mention_the_topic(
+    client, superuser, medical_editor, topics
+):
     article = PublishedArticleFactory(body="Ask about Spravato.")
     topic = topics["esketamine"]
     client.force_login(superuser)
@@ -256,5 +258,9 @@ def test_admin_save_rerenders_pages_that_mention_the_topic(client, superuser, to
         },
     )
     assert response.status_code == 302, response.content.decode()[:2000]
+    article.refresh_from_db()
+    assert "Changed in the admin." not in article.body_html  # pending: not yet approved
+    client.force_login(medical_editor)
+    client.post(f"/admin/articles/topic/{topic.pk}/review/", {"comment": ""})
     article.refresh_from_db()
     assert "Changed in the admin." in article.body_html

@@ -292,7 +292,9 @@ def test_publish_appears_at_once(client, topic, editor, on_commit):
     assert client.get(f"/articles/{article.slug}/").status_code == 200
 
 
-def test_topic_edit_through_the_admin_shows_at_once(client, article, topic, on_commit):
+def test_topic_edit_shows_once_approved_and_not_before(
+    client, article, topic, on_commit, medical_editor
+):
     client.get(topic.get_absolute_url())
     client.force_login(UserFactory(username="root", is_superuser=True, is_staff=True))
     with on_commit():
@@ -312,6 +314,11 @@ def test_topic_edit_through_the_admin_shows_at_once(client, article, topic, on_c
             },
         )
     assert response.status_code == 302, response.content[:2000]
+    client.logout()
+    assert "Ketamine: the new headline" not in body(client.get(topic.get_absolute_url()))
+    client.force_login(medical_editor)
+    with on_commit():
+        client.post(f"/admin/articles/topic/{topic.pk}/review/", {"comment": ""})
     client.logout()
     assert "Ketamine: the new headline" in body(client.get(topic.get_absolute_url()))
 

@@ -45,7 +45,7 @@ def test_a_topic_is_never_related_to_itself():
     assert list(topic.related_links.values_list("to_topic__name", flat=True)) == ["Rest"]
 
 
-def test_editors_set_the_list_and_its_order_in_the_topic_admin(client, editor):
+def test_editors_set_the_list_and_its_order_in_the_topic_admin(client, editor, medical_editor):
     topic = TopicFactory(name="Depression")
     first, second = TopicFactory(name="Talking therapy"), TopicFactory(name="Antidepressants")
     other = TopicFactory(name="Grief")
@@ -70,6 +70,10 @@ def test_editors_set_the_list_and_its_order_in_the_topic_admin(client, editor):
     }
     response = client.post(url, data)
     assert response.status_code == 302, response.content.decode()[:2000]
+    assert _shown(client, topic) == []  # a reviewed change: readers keep the approved list
+    client.force_login(medical_editor)
+    review = reverse("admin:articles_topic_review", args=[topic.pk])
+    assert client.post(review, {"comment": ""}).status_code == 302
     assert _shown(client, topic) == ["Talking therapy", "Antidepressants"]
     assert _shown(client, other) == ["Depression"]
     assert RelatedTopic.objects.filter(to_topic=topic).count() == 1
