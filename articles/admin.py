@@ -679,8 +679,8 @@ class BaseArticleAdmin(ReportForgedFields, admin.ModelAdmin):
             .only("title", "summary", "body", "saved_at")
             .first()
         )
-        if autosave is not None and article is not None:
-            working = workflow.working_content(article)
+        working = workflow.working_content(article) if article is not None else None
+        if autosave is not None and working is not None:
             same = (autosave.title, autosave.summary, autosave.body) == (
                 working.title,
                 working.summary,
@@ -688,7 +688,6 @@ class BaseArticleAdmin(ReportForgedFields, admin.ModelAdmin):
             )
             if same:
                 autosave = None
-        working = workflow.working_content(article) if article is not None else None
         return {
             "autosave_seconds": settings.ARTICLE_AUTOSAVE_SECONDS,
             "autosave": autosave,
