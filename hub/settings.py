@@ -50,6 +50,10 @@ INSTALLED_APPS = [
     "taggit",
     "axes",
     "csp",
+    # "ninja" for its templates and static files: the API docs load Swagger UI from here,
+    # never from a CDN. corsheaders: CORS on /api/ only (CORS_URLS_REGEX below).
+    "ninja",
+    "corsheaders",
     "accounts",
     "articles",
 ]
@@ -57,6 +61,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # CORS headers for /api/ (before anything that may answer a request by itself).
+    "corsheaders.middleware.CorsMiddleware",
     # 400 for control characters in the address, before the page cache or any view.
     "hub.middleware.ControlCharacterMiddleware",
     # 304s for conditional GETs, cached pages included; then whole public pages for
@@ -301,6 +307,35 @@ CONTENT_SECURITY_POLICY = {
         "form-action": ["'self'"],
     }
 }
+
+# --- The partner API (/api/v1/, docs/api.md) ---------------------------------------------
+# Requests without a key: "limited" (API_ANONYMOUS_PER_MINUTE per client address) or "off"
+# (401: every caller needs a key). Keys carry their own limit (ApiKey.rate_limit_per_minute).
+API_ANONYMOUS = os.environ.get("API_ANONYMOUS", "limited")
+if API_ANONYMOUS not in ("limited", "off"):
+    raise ImproperlyConfigured("API_ANONYMOUS must be limited or off.")
+API_ANONYMOUS_PER_MINUTE = int(os.environ.get("API_ANONYMOUS_PER_MINUTE", "30"))
+# A key's requests are counted in the cache and added to its day's row (ApiKeyUsage) every
+# this many requests: one write per N requests instead of one per request.
+API_USAGE_FLUSH_EVERY = int(os.environ.get("API_USAGE_FLUSH_EVERY", "20"))
+# What partners may do with the content, said in every article's payload.
+API_LICENCE = os.environ.get(
+    "API_LICENCE", "Republish unchanged with attribution and a link to the canonical URL."
+)
+API_ATTRIBUTION = os.environ.get("API_ATTRIBUTION", f"Content from {SITE_NAME}")
+# Operations on their way out (docs/api.md, "Deprecation"): each entry's `path` is a regular
+# expression matched against the request's path; its answers carry Deprecation, Sunset and
+# a Link to `link`. Empty while v1 has nothing deprecated.
+API_DEPRECATIONS: list[dict] = []
+
+# django-cors-headers: any site may read the API from a browser, with GETs only, and
+# without cookies (a key goes in a header); no other address gets CORS headers.
+CORS_URLS_REGEX = r"^/api/.*$"
+CORS_ALLOW_ALL_ORIGINS = True
+CORS_ALLOW_CREDENTIALS = False
+CORS_ALLOW_METHODS = ("GET", "HEAD", "OPTIONS")
+CORS_ALLOW_HEADERS = ("authorization", "x-api-key", "if-none-match", "if-modified-since")
+CORS_EXPOSE_HEADERS = ("ETag", "Last-Modified", "Retry-After", "Deprecation", "Sunset", "Link")
 
 LOG_FORMAT = os.environ.get("LOG_FORMAT", "text" if DEBUG else "json")
 LOGGING = {
