@@ -28,6 +28,8 @@ from .cache import content_changed, generation
 from .diff import compare
 from .forms import ArticleAdminForm, ImageAdminForm, TopicAdminForm, TypedText, action_form
 from .models import (
+    ApiKey,
+    ApiKeyUsage,
     Article,
     Audience,
     Autosave,
@@ -45,6 +47,7 @@ from .models import (
     SkinTones,
     Status,
     Topic,
+    TopicCode,
     WorkflowEvent,
     render_body,
     safety_notices,
@@ -87,6 +90,27 @@ class RelatedTopicInline(admin.TabularInline):
     has_change_permission = has_delete_permission = has_add_permission
 
 
+class TopicCodeInline(admin.TabularInline):
+    """The medical codes partners can look this topic up by (GET /api/v1/lookup), each
+    checked against its system's format (articles/codes.py) by TopicCode.clean().
+
+    Saved at once, not through topic review: a code is an index entry for partners'
+    systems, not text readers are shown on the page (docs/api.md)."""
+
+    model = TopicCode
+    fields = ["system", "code", "display"]
+    extra = 1
+    verbose_name_plural = "medical codes (SNOMED CT, ICD-10, RxNorm, MeSH) for partners' lookups"
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.has_perm("articles.view_topic")
+
+    def has_add_permission(self, request, obj=None):
+        return request.user.has_perm("articles.change_topic")
+
+    has_change_permission = has_delete_permission = has_add_permission
+
+
 # What readers see of a topic, reviewed before it changes (workflow.TOPIC_FIELDS).
 READER_FIELDS = ("headline", "definition", "aliases", "intro", "safety_notice", "mental_health")
 
@@ -110,7 +134,7 @@ class TopicAdmin(admin.ModelAdmin):
     list_filter = ["is_featured"]
     search_fields = ["name", "aliases", "headline"]
     readonly_fields = ["slug_note", "review_note"]
-    inlines = [RelatedTopicInline]
+    inlines = [RelatedTopicInline, TopicCodeInline]
     formfield_overrides = {models.TextField: {"form_class": TypedText}}
     fieldsets = [
         (None, {"fields": ["review_note", "name", "slug", "headline", "definition", "aliases"]}),
@@ -248,7 +272,7 @@ class TopicAdmin(admin.ModelAdmin):
         approved = list(topic.related.order_by("related_links__position", "related_links__pk"))
         working = workflow.working_topic_content(topic).related_ids
         super().save_related(request, form, formsets, change)
-        if any(formset.has_changed() for formset in formsets):
+        if any(formset.has_changed() for formset in formsets if formset.model is RelatedTopic):
             # The list typed goes into the pending version; readers keep the approved one.
             related_ids = tuple(topic.related_links.values_list("to_topic_id", flat=True))
             set_related_topics(topic, approved)
@@ -1188,6 +1212,58 @@ class CrisisSearchDayAdmin(RecordAdmin):
 
     list_display = ["day", "count"]
     date_hierarchy = "day"
+
+
+@admin.register(ApiKey)
+class ApiKeyAdmin(admin.ModelAdmin):
+    """Partners' keys to the API: issued here (the key is shown once, after saving) and
+    revoked here (the "Revoke" action); never shown again, as only its hash is kept."""
+
+    list_display = ["partner", "name", "shown_prefix", "rate_limit_per_minute", "created_at",
+                    "revoked_at"]  # fmt: skip
+    list_filter = [("revoked_at", admin.EmptyFieldListFilter)]
+    search_fields = ["partner", "name", "prefix"]
+    fields = ["partner", "name", "rate_limit_per_minute", "shown_prefix", "created_at",
+              "revoked_at"]  # fmt: skip
+    readonly_fields = ["shown_prefix", "created_at", "revoked_at"]
+    actions = ["revoke"]
+
+    @admin.display(description="Key begins")
+    def shown_prefix(self, key):
+        return f"hh_{key.prefix}…" if key.prefix else "—"
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        secret = obj.issue()
+        messages.warning(
+            request,
+            format_html(
+                "The new key for {} is <code>{}</code>. Copy it now and give it to the partner "
+                "privately: only its hash is kept, so it cannot be shown again.",
+                obj.partner,
+                secret,
+            ),
+        )
+
+    @admin.action(description="Revoke the selected keys (they stop working at once)")
+    def revoke(self, request, queryset):
+        revoked = queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
+        messages.success(request, f"Revoked {revoked} key{'s' if revoked != 1 else ''}.")
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # revoke instead: the key's usage stays on record
+
+
+@admin.register(ApiKeyUsage)
+class ApiKeyUsageAdmin(RecordAdmin):
+    """Requests per key per day (counted in batches of API_USAGE_FLUSH_EVERY)."""
+
+    list_display = ["day", "key", "requests"]
+    list_filter = ["key"]
+    date_hierarchy = "day"
+    list_select_related = ["key"]
 
 
 class ImageAttentionFilter(admin.SimpleListFilter):

@@ -102,6 +102,9 @@ def finish(request: HttpRequest, response: HttpResponse) -> HttpResponse:
     if modified is not None:
         response["Last-Modified"] = http_date(modified.timestamp())
     exact = getattr(request, "api_modified_exact", False)
+    if not exact:
+        # Not a validator to trust: ConditionalGetMiddleware must not answer 304 from it.
+        request.META.pop("HTTP_IF_MODIFIED_SINCE", None)
     return get_conditional_response(
         request,
         etag=etag,
