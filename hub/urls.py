@@ -1,6 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path, re_path
+from django.urls import include, path
 
 from accounts.forms import PasswordResetForm
 from articles.api.root import api
@@ -36,7 +36,7 @@ urlpatterns = [
     # The partner API (articles/api/, docs/api.md), in its own URL namespace ("api-v1"),
     # which ninja's docs page reverses; any other /api/ address is a problem+json 404.
     path("api/v1/", api.urls),
-    re_path(r"^api/(?P<rest>.*)$", api_unknown),
+    path("api/<path:rest>", api_unknown),
     path("", include("articles.urls")),
 ]
 
