@@ -44,9 +44,7 @@ def author_detail(request: HttpRequest, slug: str):
     if person is None:
         raise Problem(404, "Not found", "No such author.")
     written = _refs(request, _REFS.published().for_author(person.pk))
-    modified = getattr(request, "api_last_modified", None)
     reviewed = _refs(request, _REFS.published().reviewed_by(person.pk))
-    http.last_modified(request, modified, getattr(request, "api_last_modified", None))
     return {
         "slug": person.public_slug,
         "name": person.display_name,

@@ -41,10 +41,11 @@ def checked_slug(slug: str, what: str) -> str:
 
 
 def last_modified(request: HttpRequest, *times: datetime.datetime | None, exact=False) -> None:
-    """Say when what this answer shows last changed (the newest of `times`); `exact` when
+    """Say when what this answer shows last changed (the newest of `times` and of what was
+    said before for this request); `exact` when
     no change to the answer can happen without one of them moving (If-Modified-Since is
     then honoured)."""
-    known = [t for t in times if t is not None]
+    known = [t for t in (*times, getattr(request, "api_last_modified", None)) if t is not None]
     if known:
         request.api_last_modified = max(known)
         request.api_modified_exact = exact

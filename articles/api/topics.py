@@ -80,7 +80,7 @@ def topic_detail(request: HttpRequest, slug: str):
     topic_codes = list(TopicCode.objects.filter(topic=topic.pk).order_by("system", "code"))
     count = topic.num_articles
     first = articles.items(request, articles.topic_articles(topic.pk, 1) if count else [])
-    http.last_modified(request, topic.updated_at, getattr(request, "api_last_modified", None))
+    http.last_modified(request, topic.updated_at)
     more = None
     if count > http.PAGE_SIZE:
         more = absolute(f"{reverse('api-v1:articles')}?page=2&topic={topic.slug}")
