@@ -333,7 +333,7 @@ API_DEPRECATIONS: list[dict] = []
 CORS_URLS_REGEX = r"^/api/.*$"
 CORS_ALLOW_ALL_ORIGINS = True
 CORS_ALLOW_CREDENTIALS = False
-CORS_ALLOW_METHODS = ("GET", "HEAD", "OPTIONS")
+CORS_ALLOW_METHODS = ("GET", "OPTIONS")
 CORS_ALLOW_HEADERS = ("authorization", "x-api-key", "if-none-match", "if-modified-since")
 CORS_EXPOSE_HEADERS = ("ETag", "Last-Modified", "Retry-After", "Deprecation", "Sunset", "Link")
 
