@@ -23,7 +23,7 @@ from tests.html import parse
 
 pytestmark = pytest.mark.django_db
 
-ORIGINAL_INTRO = "Ketamine is an anaesthetic used in hospitals."
+ORIGINAL_INTRO = "Ketamine is a drug used in hospitals."
 NOTICE = "If you are thinking about suicide, call Samaritans on 116 123."
 
 
@@ -58,13 +58,21 @@ def _edit(client, user, topic, **changes):
     return response
 
 
-def _approve(client, user, topic, comment=""):
+def _step(client, user, topic, action, **inputs):
+    """Press one of the review page's steps (workflow.TOPIC_ACTIONS) as `user`."""
     client.force_login(user)
-    response = client.post(
-        reverse("admin:articles_topic_review", args=[topic.pk]), {"comment": comment}
-    )
+    data = {"action": action, **{f"{action}-{name}": value for name, value in inputs.items()}}
+    response = client.post(reverse("admin:articles_topic_review", args=[topic.pk]), data)
     client.logout()
     return response
+
+
+def _approve(client, user, topic, comment="", **inputs):
+    return _step(client, user, topic, "approve_topic", comment=comment, **inputs)
+
+
+def _sign_off(client, user, topic, comment=""):
+    return _step(client, user, topic, "clinical_review", comment=comment)
 
 
 def _public_text(client, topic) -> str:
@@ -136,11 +144,17 @@ def test_approving_your_own_topic_change_is_refused(client, ketamine):
 
 
 def test_a_superuser_overrides_four_eyes_only_with_a_real_reason(client, ketamine):
-    # A superuser who is also in the editor and medical reviewer roles wrote it.
+    # A superuser who is also in the editor and medical reviewer roles wrote it: as for
+    # articles, another medical reviewer signs it off, and the superuser's approval of
+    # their own change needs a reason.
     root = UserFactory(username="root", is_superuser=True, credentials="MD")
     root.groups.set(EditorFactory(username="doctor").groups.all())
     writer = root
-    _edit(client, writer, ketamine, intro="Urgent correction.")
+    _edit(client, writer, ketamine, intro="A fix to the dose.")
+    with pytest.raises(workflow.TransitionNotAllowed, match="must sign this off"):
+        workflow.approve_topic(topic=ketamine, by=root, comment="Dosage error, fixed at night.")
+    signer = MedicalReviewerFactory(username="md", first_name="Mo", last_name="Diaz")
+    assert _sign_off(client, signer, ketamine).status_code == 302
     with pytest.raises(workflow.TransitionNotAllowed, match="give a reason"):
         workflow.approve_topic(topic=ketamine, by=root, comment="   \n ")
     ketamine.refresh_from_db()
@@ -151,7 +165,8 @@ def test_a_superuser_overrides_four_eyes_only_with_a_real_reason(client, ketamin
 
     workflow.approve_topic(topic=ketamine, by=root, comment="Dosage error, fixed at night.")
     ketamine.refresh_from_db()
-    assert ketamine.intro == "Urgent correction."
+    assert ketamine.intro == "A fix to the dose."
+    assert ketamine.medical_reviewer == signer
     event = ketamine.events.get(to_status=Status.PUBLISHED)
     assert event.details["override"] is True
     assert event.comment == "Dosage error, fixed at night."
