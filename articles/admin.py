@@ -130,7 +130,15 @@ class TopicAdmin(admin.ModelAdmin):
         (None, {"fields": ["review_note", "name", "slug", "headline", "definition", "aliases"]}),
         (
             "Page",
-            {"fields": ["intro", "safety_notice", "mental_health", "care_cards", "is_featured"]},
+            {
+                "fields": [
+                    "intro",
+                    "safety_notice",
+                    "mental_health",
+                    "page_care_cards",
+                    "is_featured",
+                ]
+            },
         ),
     ]
 
@@ -178,6 +186,13 @@ class TopicAdmin(admin.ModelAdmin):
             topic.working_care_card_ids = content.care_card_ids
         return topic
 
+    @admin.display(description="Care cards")
+    def page_care_cards(self, topic):
+        """The cards of the version on screen, for those who may only view the topic."""
+        ids = getattr(topic, "working_care_card_ids", None)
+        cards = CareCard.objects.filter(pk__in=ids) if ids is not None else topic.care_cards.all()
+        return ", ".join(card.name for card in cards) or "None"
+
     @admin.display(description="Review")
     def review_note(self, topic):
         if topic.pk is None:
@@ -214,11 +229,9 @@ class TopicAdmin(admin.ModelAdmin):
                 self.admin_site.admin_view(self.review_view),
                 name="articles_topic_review",
             ),
-            path(
-                "<int:pk>/preview/",
-                self.admin_site.admin_view(self.preview_view),
-                name="articles_topic_preview",
-            ),
+            # Not admin_view(): its answer to a reader would be the login page, which says
+            # that the address exists; a pending version's preview is a 404 to them.
+            path("<int:pk>/preview/", self.preview_view, name="articles_topic_preview"),
             *super().get_urls(),
         ]
 
@@ -294,6 +307,8 @@ class TopicAdmin(admin.ModelAdmin):
         """The reader's topic page (its template, trust block, care cards and related list)
         made from the pending version: for staff who may view topics, never cached or
         indexed. Readers' page keeps showing the approved version."""
+        if not self.admin_site.has_permission(request):
+            raise Http404
         topic = Topic.objects.select_related("medical_reviewer").filter(pk=pk).first()
         if topic is None or not self.has_view_permission(request, topic):
             raise Http404
@@ -330,7 +345,7 @@ class TopicAdmin(admin.ModelAdmin):
             set_related_topics(topic, approved)
         else:
             related_ids = working
-        cards = form.cleaned_data.get("care_cards") or []
+        cards = form.cleaned_data.get("page_care_cards") or []
         content = workflow.TopicContent(
             **topic._proposed,
             related_ids=related_ids,

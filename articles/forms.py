@@ -48,7 +48,9 @@ class TopicAdminForm(forms.ModelForm):
     own images it could use), refused with the same messages as in articles. Its care cards
     are part of what readers see of it: they go into its pending version with the rest."""
 
-    care_cards = forms.ModelMultipleChoiceField(
+    # Not "care_cards": that is the cards' relation to the topic, which the admin would show
+    # read-only instead of TopicAdmin.page_care_cards to those who may only view topics.
+    page_care_cards = forms.ModelMultipleChoiceField(
         queryset=CareCard.objects.all(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
@@ -77,7 +79,7 @@ class TopicAdminForm(forms.ModelForm):
         if topic.pk is not None:
             # The pending version's cards when there is one (TopicAdmin.get_object).
             working = getattr(topic, "working_care_card_ids", None)
-            self.fields["care_cards"].initial = (
+            self.fields["page_care_cards"].initial = (
                 list(working) if working is not None else list(topic.care_cards.all())
             )
 
