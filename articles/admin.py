@@ -120,8 +120,9 @@ def _blank(field: str):
 @admin.register(Topic)
 class TopicAdmin(admin.ModelAdmin):
     form = TopicAdminForm
-    list_display = ["name", "slug", "published_articles", "is_featured", "updated_at"]
-    list_filter = ["is_featured"]
+    list_display = ["name", "slug", "published_articles", "waiting", "is_featured", "updated_at"]
+    # Medical reviewers and editors find the topics whose new version waits for them.
+    list_filter = [("has_pending_changes", admin.BooleanFieldListFilter), "is_featured"]
     search_fields = ["name", "aliases", "headline"]
     readonly_fields = ["slug_note", "review_note"]
     inlines = [RelatedTopicInline]
@@ -150,6 +151,10 @@ class TopicAdmin(admin.ModelAdmin):
     @admin.display(description="Published articles", ordering="num_articles")
     def published_articles(self, topic):
         return topic.num_articles
+
+    @admin.display(description="New version waiting for review", boolean=True)
+    def waiting(self, topic):
+        return topic.has_pending_changes
 
     @admin.display(description="Address")
     def slug_note(self, topic):

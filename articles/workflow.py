@@ -239,6 +239,15 @@ def _require_medical_reviewer(article: Article, user, *, action: str) -> None:
         )
 
 
+def _require_unsigned(subject: Article | Topic, user, *, action: str) -> None:
+    """A medical reviewer signs off a version once: then it waits for an editor."""
+    _require_medical_reviewer(subject, user, action=action)
+    if clinical_sign_off(subject) is not None:
+        raise TransitionNotAllowed(
+            "This version has already been signed off clinically: an editor approves it next."
+        )
+
+
 def _require_clinical_sign_off(article: Article, user, *, action: str) -> None:
     """An editor approves; what readers see as "Medically reviewed by" needs a medical
     reviewer: a sign-off on the text in review, or the editor being one."""
@@ -1241,7 +1250,7 @@ TOPIC_ACTIONS: Mapping[str, "Action"] = MappingProxyType(
             to_state=None,  # still in review: an editor approves next
             stays_in=S.IN_REVIEW,
             refused="There is no new version of this topic to sign off: it is {status}.",
-            guard=partial(_require_medical_reviewer, action="sign it off clinically"),
+            guard=partial(_require_unsigned, action="sign it off clinically"),
             perform=clinical_review_topic,
             form="CommentForm",
         ),

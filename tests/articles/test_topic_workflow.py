@@ -240,7 +240,7 @@ SIGNED = "in review, signed off"
 MAY = {
     "clinical_review": {
         Status.IN_REVIEW: {"medical reviewer", "medical editor"},
-        SIGNED: {"medical reviewer", "medical editor"},  # the check passes; a second is refused
+        SIGNED: set(),  # once: then it waits for an editor
     },
     "approve_topic": {
         Status.IN_REVIEW: {"medical editor"},  # one press: an editor who is a medical reviewer
@@ -304,7 +304,13 @@ def test_a_medical_reviewer_signs_off_and_an_editor_approves(client, ketamine):
 
     # The medical reviewer, who is not an editor, reaches the topic and its review page.
     client.force_login(signer)
-    assert client.get(reverse("admin:articles_topic_changelist")).status_code == 200
+    TopicFactory(name="Grief")  # nothing waiting
+    waiting = client.get(
+        reverse("admin:articles_topic_changelist") + "?has_pending_changes__exact=1"
+    )
+    assert [
+        row.one("th").text for row in parse(waiting.content).select("#result_list tbody tr")
+    ] == ["Ketamine"]
     change = client.get(reverse("admin:articles_topic_change", args=[ketamine.pk]))
     assert change.status_code == 200 and "Review and approve it" in change.content.decode()
     page = parse(client.get(reverse("admin:articles_topic_review", args=[ketamine.pk])).content)
