@@ -6,6 +6,8 @@ import io
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -639,3 +641,31 @@ def test_topic_events_are_listed_with_the_articles_events(client, ketamine):
     client.force_login(ClinicianFactory(username="author"))
     response = client.get(reverse("admin:articles_workflowevent_changelist"))
     assert not parse(response.content).select("#result_list tbody tr")
+
+
+def test_the_preview_costs_the_same_queries_however_long_its_lists(client, ketamine):
+    reviewer = EditorFactory(username="reviewer")
+    url = reverse("admin:articles_topic_preview", args=[ketamine.pk])
+    counts = []
+    client.force_login(reviewer)
+    client.get(url)  # the helplines of the crisis card are read once, then cached
+    for n in (1, 4):
+        topics = [TopicFactory(name=f"Related {n}-{i}") for i in range(n)]
+        cards = [
+            CareCard.objects.create(name=f"c{n}-{i}", level="soon", heading="h", points="p")
+            for i in range(n)
+        ]
+        _pending(
+            ketamine,
+            EditorFactory(username=f"writer{n}"),
+            intro=f"Version {n}.",
+            related_ids=tuple(t.pk for t in topics),
+            care_card_ids=tuple(c.pk for c in cards),
+        )
+        client.force_login(reviewer)
+        with CaptureQueriesContext(connection) as queries:
+            page = parse(client.get(url).content)
+        assert len(page.select(".related-topics li")) == n
+        assert len(page.select(".care-card")) == n
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
