@@ -8,7 +8,10 @@ the docs page /api/v1/docs (Swagger UI served from our own static files, as the 
 
 from __future__ import annotations
 
+from functools import wraps
+
 from django.http import HttpRequest, HttpResponse
+from django.urls import URLPattern
 from ninja import NinjaAPI
 from ninja.openapi.docs import Swagger
 
@@ -32,6 +35,30 @@ class HubAPI(NinjaAPI):
             request, data, status=status, temporal_response=temporal_response
         )
         return http.finish(request, response)
+
+    def _get_urls(self):
+        # ninja answers a method an address does not take with a plain-text 405: make it a
+        # problem too, keeping its Allow header.
+        patterns = super()._get_urls()
+        for pattern in patterns:
+            if isinstance(pattern, URLPattern):
+                pattern.callback = _problem_for_405(pattern.callback)
+        return patterns
+
+
+def _problem_for_405(view):
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        response = view(request, *args, **kwargs)
+        if response.status_code != 405:
+            return response
+        problem = errors.problem_response(
+            405, "Method not allowed", "The API is read-only: use GET."
+        )
+        problem["Allow"] = response.get("Allow", "GET")
+        return problem
+
+    return wrapper
 
 
 api = HubAPI(

@@ -52,3 +52,10 @@ def test_a_value_is_never_echoed(client):
 def test_unknown_addresses_are_problems(client):
     assert_problem(client.get("/api/v2/topics"), 404)
     assert_problem(client.get("/api/v1/nothing/here"), 404)
+
+
+def test_other_methods_are_405_problems(client):
+    for method in (client.post, client.put, client.delete):
+        response = method(f"{API}/topics")
+        assert_problem(response, 405)
+        assert response["Allow"] == "GET"
