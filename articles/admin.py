@@ -1,6 +1,7 @@
 import copy
 import datetime
 import logging
+import secrets
 
 from csp.decorators import csp_replace
 from django.conf import settings
@@ -26,13 +27,23 @@ from hub.security import ReportForgedFields, posted_names, report_tampering
 from . import library, upkeep, workflow
 from .cache import content_changed, generation
 from .diff import compare
-from .forms import ArticleAdminForm, ImageAdminForm, TopicAdminForm, TypedText, action_form
+from .forms import (
+    SIGNIFICANT_HELP,
+    SIGNIFICANT_LABEL,
+    ArticleAdminForm,
+    ImageAdminForm,
+    TopicAdminForm,
+    TypedText,
+    WebhookAdminForm,
+    action_form,
+)
 from .models import (
     Article,
     Audience,
     Autosave,
     CareCard,
     Consent,
+    ContentChange,
     CrisisSearchDay,
     DueForReviewItem,
     Helpline,
@@ -45,6 +56,8 @@ from .models import (
     SkinTones,
     Status,
     Topic,
+    Webhook,
+    WebhookDelivery,
     WorkflowEvent,
     render_body,
     safety_notices,
@@ -206,14 +219,20 @@ class TopicAdmin(admin.ModelAdmin):
             raise Http404
         error = ""
         comment = ""
+        significant = False
         if request.method == "POST":
             if not self.has_change_permission(request, topic):
                 raise Http404
             comment = request.POST.get("comment", "")[:5000]
+            significant = bool(request.POST.get("significant"))
             reconfirm = request.POST.get("action") == "reconfirm_topic"
-            perform = workflow.reconfirm_topic if reconfirm else workflow.approve_topic
             try:
-                perform(topic=topic, by=request.user, comment=comment)
+                if reconfirm:
+                    workflow.reconfirm_topic(topic=topic, by=request.user, comment=comment)
+                else:
+                    workflow.approve_topic(
+                        topic=topic, by=request.user, comment=comment, significant=significant
+                    )
             except workflow.TransitionNotAllowed as exc:
                 error = str(exc)
             else:
@@ -233,6 +252,9 @@ class TopicAdmin(admin.ModelAdmin):
             "reconfirm_refusal": _refusal(topic, request.user, "reconfirm_topic"),
             "error": error,
             "comment": comment,
+            "significant": significant,
+            "significant_label": SIGNIFICANT_LABEL,
+            "significant_help": SIGNIFICANT_HELP,
             "history": topic.events.select_related("actor")[:20],
         }
         return render(
@@ -482,6 +504,7 @@ class BaseArticleAdmin(ReportForgedFields, admin.ModelAdmin):
                     request.POST if name == pressed else None,
                     flags=flags,
                     grade=grade,
+                    live=article.live,
                 )
                 for name in workflow.allowed_actions(article, request.user)
             }
@@ -1029,6 +1052,63 @@ class WorkflowEventAdmin(RecordAdmin):
         if request.user.is_editor:
             return queryset
         return queryset.filter(article__author=request.user)
+
+
+@admin.register(ContentChange)
+class ContentChangeAdmin(RecordAdmin):
+    """The changes log partners follow (GET /api/v1/changes, webhooks): what readers saw
+    change. Written only by the workflow; editors look, nobody edits."""
+
+    list_display = ["pk", "at", "kind", "title", "revision", "note"]
+    list_filter = ["kind"]
+    search_fields = ["title", "slug", "note", "reason"]
+
+    def has_module_permission(self, request):
+        return request.user.is_active and (request.user.is_editor or request.user.is_superuser)
+
+    def has_view_permission(self, request, obj=None):
+        return self.has_module_permission(request)
+
+
+@admin.register(Webhook)
+class WebhookAdmin(admin.ModelAdmin):
+    """Partners' webhooks. The secret that signs each delivery is made here and shown once,
+    when the webhook is added: the partner keeps it to verify what they receive."""
+
+    form = WebhookAdminForm
+    list_display = ["partner", "url", "active", "kinds", "created_at"]
+    list_filter = ["active"]
+    search_fields = ["partner", "url"]
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.secret = secrets.token_urlsafe(32)
+        super().save_model(request, obj, form, change)
+        if not change:
+            messages.warning(
+                request,
+                f"The signing secret for {obj.partner} is {obj.secret} — give it to them now: "
+                "it is not shown again.",
+            )
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(RecordAdmin):
+    """Every attempt to deliver a change to a webhook, failed ones and retries included."""
+
+    list_display = [
+        "at",
+        "webhook",
+        "change",
+        "attempt",
+        "status_code",
+        "delivered",
+        "error",
+        "duration_ms",
+        "next_retry_at",
+    ]
+    list_filter = ["delivered", "webhook"]
+    list_select_related = ["webhook", "change"]
 
 
 @admin.register(DueForReviewItem)

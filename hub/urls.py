@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from accounts.forms import PasswordResetForm
+from articles.api.root import api
 
 from .ratelimit import rate_limited
 
@@ -31,6 +32,7 @@ urlpatterns = [
         name="password_reset_complete",
     ),
     path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
     path("", include("articles.urls")),
 ]
 
