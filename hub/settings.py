@@ -117,6 +117,13 @@ def _prepare_threshold(value: str) -> int | None:
         raise ImproperlyConfigured("DB_PREPARE_THRESHOLD must be a number or off.") from None
 
 
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The task worker (`manage.py db_worker`) writes to the demo's database beside the
+    # server: a transaction takes SQLite's write lock when it begins, so one that reads and
+    # then writes never fails with "database is locked" on upgrading its lock (Django's
+    # advice for SQLite under concurrent writers).
+    DATABASES["default"].setdefault("OPTIONS", {}).update({"transaction_mode": "IMMEDIATE"})
+
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Fail fast while the database is unreachable (503), and never let one query hold a
     # worker for long.
