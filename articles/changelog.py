@@ -1,5 +1,9 @@
 """The changes log: what readers (and so partners) can see change, one row per change.
 
+Partners read what an editor typed only where the form says they will: the change note
+of an approved new version (the approval's comment) and the reason for a withdrawal (the
+archive's comment). Other comments stay inside the hub.
+
 workflow.py calls `record()` from each action that changes what readers see, inside that
 action's transaction, so a change is logged if and only if it happened:
 
@@ -57,21 +61,21 @@ def record(
     return change
 
 
-def record_publication(article: Article, *, revision: int | None, note: str) -> None:
+def record_publication(article: Article, *, revision: int | None) -> None:
     """A first publication: logged now, or when its scheduled time comes."""
     if not article.is_scheduled:
-        record(ChangeKind.PUBLISHED, article, revision=revision, note=note)
+        record(ChangeKind.PUBLISHED, article, revision=revision)
         return
     published_at = article.published_at
     transaction.on_commit(
         lambda: record_when_visible.using(run_after=published_at).enqueue(
-            article_id=article.pk, published_at=published_at.isoformat(), note=note
+            article_id=article.pk, published_at=published_at.isoformat()
         )
     )
 
 
 @task()
-def record_when_visible(*, article_id: int, published_at: str, note: str) -> bool:
+def record_when_visible(*, article_id: int, published_at: str) -> bool:
     """Log a scheduled publication once readers can see it, unless it was cancelled or
     rescheduled meanwhile (that publication then logs itself)."""
     with transaction.atomic():
@@ -83,10 +87,5 @@ def record_when_visible(*, article_id: int, published_at: str, note: str) -> boo
         ):
             return False
         revision = article.revisions.filter(approved_at__isnull=False).order_by("-number").first()
-        record(
-            ChangeKind.PUBLISHED,
-            article,
-            revision=revision.number if revision else None,
-            note=note,
-        )
+        record(ChangeKind.PUBLISHED, article, revision=revision.number if revision else None)
     return True

@@ -207,6 +207,15 @@ class CommentForm(ActionForm):
         super().__init__(*args, **kwargs)
 
 
+class ArchiveForm(CommentForm):
+    comment = forms.CharField(
+        required=False,
+        max_length=5000,
+        label="Reason for withdrawing it (optional; partners who republish it are told)",
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
 class RequestChangesForm(CommentForm):
     comment = forms.CharField(
         max_length=5000,
@@ -353,7 +362,8 @@ class ReconfirmForm(ActionForm):
 
 
 ACTION_FORMS: dict[str, type[ActionForm]] = {
-    form.__name__: form for form in (CommentForm, RequestChangesForm, PublishForm, ReconfirmForm)
+    form.__name__: form
+    for form in (CommentForm, ArchiveForm, RequestChangesForm, PublishForm, ReconfirmForm)
 }
 
 

@@ -770,7 +770,7 @@ def publish(
             changelog.revised(significant), article, revision=revision.number, note=comment
         )
     else:
-        changelog.record_publication(article, revision=revision.number, note=comment)
+        changelog.record_publication(article, revision=revision.number)
     _record(
         article,
         by=by,
@@ -861,10 +861,7 @@ def reconfirm_review(
     details.update(reconfirmed=True, previous_review=previous.isoformat() if previous else None)
     approved = last_approved_revision(article)
     changelog.record(
-        ChangeKind.REVIEW_CONFIRMED,
-        article,
-        revision=approved.number if approved else None,
-        note=comment,
+        ChangeKind.REVIEW_CONFIRMED, article, revision=approved.number if approved else None
     )
     _record(
         article,
@@ -1139,10 +1136,7 @@ def reconfirm_topic(*, topic: Topic, by, comment: str = "") -> Topic:
     topic.save(update_fields=["medical_reviewer", "last_reviewed", "next_review_due"])
     approved = last_approved_revision(topic)
     changelog.record(
-        ChangeKind.REVIEW_CONFIRMED,
-        topic,
-        revision=approved.number if approved else None,
-        note=comment,
+        ChangeKind.REVIEW_CONFIRMED, topic, revision=approved.number if approved else None
     )
     _record(
         topic,
@@ -1245,7 +1239,7 @@ ACTIONS: Mapping[str, Action] = MappingProxyType(
                 refused="Cannot archive: the article is not published.",
                 guard=partial(_require_editor, action="archive it"),
                 perform=archive,
-                form="CommentForm",
+                form="ArchiveForm",  # its comment is the reason partners are given
             ),
             Action(
                 name="restore",

@@ -35,7 +35,7 @@ def test_publish_minor_major_withdraw_are_four_items_in_order(client, clinician,
     workflow.archive(article=article, by=editor, comment="Evidence retracted.")
     page = feed(client)
     assert [(i["kind"], i["revision"], i["note"] or i["reason"]) for i in page["items"]] == [
-        ("published", 1, "First edition."),
+        ("published", 1, ""),
         ("revised_minor", 2, "Typo fixed."),
         ("revised_major", 3, "Dose halved."),
         ("withdrawn", None, "Evidence retracted."),

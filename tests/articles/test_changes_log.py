@@ -58,7 +58,7 @@ def test_a_first_publication_is_one_published_change(clinician, editor):
     assert change.kind == ChangeKind.PUBLISHED
     assert change.article == article
     assert change.revision == 1
-    assert change.note == "First edition."
+    assert change.note == ""  # the approval's comment is the hub's own: not published
     assert change.url.endswith(article.get_absolute_url())
 
 
@@ -81,7 +81,7 @@ def test_reconfirming_and_archiving_are_logged_with_their_reason(clinician, edit
     workflow.archive(article=article, by=editor, comment="The drug was withdrawn.")
     assert kinds() == [ChangeKind.PUBLISHED, ChangeKind.REVIEW_CONFIRMED, ChangeKind.WITHDRAWN]
     confirmed, withdrawn = ContentChange.objects.order_by("pk")[1:]
-    assert (confirmed.note, confirmed.revision) == ("Checked against NICE.", 1)
+    assert (confirmed.note, confirmed.revision) == ("", 1)  # comments stay inside
     assert withdrawn.reason == "The drug was withdrawn."
     assert withdrawn.sent_to == ""  # readers get "not found": the hub sends them nowhere
 
@@ -186,6 +186,17 @@ def test_a_refused_approval_keeps_the_tick_and_the_note(client, clinician, edito
     assert page.one("input[name=publish-significant]").get("checked") is not None
     assert page.one("textarea[name=publish-comment]").value.strip() == "New dose."
     assert kinds() == [ChangeKind.PUBLISHED]
+
+
+def test_the_archive_button_says_its_reason_goes_to_partners(client, clinician, editor):
+    live = article_in_state(Status.PUBLISHED, author=clinician, approver=editor)
+    client.force_login(editor)
+    page = parse(client.get(change_url(live)).content.decode())
+    label = page.one("label[for=id_archive-comment]").text
+    assert "partners who republish it are told" in label
+    response = press(client, live, "archive", {"comment": "Licence withdrawn."})
+    assert response.status_code == 302
+    assert ContentChange.objects.last().reason == "Licence withdrawn."
 
 
 def test_the_topic_review_page_ticks_a_major_change(client, editor):
