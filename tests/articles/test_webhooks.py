@@ -274,7 +274,7 @@ def test_the_worker_process_delivers_within_seconds(receiver, hook, live_article
         "WEBHOOK_ALLOW_PRIVATE": "1",
     }
     worker = subprocess.Popen(  # noqa: S603 - our own manage.py
-        [sys.executable, "manage.py", "db_worker", "--no-startup-delay", "--interval", "0.2"],
+        [sys.executable, "manage.py", "db_worker", "--no-startup-delay"],
         cwd=ROOT,
         env=env,
     )
