@@ -113,9 +113,8 @@ def test_a_refused_action_writes_no_change(clinician, editor):
     assert kinds() == []
 
 
-def test_a_scheduled_publication_is_logged_when_readers_can_see_it(
-    transactional_db, clinician, editor
-):
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # the worker commits
+def test_a_scheduled_publication_is_logged_when_readers_can_see_it(clinician, editor):
     article = article_in_state(Status.IN_REVIEW, author=clinician)
     approve(article=article, by=editor, at=timezone.now() + datetime.timedelta(seconds=1))
     run_worker()
@@ -125,7 +124,8 @@ def test_a_scheduled_publication_is_logged_when_readers_can_see_it(
     assert kinds() == [ChangeKind.PUBLISHED]
 
 
-def test_a_cancelled_scheduled_publication_is_never_logged(transactional_db, clinician, editor):
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_cancelled_scheduled_publication_is_never_logged(clinician, editor):
     article = article_in_state(Status.IN_REVIEW, author=clinician)
     approve(article=article, by=editor, at=timezone.now() + datetime.timedelta(seconds=1))
     workflow.archive(article=article, by=editor, comment="Not yet.")

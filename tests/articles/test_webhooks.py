@@ -27,6 +27,10 @@ from tests.articles.test_changes_log import new_version, run_worker
 from tests.articles.workflow_helpers import article_in_state
 from tests.webhook_receiver import start_receiver
 
+# Deliveries are queued when the publish commits, and the worker commits its own work:
+# real transactions (serialized rollback, as the project's other transactional tests).
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
 SECRET = "partner-secret"
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -41,7 +45,7 @@ def receiver(settings):
 
 
 @pytest.fixture
-def hook(receiver, transactional_db):
+def hook(receiver):
     return Webhook.objects.create(partner="Clinic portal", url=receiver.url, secret=SECRET)
 
 
@@ -63,7 +67,7 @@ def attempts():
 
 
 @pytest.fixture
-def live_article(transactional_db, clinician, editor):
+def live_article(clinician, editor):
     return article_in_state(Status.PUBLISHED, author=clinician, approver=editor)
 
 
@@ -129,7 +133,7 @@ def test_it_gives_up_after_the_last_retry(settings, receiver, hook, live_article
     assert len(receiver.received) == 3
 
 
-def test_a_dead_partner_is_retried_with_backoff(transactional_db, settings, clinician, editor):
+def test_a_dead_partner_is_retried_with_backoff(settings, clinician, editor):
     settings.WEBHOOK_ALLOW_PRIVATE = True
     with socket.socket() as spare:  # a port nobody listens on
         spare.bind(("127.0.0.1", 0))
@@ -230,7 +234,6 @@ def test_a_webhook_registered_privately_later_is_not_posted(
     assert not attempt.delivered and "HTTPS" in attempt.error
 
 
-@pytest.mark.django_db
 def test_the_admin_refuses_a_private_address_and_shows_the_secret_once(client, superuser, settings):
     settings.WEBHOOK_ALLOW_PRIVATE = False
     client.force_login(superuser)
@@ -248,7 +251,6 @@ def test_the_admin_refuses_a_private_address_and_shows_the_secret_once(client, s
     assert hook.secret not in change.content.decode()
 
 
-@pytest.mark.django_db
 def test_attempts_are_listed_read_only_in_the_admin(client, superuser):
     client.force_login(superuser)
     assert client.get(reverse("admin:articles_webhookdelivery_changelist")).status_code == 200
