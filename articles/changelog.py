@@ -57,7 +57,9 @@ def record(
         reason=reason.strip(),
         sent_to=sent_to,
     )
-    transaction.on_commit(lambda: webhooks.enqueue(change))
+    # robust: the change is committed whatever happens to the queue; a failure is logged,
+    # never shown to the editor as an error after their publish succeeded.
+    transaction.on_commit(lambda: webhooks.enqueue(change), robust=True)
     return change
 
 
@@ -70,7 +72,8 @@ def record_publication(article: Article, *, revision: int | None) -> None:
     transaction.on_commit(
         lambda: record_when_visible.using(run_after=published_at).enqueue(
             article_id=article.pk, published_at=published_at.isoformat()
-        )
+        ),
+        robust=True,
     )
 
 
