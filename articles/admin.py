@@ -1,6 +1,7 @@
 import copy
 import datetime
 import logging
+import secrets
 
 from csp.decorators import csp_replace
 from django.conf import settings
@@ -28,7 +29,14 @@ from hub.security import ReportForgedFields, posted_names, report_tampering
 from . import crisis_help, library, reads, upkeep, workflow
 from .cache import content_changed, generation
 from .diff import compare
-from .forms import ArticleAdminForm, ImageAdminForm, TopicAdminForm, TypedText, action_form
+from .forms import (
+    ArticleAdminForm,
+    ImageAdminForm,
+    TopicAdminForm,
+    TypedText,
+    WebhookAdminForm,
+    action_form,
+)
 from .models import (
     ApiKey,
     ApiKeyUsage,
@@ -37,6 +45,7 @@ from .models import (
     Autosave,
     CareCard,
     Consent,
+    ContentChange,
     CrisisSearchDay,
     DueForReviewItem,
     Helpline,
@@ -50,6 +59,8 @@ from .models import (
     Status,
     Topic,
     TopicCode,
+    Webhook,
+    WebhookDelivery,
     WorkflowEvent,
     render_body,
     render_intro,
@@ -279,7 +290,8 @@ class TopicAdmin(admin.ModelAdmin):
         flags = workflow.review_flags(topic) if revision else []
         grade = workflow.reading_grade(topic) if revision else None
         forms = {
-            name: action_form(action, flags=flags, grade=grade)
+            # A topic is always live: its approval is a revision, major or minor.
+            name: action_form(action, flags=flags, grade=grade, live=True)
             for name, action in workflow.TOPIC_ACTIONS.items()
         }
         error = ""
@@ -287,7 +299,9 @@ class TopicAdmin(admin.ModelAdmin):
             action = workflow.TOPIC_ACTIONS.get(request.POST.get("action", "approve_topic"))
             if action is None:
                 raise Http404
-            form = forms[action.name] = action_form(action, request.POST, flags=flags, grade=grade)
+            form = forms[action.name] = action_form(
+                action, request.POST, flags=flags, grade=grade, live=True
+            )
             if not form.is_valid():
                 error = f"“{action.label}” needs more from you: see the marked fields."
             else:
@@ -607,6 +621,7 @@ class BaseArticleAdmin(ReportForgedFields, admin.ModelAdmin):
                     request.POST if name == pressed else None,
                     flags=flags,
                     grade=grade,
+                    live=article.live,
                 )
                 for name in workflow.allowed_actions(article, request.user)
             }
@@ -1154,6 +1169,63 @@ class WorkflowEventAdmin(RecordAdmin):
         if request.user.is_editor:
             return queryset
         return queryset.filter(article__author=request.user)
+
+
+@admin.register(ContentChange)
+class ContentChangeAdmin(RecordAdmin):
+    """The changes log partners follow (GET /api/v1/changes, webhooks): what readers saw
+    change. Written only by the workflow; editors look, nobody edits."""
+
+    list_display = ["pk", "at", "kind", "title", "revision", "note"]
+    list_filter = ["kind"]
+    search_fields = ["title", "slug", "note", "reason"]
+
+    def has_module_permission(self, request):
+        return request.user.is_active and (request.user.is_editor or request.user.is_superuser)
+
+    def has_view_permission(self, request, obj=None):
+        return self.has_module_permission(request)
+
+
+@admin.register(Webhook)
+class WebhookAdmin(admin.ModelAdmin):
+    """Partners' webhooks. The secret that signs each delivery is made here and shown once,
+    when the webhook is added: the partner keeps it to verify what they receive."""
+
+    form = WebhookAdminForm
+    list_display = ["partner", "url", "active", "kinds", "created_at"]
+    list_filter = ["active"]
+    search_fields = ["partner", "url"]
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.secret = secrets.token_urlsafe(32)
+        super().save_model(request, obj, form, change)
+        if not change:
+            messages.warning(
+                request,
+                f"The signing secret for {obj.partner} is {obj.secret} — give it to them now: "
+                "it is not shown again.",
+            )
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(RecordAdmin):
+    """Every attempt to deliver a change to a webhook, failed ones and retries included."""
+
+    list_display = [
+        "at",
+        "webhook",
+        "change",
+        "attempt",
+        "status_code",
+        "delivered",
+        "error",
+        "duration_ms",
+        "next_retry_at",
+    ]
+    list_filter = ["delivered", "webhook"]
+    list_select_related = ["webhook", "change"]
 
 
 @admin.register(DueForReviewItem)

@@ -1751,3 +1751,125 @@ class ApiKeyUsage(models.Model):
                 cls.objects.create(key_id=key_id, day=day, requests=requests)
         except IntegrityError:  # another process made the day's row first
             cls.objects.filter(key_id=key_id, day=day).update(requests=F("requests") + requests)
+
+
+# --- syndication: the changes log and the partners' webhooks --------------------------
+
+
+class ChangeKind(models.TextChoices):
+    PUBLISHED = "published", "Published"
+    REVISED_MAJOR = "revised_major", "Revised: clinically significant"
+    REVISED_MINOR = "revised_minor", "Revised: minor"
+    REVIEW_CONFIRMED = "review_confirmed", "Review confirmed"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+# What a new webhook is told about unless its partner asks for more: what makes a copy
+# of the hub's text wrong downstream.
+def default_webhook_kinds() -> list[str]:
+    return [ChangeKind.WITHDRAWN.value, ChangeKind.REVISED_MAJOR.value]
+
+
+class ContentChange(models.Model):
+    """One change readers (and partners) can see, in the order it happened: append-only.
+
+    Written by articles/changelog.py from inside the workflow's transaction; its id is the
+    changes feed's cursor. What it says is copied at the time (title, address), so the row
+    tells the same story after the article is renamed or deleted.
+    """
+
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    kind = models.CharField(max_length=20, choices=ChangeKind.choices)
+    article = models.ForeignKey(
+        Article, on_delete=models.SET_NULL, null=True, blank=True, related_name="changes"
+    )
+    topic = models.ForeignKey(
+        Topic, on_delete=models.SET_NULL, null=True, blank=True, related_name="changes"
+    )
+    title = models.CharField(max_length=200)
+    slug = models.CharField(max_length=220)
+    url = models.CharField(max_length=500, help_text="Its canonical address at the time.")
+    revision = models.PositiveIntegerField(
+        null=True, blank=True, help_text="The number of the version readers now see."
+    )
+    note = models.TextField(blank=True, max_length=5000, help_text="The editor's change note.")
+    reason = models.TextField(blank=True, max_length=5000, help_text="Why it was withdrawn.")
+    sent_to = models.CharField(
+        max_length=500, blank=True, help_text="Where readers of a withdrawn page are sent."
+    )
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: {self.title}"
+
+    @property
+    def api_url(self) -> str:
+        """Its address in the public API (articles/api/), where partners fetch it."""
+        collection = "topics" if self.topic_id is not None else "articles"
+        return f"{settings.SITE_URL}/api/v1/{collection}/{self.slug}"
+
+    def as_item(self) -> dict:
+        """What partners are told of it: the changes feed's item and the webhook's body."""
+        return {
+            "id": self.pk,
+            "kind": self.kind,
+            "at": self.at.isoformat(),
+            "type": "topic" if self.topic_id is not None else "article",
+            "slug": self.slug,
+            "title": self.title,
+            "url": self.url,
+            "api_url": self.api_url,
+            "revision": self.revision,
+            "note": self.note,
+            "reason": self.reason,
+            "sent_to": self.sent_to or None,
+        }
+
+
+class Webhook(models.Model):
+    """A partner's address that is told about changes, signed with a secret they hold."""
+
+    partner = models.CharField(max_length=200)
+    url = models.URLField(
+        max_length=500, help_text="HTTPS; the hub POSTs each change it is subscribed to here."
+    )
+    # HMAC needs the secret itself on both sides, so it is stored as it is; the admin shows
+    # it once, when the webhook is registered.
+    secret = models.CharField(max_length=100, editable=False)
+    active = models.BooleanField(default=True)
+    kinds = models.JSONField(
+        default=default_webhook_kinds,
+        blank=True,
+        help_text="The kinds of change sent (ChangeKind values).",
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["partner", "pk"]
+
+    def __str__(self):
+        return f"{self.partner} ({self.url})"
+
+
+class WebhookDelivery(models.Model):
+    """One attempt to POST one change to one webhook: append-only."""
+
+    webhook = models.ForeignKey(Webhook, on_delete=models.CASCADE, related_name="deliveries")
+    change = models.ForeignKey(ContentChange, on_delete=models.PROTECT, related_name="deliveries")
+    attempt = models.PositiveSmallIntegerField()
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    response_excerpt = models.TextField(blank=True)
+    error = models.TextField(blank=True)
+    duration_ms = models.PositiveIntegerField(default=0)
+    delivered = models.BooleanField(default=False)
+    next_retry_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        verbose_name_plural = "webhook deliveries"
+
+    def __str__(self):
+        return f"{self.change} → {self.webhook.partner}, attempt {self.attempt}"

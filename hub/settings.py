@@ -54,6 +54,8 @@ INSTALLED_APPS = [
     # never from a CDN. corsheaders: CORS on /api/ only (CORS_URLS_REGEX below).
     "ninja",
     "corsheaders",
+    "django_tasks",
+    "django_tasks_db",
     "accounts",
     "articles",
 ]
@@ -120,6 +122,13 @@ def _prepare_threshold(value: str) -> int | None:
     except ValueError:
         raise ImproperlyConfigured("DB_PREPARE_THRESHOLD must be a number or off.") from None
 
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The task worker (`manage.py db_worker`) writes to the demo's database beside the
+    # server: a transaction takes SQLite's write lock when it begins, so one that reads and
+    # then writes never fails with "database is locked" on upgrading its lock (Django's
+    # advice for SQLite under concurrent writers).
+    DATABASES["default"].setdefault("OPTIONS", {}).update({"transaction_mode": "IMMEDIATE"})
 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Fail fast while the database is unreachable (503), and never let one query hold a
@@ -232,6 +241,16 @@ CRISIS_REGION = os.environ.get("CRISIS_REGION", "GB")
 # Where readers can write to the publisher (the contact page); empty: the page offers the
 # report form only.
 CONTACT_EMAIL = os.environ.get("CONTACT_EMAIL", "")
+
+# Background tasks (webhook deliveries) are rows in the database, run by `manage.py
+# db_worker` (docs/operations.md), so no new service to run.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+# Partners' webhooks (articles/webhooks.py): the waits before each retry of a failed
+# delivery, in seconds (after the last one fails, it gives up), and whether a webhook may
+# point at loopback or private addresses (on when DEBUG: the demo and tests post locally).
+WEBHOOK_RETRY_DELAYS = [int(s) for s in env_list("WEBHOOK_RETRY_DELAYS", "60,300,1800,7200,43200")]
+WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", "5"))
+WEBHOOK_ALLOW_PRIVATE = env_bool("WEBHOOK_ALLOW_PRIVATE", DEBUG)
 
 # Articles are due for medical re-review this many months after approval.
 REVIEW_INTERVAL_MONTHS = int(os.environ.get("REVIEW_INTERVAL_MONTHS", "12"))

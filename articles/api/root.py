@@ -15,7 +15,7 @@ from django.urls import URLPattern
 from ninja import NinjaAPI
 from ninja.openapi.docs import Swagger
 
-from . import articles, authors, errors, http, lookup, topics
+from . import articles, authors, changes, errors, http, lookup, topics
 from .auth import KeyAuth
 
 # (prefix, router): the resources, in the order the docs list them.
@@ -24,6 +24,7 @@ ROUTERS = [
     ("/articles", articles.router),
     ("/authors", authors.router),
     ("/lookup", lookup.router),
+    ("/changes", changes.router),
 ]
 
 
