@@ -7,6 +7,7 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, models, transaction
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
@@ -23,7 +24,7 @@ from accounts.models import CLINICIANS, User
 from hub.ratelimit import client_ip, concurrency_limited, rate_limited
 from hub.security import ReportForgedFields, posted_names, report_tampering
 
-from . import library, upkeep, workflow
+from . import helpfulness, library, reader_replies, upkeep, workflow
 from .cache import content_changed, generation
 from .diff import compare
 from .forms import ArticleAdminForm, ImageAdminForm, TopicAdminForm, TypedText, action_form
@@ -35,12 +36,15 @@ from .models import (
     Consent,
     CrisisSearchDay,
     DueForReviewItem,
+    HelpfulnessSummary,
+    HelpfulnessVote,
     Helpline,
     Image,
     ImageUse,
     Page,
     ProblemReport,
     RelatedTopic,
+    ReportReply,
     ReviewQueueItem,
     SkinTones,
     Status,
@@ -1091,7 +1095,15 @@ class DueForReviewAdmin(EditorsArticleList):
 
 @admin.register(ProblemReport)
 class ProblemReportAdmin(admin.ModelAdmin):
-    list_display = ["created_at", "subject", "short_message", "state", "article_version"]
+    change_form_template = "admin/articles/problemreport/change_form.html"
+    list_display = [
+        "created_at",
+        "subject",
+        "short_message",
+        "state",
+        "article_version",
+        "can_reply",
+    ]
     list_filter = ["state"]
     list_select_related = ["article", "topic"]
     search_fields = ["message", "article__title", "topic__name"]
@@ -1121,16 +1133,27 @@ class ProblemReportAdmin(admin.ModelAdmin):
     def short_message(self, report):
         return report.message[:80] + ("…" if len(report.message) > 80 else "")
 
+    @admin.display(description="Reader's address", boolean=True)
+    def can_reply(self, report):
+        return bool(report.email)
+
     def save_model(self, request, obj, form, change):
-        if "state" in form.changed_data:
-            resolved = obj.state != ProblemReport.State.OPEN
-            obj.resolved_by = request.user if resolved else None
-            obj.resolved_at = timezone.now() if resolved else None
+        if "state" in form.changed_data and obj.state != ProblemReport.State.OPEN:
+            # Closed through reader_replies, so that the reader is told.
+            state, note = obj.state, obj.resolution_note
+            obj.state = ProblemReport.State.OPEN
+            super().save_model(request, obj, form, change)
+            reader_replies.close(obj, by=request.user, state=state, note=note)
+            obj.refresh_from_db()
+            return
+        if "state" in form.changed_data:  # reopened
+            obj.resolved_by = obj.resolved_at = None
         super().save_model(request, obj, form, change)
 
     def _close(self, request, queryset, state):
-        count = queryset.filter(state=ProblemReport.State.OPEN).update(
-            state=state, resolved_by=request.user, resolved_at=timezone.now()
+        count = sum(
+            reader_replies.close(report, by=request.user, state=state)
+            for report in queryset.filter(state=ProblemReport.State.OPEN)
         )
         self.message_user(request, f"{count} report(s) marked {state}.")
 
@@ -1141,6 +1164,102 @@ class ProblemReportAdmin(admin.ModelAdmin):
     @admin.action(description="Dismiss selected reports", permissions=["change"])
     def mark_dismissed(self, request, queryset):
         self._close(request, queryset, ProblemReport.State.DISMISSED)
+
+    # --- replying to the reader -----------------------------------------------------------
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:pk>/reply/",
+                self.admin_site.admin_view(require_POST(self.reply_view)),
+                name="articles_problemreport_reply",
+            ),
+            *super().get_urls(),
+        ]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        replies = ReportReply.objects.filter(report_id=object_id).select_related("sent_by")
+        extra = {
+            **(extra_context or {}),
+            "replies": list(replies) if str(object_id).isdigit() else [],
+            "email_days": settings.PROBLEM_REPORT_EMAIL_DAYS,
+        }
+        return super().change_view(request, object_id, form_url, extra)
+
+    def reply_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        report = ProblemReport.objects.filter(pk=pk).first()
+        if report is None or not self.has_change_permission(request, report):
+            raise Http404("No such report.")
+        try:
+            reader_replies.reply(report, by=request.user, text=request.POST.get("reply", ""))
+        except reader_replies.CannotReply as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, "Your reply was e-mailed to the reader.")
+        return HttpResponseRedirect(reverse("admin:articles_problemreport_change", args=[pk]))
+
+
+class HelpfulnessVoteAdmin(RecordAdmin):
+    """Each answer, for reading the comments: page, yes or no, comment, day."""
+
+    list_display = ["day", "page", "answer", "comment"]
+    list_filter = ["helpful", "day"]
+    list_select_related = ["article", "topic"]
+    search_fields = ["comment", "article__title", "topic__name"]
+
+    @admin.display(description="Helpful?", boolean=True, ordering="helpful")
+    def answer(self, vote):
+        return vote.helpful
+
+
+class HelpfulnessSummaryAdmin(RecordAdmin):
+    """Per page: yes, no, % helpful, comments; sortable by each (?o=, "-" for descending)."""
+
+    def changelist_view(self, request, extra_context=None):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        order = request.GET.get("o", "-no")
+        rows = list(helpfulness.helpfulness_summary(order)[:SUMMARY_ROWS])
+        articles = Article.objects.only("title", "slug").in_bulk(
+            [r["article"] for r in rows if r["article"]]
+        )
+        topics = Topic.objects.only("name", "slug").in_bulk(
+            [r["topic"] for r in rows if r["topic"]]
+        )
+        for row in rows:
+            row["page"] = articles.get(row["article"]) or topics.get(row["topic"])
+            row["filter"] = (
+                f"article__id__exact={row['article']}"
+                if row["article"]
+                else f"topic__id__exact={row['topic']}"
+            )
+        columns = [
+            (name, label, f"-{name}" if order != f"-{name}" else name, order.lstrip("-") == name)
+            for name, label in (
+                ("yes", "Yes"),
+                ("no", "No"),
+                ("percent", "% helpful"),
+                ("comments", "Comments"),
+            )
+        ]
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": "Was this page helpful?",
+            "rows": rows,
+            "columns": columns,
+            "order": order,
+            "limit": SUMMARY_ROWS,
+            **(extra_context or {}),
+        }
+        return render(request, "admin/articles/helpfulnesssummary/summary.html", context)
+
+
+# The summary lists the pages with most answers of the chosen kind first, this many.
+SUMMARY_ROWS = 200
+
+admin.site.register(HelpfulnessVote, HelpfulnessVoteAdmin)
+admin.site.register(HelpfulnessSummary, HelpfulnessSummaryAdmin)
 
 
 @admin.register(Page)

@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from accounts.models import EDITORS
 
-from .models import Article
+from .models import Article, ProblemReport, ReportReply
 
 log = logging.getLogger(__name__)
 
@@ -70,4 +70,27 @@ def published(*, article_id: int) -> None:
         f"Published: {article.title}",
         f"“{article.title}” {when}: {settings.SITE_URL}{article.get_absolute_url()}\n",
         [article.author.email],
+    )
+
+
+def _report_page(report: ProblemReport) -> str:
+    subject = report.article or report.topic
+    if subject is not None:
+        return f"“{subject}” ({settings.SITE_URL}{subject.get_absolute_url()})"
+    return f"{settings.SITE_URL}{report.page_address}" if report.page_address else "our website"
+
+
+def report_reply(*, reply_id: int) -> None:
+    """A reader's problem report answered: the editor's words, or the news it is resolved."""
+    reply = ReportReply.objects.select_related("report__article", "report__topic").get(
+        pk=reply_id
+    )
+    report = reply.report
+    _send(
+        "About the problem you reported",
+        f"You reported a problem with {_report_page(report)}:\n\n"
+        f"{report.message}\n\n{reply.text}\n\n"
+        f"We keep your e-mail address only to tell you what we did, and delete it "
+        f"{settings.PROBLEM_REPORT_EMAIL_DAYS} days after we resolve your report.\n",
+        [report.email],
     )

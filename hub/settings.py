@@ -227,6 +227,10 @@ CRISIS_REGION = os.environ.get("CRISIS_REGION", "GB")
 # report form only.
 CONTACT_EMAIL = os.environ.get("CONTACT_EMAIL", "")
 
+# A reader's e-mail address on a problem report is deleted this many days after the report
+# is resolved or dismissed (`manage.py purge_reader_addresses`, daily from cron).
+PROBLEM_REPORT_EMAIL_DAYS = int(os.environ.get("PROBLEM_REPORT_EMAIL_DAYS", "30"))
+
 # Articles are due for medical re-review this many months after approval.
 REVIEW_INTERVAL_MONTHS = int(os.environ.get("REVIEW_INTERVAL_MONTHS", "12"))
 
