@@ -380,7 +380,7 @@ class ProblemReportForm(forms.Form):
 
 
 class HelpfulnessForm(forms.Form):
-    """"Was this page helpful?" on an article or topic page (the page names itself)."""
+    """ "Was this page helpful?" on an article or topic page (the page names itself)."""
 
     article = forms.SlugField(required=False, max_length=220)
     topic = forms.SlugField(required=False, max_length=220)

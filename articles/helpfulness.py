@@ -32,9 +32,7 @@ def vote_key(*, day: datetime.date, address: str, agent: str, page: str) -> str:
     return f"helpful:{digest.hexdigest()}"
 
 
-def record(
-    *, page: Article | Topic, helpful: bool, comment: str, address: str, agent: str
-) -> bool:
+def record(*, page: Article | Topic, helpful: bool, comment: str, address: str, agent: str) -> bool:
     """Keep one answer about `page`; False (nothing kept) if this browser already answered
     about it today."""
     today = timezone.localdate()

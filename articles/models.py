@@ -1098,8 +1098,7 @@ class PassageComment(models.Model):
         constraints = [
             # A comment on a passage quotes it; a reply quotes nothing.
             models.CheckConstraint(
-                condition=Q(parent__isnull=True, quote__gt="")
-                | Q(parent__isnull=False, quote=""),
+                condition=Q(parent__isnull=True, quote__gt="") | Q(parent__isnull=False, quote=""),
                 name="articles_passagecomment_quote_on_threads",
             ),
         ]

@@ -82,9 +82,7 @@ def _report_page(report: ProblemReport) -> str:
 
 def report_reply(*, reply_id: int) -> None:
     """A reader's problem report answered: the editor's words, or the news it is resolved."""
-    reply = ReportReply.objects.select_related("report__article", "report__topic").get(
-        pk=reply_id
-    )
+    reply = ReportReply.objects.select_related("report__article", "report__topic").get(pk=reply_id)
     report = reply.report
     _send(
         "About the problem you reported",

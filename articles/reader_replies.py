@@ -14,9 +14,7 @@ from django.utils import timezone
 from . import notifications
 from .models import ProblemReport, ReportReply
 
-RESOLVED_TEXT = (
-    "Thank you for telling us. We have looked into it and resolved your report."
-)
+RESOLVED_TEXT = "Thank you for telling us. We have looked into it and resolved your report."
 
 
 class CannotReply(Exception):
@@ -49,7 +47,10 @@ def close(report: ProblemReport, *, by, state: str, note: str = "") -> bool:
     resolved (a dismissed report gets no e-mail: an editor who wants to say why replies).
     False if the report was no longer open."""
     closed = ProblemReport.objects.filter(pk=report.pk, state=ProblemReport.State.OPEN).update(
-        state=state, resolved_by=by, resolved_at=timezone.now(), **({"resolution_note": note} if note else {})
+        state=state,
+        resolved_by=by,
+        resolved_at=timezone.now(),
+        **({"resolution_note": note} if note else {}),
     )
     if closed and state == ProblemReport.State.RESOLVED:
         report = ProblemReport.objects.get(pk=report.pk)
