@@ -6,7 +6,6 @@ from csp.decorators import csp_replace
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, models, transaction
 from django.db.models import Count, Q
@@ -24,8 +23,8 @@ from accounts.models import CLINICIANS, User
 from hub.ratelimit import client_ip, concurrency_limited, rate_limited
 from hub.security import ReportForgedFields, posted_names, report_tampering
 
-from . import helpfulness, library, reader_replies, upkeep, workflow
-from .cache import content_changed, generation
+from . import comments, helpfulness, library, reader_replies, upkeep, workflow
+from .cache import content_changed, preview_html
 from .diff import compare
 from .forms import ArticleAdminForm, ImageAdminForm, TopicAdminForm, TypedText, action_form
 from .models import (
@@ -62,9 +61,6 @@ log = logging.getLogger(__name__)
 
 # The newest images the writing desk's picker offers; older ones are found in the library.
 PICKER_IMAGES = 60
-
-# How long a rendered preview of a version is kept (it is keyed by version, so never stale).
-PREVIEW_SECONDS = 600
 
 # The name of the workflow buttons in the article's one form; the value is the action's.
 ACTION_FIELD = "_workflow"
@@ -733,7 +729,13 @@ class BaseArticleAdmin(ReportForgedFields, admin.ModelAdmin):
         base = _diff_base(article, revisions)
         events = list(article.events.select_related("actor").order_by("-created_at", "-pk"))
         submission = next((e for e in events if e.to_status == Status.IN_REVIEW), None)
+        threads = comments.threads(article)
         return {
+            # Comments on passages, beside the text (articles/comments.py).
+            "comment_threads": threads,
+            "open_comments": sum(t.comment.resolved_at is None for t in threads),
+            "may_comment": comments.may_comment(article, request.user),
+            "comment_draft": request.session.pop("comment_draft", None),
             "workflow_actions": actions,
             "events": events,
             # The author's words to the editor, shown above the text under review.
@@ -784,6 +786,21 @@ class BaseArticleAdmin(ReportForgedFields, admin.ModelAdmin):
                 name=f"{info}_preview_frame",
             ),
             path(
+                "<int:pk>/comments/",
+                self.admin_site.admin_view(self._comment_url(step="add")),
+                name=f"{info}_comment",
+            ),
+            path(
+                "<int:pk>/comments/<int:comment_id>/reply/",
+                self.admin_site.admin_view(self._comment_url(step="reply")),
+                name=f"{info}_comment_reply",
+            ),
+            path(
+                "<int:pk>/comments/<int:comment_id>/resolve/",
+                self.admin_site.admin_view(self._comment_url(step="resolve")),
+                name=f"{info}_comment_resolve",
+            ),
+            path(
                 "autosave/",
                 self.admin_site.admin_view(require_POST(self.autosave_view)),
                 name=f"{info}_autosave_new",
@@ -795,6 +812,49 @@ class BaseArticleAdmin(ReportForgedFields, admin.ModelAdmin):
             ),
             *super().get_urls(),
         ]
+
+    def _comment_url(self, *, step: str):
+        def view(request, pk, comment_id=None):
+            return self.comment_view(request, pk, comment_id, step=step)
+
+        return rate_limited("comment", limit=60, window_seconds=60)(require_POST(view))
+
+    def comment_view(self, request: HttpRequest, pk: int, comment_id=None, *, step: str):
+        """Comments on passages (articles/comments.py): add one, reply, resolve. Works as a
+        plain form post; the page comes back at the comments, with what was refused and why
+        (and a refused new comment's words kept in its boxes)."""
+        article = self._visible_article(request, pk)
+        if not comments.may_comment(article, request.user):
+            raise Http404("No such article.")
+        post = request.POST
+        try:
+            if step == "add":
+                comments.add(
+                    article,
+                    by=request.user,
+                    quote=post.get("quote", ""),
+                    text=post.get("text", ""),
+                    before=post.get("before", ""),
+                    after=post.get("after", ""),
+                )
+                done = "Your comment was added."
+            elif step == "reply":
+                comments.reply(article, comment_id, by=request.user, text=post.get("text", ""))
+                done = "Your reply was added."
+            else:
+                comments.resolve(article, comment_id, by=request.user)
+                done = "The comment is resolved."
+        except comments.CommentRefused as exc:
+            messages.error(request, str(exc))
+            if step == "add":
+                request.session["comment_draft"] = {
+                    "quote": post.get("quote", "")[: comments.MAX_QUOTE],
+                    "text": post.get("text", "")[: comments.MAX_TEXT],
+                }
+        else:
+            messages.success(request, done)
+        page = reverse("admin:articles_article_change", args=[article.pk])
+        return HttpResponseRedirect(f"{page}#comments")
 
     def _visible_article(self, request, pk):
         article = self.get_queryset(request).filter(pk=pk).first()
@@ -898,7 +958,7 @@ class BaseArticleAdmin(ReportForgedFields, admin.ModelAdmin):
             topics = list(Topic.objects.filter(pk__in=content.topic_ids))
             version = f"working-{article.version}"
         if version is not None:
-            article.body_html = _preview_html(article, version)
+            article.body_html = preview_html(article, version)
         response = render(
             request,
             "articles/article_detail.html",
@@ -911,18 +971,6 @@ class BaseArticleAdmin(ReportForgedFields, admin.ModelAdmin):
         )
         response["X-Robots-Tag"] = "noindex, nofollow"
         return response
-
-
-def _preview_html(article, version: str) -> str:
-    """A version's body rendered once per state of the topics it may link (the page cache's
-    generation), not once per view: previews are opened again and again, by several people,
-    and a long body costs a worker up to a third of a second."""
-    key = f"preview:{article.pk}:{version}:{generation()}"
-    html = cache.get(key)
-    if html is None:
-        html = str(render_body(article.body, author_id=article.author_id))
-        cache.set(key, html, timeout=PREVIEW_SECONDS)
-    return html
 
 
 def _diff_base(article, revisions):

@@ -32,11 +32,6 @@ def _send(subject: str, body: str, recipients: list[str]) -> None:
         log.exception("could not send workflow e-mail %r", subject)
 
 
-def _latest_comment(article: Article) -> str:
-    event = article.events.order_by("-created_at", "-pk").first()
-    return event.comment if event else ""
-
-
 def submitted(*, article_id: int) -> None:
     article = Article.objects.select_related("author").get(pk=article_id)
     editors = (
@@ -53,11 +48,24 @@ def submitted(*, article_id: int) -> None:
     )
 
 
+def _passages(comments: list[dict]) -> str:
+    """The open comments on passages that went with a request for changes, as plain text."""
+    if not comments:
+        return ""
+    lines = [f"Comments on passages ({len(comments)}):"]
+    for comment in comments:
+        lines += ["", f"  “{comment['quote']}”", f"  {comment['by']}: {comment['text']}"]
+    return "\n".join(lines) + "\n\n"
+
+
 def changes_requested(*, article_id: int) -> None:
     article = Article.objects.select_related("author").get(pk=article_id)
+    event = article.events.order_by("-created_at", "-pk").first()
+    comment = event.comment if event else ""
+    passages = _passages(event.details.get("comments", []) if event else [])
     _send(
         f"Changes requested: {article.title}",
-        f"An editor asked for changes to “{article.title}”:\n\n{_latest_comment(article)}\n\n"
+        f"An editor asked for changes to “{article.title}”:\n\n{comment}\n\n{passages}"
         f"Edit it here: {_admin_url(article)}\n",
         [article.author.email],
     )
