@@ -382,8 +382,8 @@ class ProblemReportForm(forms.Form):
 class HelpfulnessForm(forms.Form):
     """ "Was this page helpful?" on an article or topic page (the page names itself)."""
 
-    article = forms.SlugField(required=False, max_length=220)
-    topic = forms.SlugField(required=False, max_length=220)
+    article = forms.CharField(required=False, max_length=220)
+    topic = forms.CharField(required=False, max_length=220)
     helpful = forms.ChoiceField(
         choices=[("yes", "Yes"), ("no", "No")],
         error_messages={"required": "Choose yes or no.", "invalid_choice": "Choose yes or no."},

@@ -142,6 +142,8 @@ def test_request_changes_gathers_the_open_comments_into_the_event_and_the_email(
     assert article.status == Status.CHANGES_REQUESTED
     event = article.events.order_by("-created_at", "-pk").first()
     assert [c["quote"] for c in event.details["comments"]] == ["two hours"]
+    history = parse(client.get(change_url(article))).one(".event-comments").text
+    assert "“two hours” — " in history and "Check <this>." in history
     (sent,) = [m for m in mail.outbox if m.subject.startswith("Changes requested")]
     assert "“two hours”" in sent.body and "Check <this>." in sent.body
 
