@@ -40,7 +40,7 @@ def working_texts(article: Article) -> list[str]:
     """The working version's text as the preview shows it, then as written (Markdown)."""
     if article.live and article.has_pending_changes:
         content = workflow.working_content(article)
-        article.body = content.body
+        article.body = content.body  # what preview_html renders (the admin already did this)
         html = preview_html(article, f"working-{article.version}")
         return [plain_text(html), content.body]
     return [plain_text(article.body_html), article.body]
@@ -139,7 +139,9 @@ class Thread:
 
 def threads(article: Article, *, texts: list[str] | None = None) -> list[Thread]:
     """The article's comments, carried forward to its working version: open ones first,
-    each anchored in the text as it is now, or outdated. Two queries and the text."""
+    each anchored in the text as it is now, or outdated. One query, and the working
+    text (already in hand on the change page; rendered, and cached, only for a live
+    article's pending version)."""
     comments = list(
         PassageComment.objects.filter(article=article).select_related(
             "author", "resolved_by", "revision"
