@@ -25,23 +25,27 @@
     after.value = textAfter.replace(/\s+/g, " ").slice(0, CONTEXT);
   }
 
-  function fromPreview(doc) {
+  // The selection inside `container` (of document `doc`), with the text either side.
+  function fromSelection(doc, container) {
     var selection = doc.getSelection();
-    var body = doc.querySelector('[data-preview="body"]');
-    if (!selection || selection.isCollapsed || !body) {
+    if (!selection || selection.isCollapsed || !container) {
       return;
     }
     var range = selection.getRangeAt(0);
-    if (!body.contains(range.commonAncestorContainer)) {
+    if (!container.contains(range.commonAncestorContainer)) {
       return;
     }
     var head = doc.createRange();
-    head.selectNodeContents(body);
+    head.selectNodeContents(container);
     head.setEnd(range.startContainer, range.startOffset);
     var tail = doc.createRange();
-    tail.selectNodeContents(body);
+    tail.selectNodeContents(container);
     tail.setStart(range.endContainer, range.endOffset);
     take(selection.toString(), head.toString(), tail.toString());
+  }
+
+  function fromPreview(doc) {
+    fromSelection(doc, doc.querySelector('[data-preview="body"]'));
   }
 
   function watch(doc) {
@@ -92,6 +96,15 @@
     desk.addEventListener("desk:previewed", function (event) {
       watch(event.detail.doc);
       mark(event.detail.doc);
+    });
+  }
+
+  // Someone who reviews but may not edit (a medical reviewer) sees the text read-only:
+  // a selection there quotes it too.
+  var shown = document.querySelector(".desk__text .field-body .readonly");
+  if (shown && quote) {
+    shown.addEventListener("mouseup", function () {
+      fromSelection(document, shown);
     });
   }
 

@@ -10,7 +10,12 @@ from articles.models import HelpfulnessVote, PassageComment, Status
 from tests.articles.workflow_helpers import article_in_state
 from tests.browser.helpers import BROWSER_TEST, SCREENSHOTS, log_in
 from tests.browser.test_accessibility import axe, describe
-from tests.factories import ClinicianFactory, EditorFactory, PublishedArticleFactory
+from tests.factories import (
+    ClinicianFactory,
+    EditorFactory,
+    MedicalReviewerFactory,
+    PublishedArticleFactory,
+)
 
 pytestmark = BROWSER_TEST
 
@@ -121,3 +126,38 @@ def test_a_reader_answers_was_this_page_helpful_inline_and_without_javascript(
         (False, ""),
         (True, "Clear, thank you."),
     ]
+
+
+SELECT_IN_TEXT = """(passage) => {
+    const shown = document.querySelector(".desk__text .field-body .readonly");
+    const walker = document.createTreeWalker(shown, NodeFilter.SHOW_TEXT);
+    let node;
+    while ((node = walker.nextNode())) {
+        const at = node.data.indexOf(passage);
+        if (at !== -1) {
+            const range = document.createRange();
+            range.setStart(node, at);
+            range.setEnd(node, at + passage.length);
+            document.getSelection().removeAllRanges();
+            document.getSelection().addRange(range);
+            shown.dispatchEvent(new MouseEvent("mouseup", {bubbles: true}));
+            return true;
+        }
+    }
+    return false;
+}"""
+
+
+def test_a_medical_reviewer_who_may_not_edit_quotes_the_read_only_text(new_context, people):
+    clinician, editor = people
+    reviewer = MedicalReviewerFactory(username="dr-rev")
+    article = article_in_state(Status.IN_REVIEW, author=clinician, approver=editor, body=BODY)
+    page = new_context().new_page()
+    log_in(page, reviewer)
+    page.goto(f"/admin/articles/article/{article.pk}/change/")
+    assert page.evaluate(SELECT_IN_TEXT, PASSAGE)
+    expect(page.locator("#comment-quote")).to_have_value(PASSAGE)
+    page.get_by_label("Comment", exact=True).fill("Is two hours right?")
+    page.get_by_role("button", name="Add comment").click()
+    expect(page.locator("ul.messagelist")).to_contain_text("Your comment was added.")
+    assert PassageComment.objects.get().author == reviewer
