@@ -75,6 +75,10 @@ def test_reviewer_selects_a_passage_in_the_preview_and_the_author_sees_it_beside
     comment = PassageComment.objects.get()
     assert comment.quote == PASSAGE and comment.before.endswith("You stay for ")
 
+    # The page's own requests (its preview) done before the test writes: on SQLite a
+    # read still running in the server would lock the table.
+    reviewer.wait_for_load_state("networkidle")
+    reviewer.close()
     # The reviewer asks for changes: the text is the author's to edit again.
     workflow.request_changes(article=article, by=editor, comment="See my comment.")
 
