@@ -24,7 +24,7 @@ from hub.ratelimit import client_ip, concurrency_limited, rate_limited
 from hub.security import ReportForgedFields, posted_names, report_tampering
 
 from . import library, upkeep, workflow
-from .cache import content_changed, generation
+from .cache import generation, retire
 from .diff import compare
 from .forms import ArticleAdminForm, ImageAdminForm, TopicAdminForm, TypedText, action_form
 from .models import (
@@ -419,9 +419,10 @@ class BaseArticleAdmin(ReportForgedFields, admin.ModelAdmin):
 
     def delete_queryset(self, request, queryset):
         topics = list(Topic.objects.filter(articles__in=queryset).values_list("pk", flat=True))
+        shown = set().union(*(upkeep.article_keys(article) for article in queryset))
         super().delete_queryset(request, queryset)
         Topic.objects.filter(pk__in=topics).recount_live_articles()
-        content_changed()
+        retire(*shown)
 
     def get_list_display(self, request):
         if request.user.is_editor:

@@ -32,7 +32,6 @@ from django.db.models import Max
 from django.utils import timezone
 
 from . import notifications, upkeep
-from .cache import content_changed
 from .diff import TOPIC_LABELS, FieldDiff, compare
 from .models import (
     Article,
@@ -592,7 +591,7 @@ def edit_article(
                 comment="Started a new version; readers still see the approved one.",
                 revision=revision,
             )
-        content_changed()  # the text waits for approval, but the row's slug or audience may not
+        upkeep.article_changed(article)  # the text waits, but the row's slug or audience may not
     else:
         article.title, article.summary, article.body = content.title, content.summary, content.body
         for name, value in (fields or {}).items():
@@ -706,6 +705,7 @@ def publish(
 ) -> Article:
     """Approve the version in review and make it public now, or at `at` (scheduled)."""
     article = _locked(article)
+    shown_before = upkeep.article_keys(article)  # topics, reviewer may change
     check_action(article, name="publish", by=by)
     details = _override_details(article, by, comment)
     missing = [label for key, label in CHECKLIST.items() if key not in set(checklist)]
@@ -767,7 +767,7 @@ def publish(
         revision=revision,
         details=details,
     )
-    content_changed()
+    upkeep.article_changed(article, before=shown_before)
     transaction.on_commit(lambda: notifications.published(article_id=article.pk))
     return article
 
@@ -792,7 +792,7 @@ def archive(*, article: Article, by, comment: str = "") -> Article:
         comment=comment,
         details=details,
     )
-    content_changed()
+    upkeep.article_changed(article)
     return article
 
 
@@ -814,7 +814,7 @@ def restore(*, article: Article, by, comment: str = "") -> Article:
     _record(
         article, by=by, from_status=S.ARCHIVED, to_status=S.DRAFT, comment=comment, details=details
     )
-    content_changed()
+    upkeep.article_changed(article)
     return article
 
 
@@ -824,6 +824,7 @@ def reconfirm_review(
 ) -> Article:
     """Record that an editor re-checked the live text against current evidence: no change."""
     article = _locked(article)
+    shown_before = upkeep.article_keys(article)  # topics, reviewer may change
     check_action(article, name="reconfirm", by=by)
     details = _override_details(article, by, comment)
     today = timezone.localdate()
@@ -850,7 +851,7 @@ def reconfirm_review(
         comment=comment or "Reviewed; no change needed.",
         details=details,
     )
-    content_changed()
+    upkeep.article_changed(article, before=shown_before)
     return article
 
 
@@ -1114,7 +1115,7 @@ def reconfirm_topic(*, topic: Topic, by, comment: str = "") -> Topic:
         comment=comment.strip(),
         details={"reconfirmed": True, "medical_reviewer": by.pk},
     )
-    content_changed()
+    upkeep.topics_changed([topic.pk])
     return topic
 
 
