@@ -59,6 +59,15 @@ sub vcl_recv {
 }
 
 sub vcl_backend_response {
+    # Only what can be purged is kept: pages carrying their keys, and static files (their
+    # names change with their content). Not a 404 (the article may be published next
+    # minute, and a 404 has no keys to purge it by), nor library images (a withdrawn
+    # consent must take one off at once).
+    if (!beresp.http.xkey && bereq.url !~ "^/static/") {
+        set beresp.uncacheable = true;
+        set beresp.ttl = 0s;
+        return (deliver);
+    }
     # Kept a day beyond its s-maxage, to serve while the hub is down (crisis pages stay
     # up). A purge removes it at once, grace or not.
     set beresp.grace = 24h;
