@@ -52,9 +52,36 @@ authors are named (a deploy)
 The Markdown pipeline (a     every body and intro               ensure_pages_current(), after
 deploy)                                                         every `migrate`; manage.py
                                                                 rerender_content
-Anything readers could see   the whole page cache, when the     cache.content_changed()
-                             change commits
+Global: templates, helplines, the whole page cache, when the     cache.content_changed()
+policy pages (every footer),  change commits (every page; the
+care cards, a deploy          HTTP caches: key `all`)
+Some content (rows below)    the cached pages showing it: its   cache.retire(*keys), when the
+                             keys, when the change commits      change commits
 
+Keys retired: which cached pages a change retires (cache.retire(); pages name what they
+show with cache.shows(); the HTTP caches in front are purged by the same keys).
+
+When this changes            keys retired                       by which call
+---------------------------  ---------------------------------  ----------------------------------
+An article is published,     article:<id>, topic:<id> of its    article_changed(article, before=
+edited (its live row),       topics before and after (their     article_keys() taken first),
+archived, restored,          pages, their articles' related     from workflow.py; ArticleAdmin's
+re-confirmed, deleted        lists), author:<id> of its author  delete_queryset()
+                             and reviewer before and after,
+                             home, index, feeds, sitemap,
+                             search
+A topic's name, aliases,     topic:<id>, the listings, and      topic_saved(), deleting_topics()
+definition, intro...; a      article:/topic:<id> of each page
+topic deleted                whose text changed (mentions)
+A topic re-confirmed         topic:<id>, the listings           topics_changed()
+A public profile, role or    author:<id> (their page, their     profile_changed, roles_changed
+account                      bylines), sitemap                  (a group emptied: global)
+An author's credited name    global (their cards are on every   author_renamed
+                             listing and related list)
+A library image              article:/topic:<id> of the pages   image_changed
+                             using it
+
+A page that names no keys carries `any`, retired by every change (correct, if not lean).
 save(), copy_publish_times() and recount_live_articles() are in models.py; the other
 calls named without a module are in this one. The receivers are connected by connect(),
 from ArticlesConfig.ready().
