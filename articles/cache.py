@@ -366,6 +366,8 @@ def clock() -> tuple[int, int]:
 
 def _current(stored: tuple) -> bool:
     """Whether none of the stored page's keys was retired after it was rendered."""
+    if len(stored) < 6:
+        return False  # stored by a release before pages had keys
     keys, made_at = stored[4], stored[5]
     version_keys = [_version_key(k) for k in keys]
     versions = cache.get_many(version_keys)

@@ -161,6 +161,8 @@ def topic_detail(request: HttpRequest, slug: str) -> HttpResponse:
     response = render(request, "articles/topic_detail.html", context)
     # Its cards are of its articles: a change to one retires topic:<id> (upkeep.py).
     shows(response, topic_key(topic.pk), *(topic_key(t.pk) for t in context["related_topics"]))
+    if topic.medical_reviewer_id:  # linked by their public slug
+        shows(response, author_key(topic.medical_reviewer_id))
     return made_from(response, audience=audience or None, page=_given(request, "page", page.number))
 
 

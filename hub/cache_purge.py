@@ -13,10 +13,11 @@ after the transaction commits. Each cache in front is a Purger:
   docs/performance.md.
 
 settings.CACHE_PURGE_HOSTS lists the Varnish hosts ("http://127.0.0.1:6091"). A purge
-that fails (a host down) never fails the change: it is logged, tried again at once after
-PURGE_RETRY_DELAYS, then owed and retried every PURGE_RETRY_SECONDS by one background
-thread of this process until the host answers (owed keys are merged, so a long outage
-costs one purge of everything it missed, not one per change).
+that fails (a host down) never fails the change, nor waits for it: it is logged and owed,
+and one background thread of this process tries again after PURGE_RETRY_DELAYS, then
+every PURGE_RETRY_SECONDS, until the host answers (owed keys are merged, so a long outage
+costs one purge of everything it missed, not one per change). A management command that
+exits first loses what it owed: those pages leave the cache at their s-maxage.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from django.conf import settings
 
 log = logging.getLogger(__name__)
 
-PURGE_TIMEOUT = 2.0
+PURGE_TIMEOUT = 1.0
 PURGE_RETRY_DELAYS = (0.05, 0.25)
 PURGE_RETRY_SECONDS = 2.0
 # Fastly takes up to 256 keys a request; Varnish's header is bounded by its
@@ -121,21 +122,21 @@ _owed_lock = threading.Lock()
 _retrying: threading.Thread | None = None
 
 
-def _try(purger: Purger, keys: Collection[str], *, delays=PURGE_RETRY_DELAYS) -> bool:
-    for delay in (0, *delays):
-        time.sleep(delay)
-        try:
-            purger.purge(keys)
-        except (PurgeFailed, OSError) as exc:
-            error = exc
-            continue
-        return True
-    log.error("could not purge %s from %s (%s); retrying in the background", keys, purger, error)
-    return False
+def _try(purger: Purger, keys: Collection[str]) -> bool:
+    try:
+        purger.purge(keys)
+    except (PurgeFailed, OSError) as exc:
+        log.error("could not purge %s from %s (%s); retrying", sorted(keys), purger, exc)
+        return False
+    return True
 
 
 def purge(keys: Collection[str], *, to: list[Purger] | None = None) -> None:
-    """Purge these keys from every cache in front; a cache that fails owes them."""
+    """Purge these keys from every cache in front; a cache that fails owes them.
+
+    One attempt here (the change's author is waiting); the retries are a background
+    thread's, so a host that is down costs the publish at most PURGE_TIMEOUT.
+    """
     if not keys:
         return
     for purger in purgers() if to is None else to:
@@ -154,14 +155,18 @@ def _owe(purger: Purger, keys: Collection[str]) -> None:
 
 
 def _retry_owed() -> None:
+    attempt = 0
     while True:
-        time.sleep(PURGE_RETRY_SECONDS)
+        # Soon after the failure first (a dropped connection), then every few seconds.
+        delays = PURGE_RETRY_DELAYS
+        time.sleep(delays[attempt] if attempt < len(delays) else PURGE_RETRY_SECONDS)
+        attempt += 1
         with _owed_lock:
             if not _owed:
                 return
             pending = [(purger, set(keys)) for purger, keys in _owed.values()]
         for purger, keys in pending:
-            if _try(purger, keys, delays=()):
+            if _try(purger, keys):
                 log.warning("owed purge of %d keys done at %s", len(keys), purger)
                 with _owed_lock:
                     _, owed = _owed[purger.name]

@@ -24,7 +24,7 @@ from articles import workflow
 from tests.factories import ClinicianFactory, EditorFactory, PublishedArticleFactory
 
 pytestmark = [
-    pytest.mark.django_db(transaction=True),
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
     pytest.mark.usefixtures("page_cache_on"),
 ]
 

@@ -208,7 +208,7 @@ def test_a_missing_version_makes_a_page_stale_never_fresh(client, site):
 READERS = 16
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_retired_popular_page_is_rendered_once_for_sixteen_readers_at_once(
     site, monkeypatch, settings
 ):
