@@ -297,7 +297,15 @@ def topic_key(pk: int) -> str:
 
 
 def author_key(pk: int) -> str:
+    """A person's author page (the lists of what they wrote and reviewed)."""
     return page_key_for("author", pk)
+
+
+def byline_key(pk: int) -> str:
+    """Pages showing a person's name or profile (bylines, reviewed-by lines): apart from
+    author_key(), so that a publish, which changes the author page's lists, leaves every
+    other page with their byline cached."""
+    return page_key_for("byline", pk)
 
 
 # Pages listing content broadly: each is retired by any change to what it lists.

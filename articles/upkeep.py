@@ -74,8 +74,9 @@ A topic's name, aliases,     topic:<id>, the listings, and      topic_saved(), d
 definition, intro...; a      article:/topic:<id> of each page
 topic deleted                whose text changed (mentions)
 A topic re-confirmed         topic:<id>, the listings           topics_changed()
-A public profile, role or    author:<id> (their page, their     profile_changed, roles_changed
-account                      bylines), sitemap                  (a group emptied: global)
+A public profile, role or    author:<id> (their page),          profile_changed, roles_changed
+account                      byline:<id> (pages with their      (a group emptied: global)
+                             byline), sitemap
 An author's credited name    global (their cards are on every   author_renamed
                              listing and related list)
 A library image              article:/topic:<id> of the pages   image_changed
@@ -110,6 +111,7 @@ from .cache import (
     SITEMAP,
     article_key,
     author_key,
+    byline_key,
     content_changed,
     retire,
     topic_key,
@@ -245,7 +247,8 @@ LISTINGS = (HOME, INDEX, FEEDS, SITEMAP, SEARCH)
 def article_keys(article: Article) -> set[str]:
     """The keys of every page showing this article as it stands (one query): its page, its
     topics' (their pages, and the related lists of their other articles' pages), its
-    author's and medical reviewer's, and the listings. Take them before a change that may
+    author's and medical reviewer's author pages (not their bylines elsewhere, which it
+    does not change), and the listings. Take them before a change that may
     move it out of some (topics, reviewer), and retire both."""
     topic_ids = ArticleTopic.objects.filter(content_object_id=article.pk).values_list(
         "tag_id", flat=True
@@ -486,14 +489,14 @@ PROFILE_FIELDS = frozenset({*NAME_FIELDS, "professional_title", "bio", "disclosu
 
 def profile_changed(sender, instance=None, update_fields=None, raw=False, **kwargs) -> None:
     """A person saved or deleted however it happens (admin, shell, command): their author
-    page and the pages with their byline (author:<id>), and the sitemap, go fresh.
+    page (author:<id>), the pages with their byline (byline:<id>) and the sitemap go fresh.
 
     A save that touches none of PROFILE_FIELDS (a login's last_login) changes no page. A
     changed name also changes their cards: author_renamed() sees to those.
     """
     if raw or (update_fields is not None and not set(update_fields) & PROFILE_FIELDS):
         return
-    retire(author_key(instance.pk), SITEMAP)
+    retire(author_key(instance.pk), byline_key(instance.pk), SITEMAP)
 
 
 def roles_changed(sender, instance, action: str, pk_set=None, **kwargs) -> None:
@@ -507,7 +510,7 @@ def roles_changed(sender, instance, action: str, pk_set=None, **kwargs) -> None:
     else:  # a group emptied: who was in it is not known any more
         content_changed()
         return
-    retire(*map(author_key, people), SITEMAP)
+    retire(*map(author_key, people), *map(byline_key, people), SITEMAP)
 
 
 def page_changed(sender, raw=False, **kwargs) -> None:

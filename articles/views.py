@@ -18,7 +18,15 @@ from hub.ratelimit import client_ip, rate_limited, too_many
 
 from . import cache as page_cache
 from . import crisis_help, images, reads, structured_data
-from .cache import article_key, author_key, made_from, public_page, shows, topic_key
+from .cache import (
+    article_key,
+    author_key,
+    byline_key,
+    made_from,
+    public_page,
+    shows,
+    topic_key,
+)
 from .crisis import signals_crisis
 from .forms import ProblemReportForm
 from .markdown import lead_image
@@ -162,7 +170,7 @@ def topic_detail(request: HttpRequest, slug: str) -> HttpResponse:
     # Its cards are of its articles: a change to one retires topic:<id> (upkeep.py).
     shows(response, topic_key(topic.pk), *(topic_key(t.pk) for t in context["related_topics"]))
     if topic.medical_reviewer_id:  # linked by their public slug
-        shows(response, author_key(topic.medical_reviewer_id))
+        shows(response, byline_key(topic.medical_reviewer_id))
     return made_from(response, audience=audience or None, page=_given(request, "page", page.number))
 
 
@@ -192,7 +200,7 @@ def article_detail(request: HttpRequest, slug: str) -> HttpResponse:
         render(request, "articles/article_detail.html", context),
         article_key(article.pk),
         *(topic_key(topic.pk) for topic in topics),
-        *(author_key(pk) for pk in (article.author_id, article.medical_reviewer_id) if pk),
+        *(byline_key(pk) for pk in (article.author_id, article.medical_reviewer_id) if pk),
     )
 
 

@@ -79,7 +79,7 @@ def test_a_page_names_the_content_in_it_in_its_key_headers(client, site, topics)
     assert {
         article_key(site["inhaler"].pk),
         topic_key(asthma.pk),
-        f"author:{site['author'].pk}",
+        f"byline:{site['author'].pk}",
         "all",
     } <= keys
     assert response["Surrogate-Key"] == response["xkey"]
@@ -135,8 +135,9 @@ def test_archived_article_is_gone_at_once_and_unrelated_pages_stay(
     assert client.get(inhaler).status_code == 404
     assert "Using an inhaler" not in body(client.get(asthma.get_absolute_url()))
     assert from_cache(client, eczema.get_absolute_url())
-    # Same author: the author page goes, but the other article's page keeps its byline.
+    # Same author: the author page goes, but their other article's page stays cached.
     assert "Using an inhaler" not in body(client.get(site["author"].get_absolute_url()))
+    assert from_cache(client, site["creams"].get_absolute_url())
 
 
 def test_topic_rename_rerenders_the_pages_mentioning_it_and_no_others(client, topics, on_commit):
