@@ -16,9 +16,9 @@ A live article's topics      its vectors; its links'            article.topics
                              public_from; old and new topics'   (ArticleTopicsManager)
                              live counts
 An article goes live or      its topics' live counts; cached    workflow.py (publish,
-stops being live             pages                              archive):
+stops being live             pages showing it                   archive):
                                                                 recount_live_articles(),
-                                                                content_changed()
+                                                                article_changed()
 An article is deleted        its topics' live counts; cached    admin.py, ArticleAdmin's
 (superusers only)            pages                              delete_queryset()
 A topic's intro              its intro_html and search vector   Topic.save()
