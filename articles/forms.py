@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from . import images
 from .markdown import image_ids
-from .models import Article, Consent, Image, Topic
+from .models import Article, CareCard, Consent, Image, Topic
 from .readability import TARGET_GRADE
 from .workflow import CHECKLIST, Action
 from .writing_checks import EXTERNAL_IMAGE_MESSAGE, external_images
@@ -45,7 +45,18 @@ def image_problems(body: str, *, author_id: int | None) -> list[str]:
 
 class TopicAdminForm(forms.ModelForm):
     """A topic's page. Its intro may show shared library images (a topic has no author whose
-    own images it could use), refused with the same messages as in articles."""
+    own images it could use), refused with the same messages as in articles. Its care cards
+    are part of what readers see of it: they go into its pending version with the rest."""
+
+    # Not "care_cards": that is the cards' relation to the topic, which the admin would show
+    # read-only instead of TopicAdmin.page_care_cards to those who may only view topics.
+    page_care_cards = forms.ModelMultipleChoiceField(
+        queryset=CareCard.objects.all(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Care cards",
+        help_text="The “When to get help” cards this topic's page shows.",
+    )
 
     class Meta:
         model = Topic
@@ -61,6 +72,16 @@ class TopicAdminForm(forms.ModelForm):
             "mental_health",
             "is_featured",
         ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        topic = self.instance
+        if topic.pk is not None:
+            # The pending version's cards when there is one (TopicAdmin.get_object).
+            working = getattr(topic, "working_care_card_ids", None)
+            self.fields["page_care_cards"].initial = (
+                list(working) if working is not None else list(topic.care_cards.all())
+            )
 
     def clean_intro(self):
         intro = self.cleaned_data["intro"]
@@ -233,15 +254,11 @@ class NextReviewField(forms.DateField):
 MAX_SCHEDULE_AHEAD = datetime.timedelta(days=2 * 366)
 
 
-class PublishForm(ActionForm):
-    """Approval: the editorial checklist, each safe-messaging flag, and when."""
+class GatesForm(ActionForm):
+    """What an approval must explain (workflow._gates): each safe-messaging flag in the
+    version, and a reading grade above target for patients. A topic's approval asks only
+    this and a comment; an article's (PublishForm) more."""
 
-    checklist = forms.MultipleChoiceField(
-        choices=list(CHECKLIST.items()),
-        widget=forms.CheckboxSelectMultiple,
-        label="Editorial checklist",
-        error_messages={"required": "Complete the editorial checklist before approving."},
-    )
     acknowledged_flags = forms.MultipleChoiceField(
         required=False,
         widget=forms.CheckboxSelectMultiple,
@@ -259,16 +276,11 @@ class PublishForm(ActionForm):
         label="Why it must read above the target grade (required)",
         widget=forms.Textarea(attrs={"rows": 2}),
     )
-    publish_at = forms.DateTimeField(
-        required=False,
-        label="Publish at",
-        help_text="Leave empty to publish now. A future time schedules the article (UTC).",
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
-        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"],
-    )
-    next_review_due = NextReviewField()
     comment = forms.CharField(
-        required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
+        required=False,
+        max_length=5000,
+        label="Comment (needed only to override the four-eyes rule)",
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
 
     def __init__(self, *args, flags=(), grade=None, **kwargs):
@@ -302,6 +314,38 @@ class PublishForm(ActionForm):
                 "Simplify the text, or say why it must stay above the target grade."
             )
         return reason
+
+
+class PublishForm(GatesForm):
+    """Approval: the editorial checklist, each safe-messaging flag, and when."""
+
+    field_order = [
+        "checklist",
+        "acknowledged_flags",
+        "flags_reason",
+        "grade_reason",
+        "publish_at",
+        "next_review_due",
+        "comment",
+    ]
+
+    checklist = forms.MultipleChoiceField(
+        choices=list(CHECKLIST.items()),
+        widget=forms.CheckboxSelectMultiple,
+        label="Editorial checklist",
+        error_messages={"required": "Complete the editorial checklist before approving."},
+    )
+    publish_at = forms.DateTimeField(
+        required=False,
+        label="Publish at",
+        help_text="Leave empty to publish now. A future time schedules the article (UTC).",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"],
+    )
+    next_review_due = NextReviewField()
+    comment = forms.CharField(
+        required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
+    )
 
     def clean_checklist(self):
         # The workflow refuses an incomplete checklist too; saying so here puts the reason
@@ -337,7 +381,8 @@ class ReconfirmForm(ActionForm):
 
 
 ACTION_FORMS: dict[str, type[ActionForm]] = {
-    form.__name__: form for form in (CommentForm, RequestChangesForm, PublishForm, ReconfirmForm)
+    form.__name__: form
+    for form in (CommentForm, RequestChangesForm, GatesForm, PublishForm, ReconfirmForm)
 }
 
 
