@@ -40,7 +40,8 @@
   PAGE_CACHE_SECONDS, never past the next scheduled publication (one query, itself cached
   per generation) and never past midnight.
 - Each process also keeps the last PAGE_CACHE_LOCAL_PAGES pages it served, under the same
-  keys: a hit then asks the shared cache only for the generation, a few bytes.
+  keys: a hit then asks the shared cache only for the generation and the retirement
+  sequence (one MGET, a few bytes), and for its keys' versions once after each retirement.
 - HTTP: marked pages for anonymous readers get an ETag and Last-Modified (304s come from
   ConditionalGetMiddleware, placed just before this one so cached answers get them too)
   and `Cache-Control: public, max-age=0, s-maxage=N, must-revalidate`: browsers check
