@@ -9,10 +9,12 @@ import http.server
 import logging
 import threading
 import time
+import uuid
 
 import pytest
+import redis
 from django.core.cache import cache
-from django.test import Client
+from django.test import Client, override_settings
 
 from articles import cache as page_cache
 from articles import reads, upkeep, workflow
@@ -26,6 +28,7 @@ from tests.factories import (
     PublishedArticleFactory,
     TopicFactory,
 )
+from tests.services import redis_up
 from tests.threads import at_once
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("page_cache_on")]
@@ -286,3 +289,33 @@ def test_a_cache_host_that_is_down_costs_the_publish_nothing_and_is_purged_later
         cache_purge.forget_owed()
     assert not cache_purge.owed()
     assert any(article_key(inhaler.pk) in taken.split() for taken in _PurgeTaker.taken)
+
+
+# --- the same on Redis (the atomic scripts of hub/cache_backends.py) -----------------------
+
+
+@pytest.mark.skipif(not redis_up(), reason="needs Redis on 127.0.0.1:6379")
+def test_on_redis_an_archive_retires_its_pages_and_no_others(site, topics, editor, on_commit):
+    asthma, eczema = topics
+    prefix = f"retire-{uuid.uuid4().hex}"
+    location = "redis://127.0.0.1:6379/8"
+    shared = {"BACKEND": "hub.cache_backends.RedisCache", "LOCATION": location}
+    try:
+        with override_settings(CACHES={"default": {**shared, "KEY_PREFIX": prefix}}):
+            client = Client()
+            warm(client, site["inhaler"].get_absolute_url(), eczema.get_absolute_url())
+            _, before = page_cache.clock()
+
+            with on_commit():
+                workflow.archive(article=site["inhaler"], by=editor, comment="Retracted.")
+
+            assert page_cache.clock()[1] == before + 1
+            assert client.get(site["inhaler"].get_absolute_url()).status_code == 404
+            assert "Using an inhaler" not in body(client.get(asthma.get_absolute_url()))
+            assert from_cache(Client(), eczema.get_absolute_url())  # another process's view
+    finally:
+        server = redis.Redis.from_url(location)
+        keys = list(server.scan_iter(f"{prefix}:*", count=1000))
+        if keys:
+            server.delete(*keys)
+        server.close()
