@@ -64,8 +64,18 @@ def hub_server():
 
 
 @pytest.fixture(scope="module")
-def varnish(hub_server):
-    """varnishd in front of the live server; yields its work directory (for varnishadm)."""
+def varnish(hub_server, django_db_blocker):
+    """varnishd in front of the live server; yields its work directory (for varnishadm).
+
+    Its health probe asks the live server's /healthz (a query) every second, between
+    tests too: database access stays open while it runs, or the probe would find the
+    hub down.
+    """
+    with django_db_blocker.unblock():
+        yield from _varnish(hub_server)
+
+
+def _varnish(hub_server):
     if shutil.which("varnishd") is None:
         _absent("varnishd is not installed")
     if _answers(PORT):
@@ -121,8 +131,13 @@ def _healthy(workdir: Path) -> bool:
 
 
 @pytest.fixture
-def hub_purges_varnish(settings, varnish):
+def hub_purges_varnish(settings, varnish, transactional_db):
     settings.CACHE_PURGE_HOSTS = [VARNISH]
+    # The probe must have found the hub up (it may have missed while the database was
+    # being set up for this test).
+    deadline = time.monotonic() + 10
+    while not _healthy(varnish) and time.monotonic() < deadline:
+        time.sleep(0.2)
     return varnish
 
 
