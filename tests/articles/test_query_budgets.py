@@ -274,8 +274,9 @@ def test_publishing_costs_the_same_queries_at_any_size(
     # included  12. its publish time copied to its topic links  13. its search vectors
     # (SQLite: its row of the full-text index)  14-15. its topics, locked, then their
     # stored counts of live articles
-    # 16. the workflow event  17. its topics, for the cached pages showing it now
-    # 18. release savepoint  19. after commit: the article, for the author's e-mail. The
-    # pages' retirement after commit is one cache script: no SQL.
-    assert len(large) == 19, listing
+    # 16. its entry in the changes log  17. the workflow event  18. its topics, for the
+    # cached pages showing it now  19. release savepoint  20. after commit: the partners'
+    # webhooks, for those told of publications  21. the article, for the author's e-mail.
+    # The pages' retirement after commit is one cache script: no SQL.
+    assert len(large) == 21, listing
     assert len(large) < 25
