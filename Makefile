@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test install lint bench clean
+.PHONY: demo test install lint bench clean varnish
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,15 @@ bench: install
 		SECRET_KEY=bench-only-secret-key $(PY) bench/bench_search.py --articles $(SEARCH_ARTICLES)
 	flock /tmp/loadtest.lock env SECRET_KEY=bench-only-secret-key $(PY) bench/bench_linking.py
 	flock /tmp/loadtest.lock env SECRET_KEY=bench-only-secret-key $(PY) bench/bench_hostile_markdown.py
+
+## Varnish on 127.0.0.1:$(VARNISH_PORT) in front of gunicorn on $(APP_PORT), purged by key
+## after each change (deploy/varnish/, docs/performance.md). Migrate (or `make demo`) first.
+APP_PORT ?= 8000
+VARNISH_PORT ?= 6081
+VARNISH_ADMIN_PORT ?= 6082
+varnish: install
+	APP_PORT=$(APP_PORT) VARNISH_PORT=$(VARNISH_PORT) VARNISH_ADMIN_PORT=$(VARNISH_ADMIN_PORT) \
+		deploy/varnish/run.sh
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -27,7 +27,7 @@ from hub.ratelimit import client_ip, concurrency_limited, rate_limited
 from hub.security import ReportForgedFields, posted_names, report_tampering
 
 from . import comments, crisis_help, helpfulness, library, reader_replies, reads, upkeep, workflow
-from .cache import content_changed, preview_html
+from .cache import preview_html, retire
 from .diff import compare
 from .forms import (
     ArticleAdminForm,
@@ -558,9 +558,10 @@ class BaseArticleAdmin(ReportForgedFields, admin.ModelAdmin):
 
     def delete_queryset(self, request, queryset):
         topics = list(Topic.objects.filter(articles__in=queryset).values_list("pk", flat=True))
+        shown = set().union(*(upkeep.article_keys(article) for article in queryset))
         super().delete_queryset(request, queryset)
         Topic.objects.filter(pk__in=topics).recount_live_articles()
-        content_changed()
+        retire(*shown)
 
     def get_list_display(self, request):
         if request.user.is_editor:

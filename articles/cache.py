@@ -12,18 +12,36 @@
   (`made_from()`): `?utm_source=...` is served the stored page, and junk such as
   `?page=007` or `?audience=x` is rendered but never stored, so no query string can add
   entries beyond the site's own pages (issue 23).
-- Keys carry a generation number: `page:<generation>:<hash of the address>`. Every
-  change readers could see calls `content_changed()`, which adds one to the generation
-  when the transaction commits (one cache incr): every stored page is then out of reach
-  at once, and the next request renders afresh (a bump the cache refused is retried, and
-  owed until it succeeds: see _bump()). Who calls it for which change is the table in
-  articles/upkeep.py. Unreachable pages expire by themselves.
+- Pages know what they show (issue 24). A view names the content in its page with
+  `shows(response, *keys)` (`article:<id>`, `topic:<id>`, `author:<id>`, `home`, `feeds`,
+  ...; see page_key_for()); a page that names nothing gets ANY. The keys are stored with
+  the page and sent as `xkey` (Varnish) and `Surrogate-Key` (Fastly-style CDNs) headers.
+  A change calls `retire(*keys)`: when the transaction commits, one atomic step adds one
+  to a sequence number (`page:retired`) and records it as each key's version. A page
+  entry holds the sequence number read before it was rendered; it is current while none
+  of its keys has a newer version (one MGET, skipped while the sequence has not moved
+  since this process last checked the page). So a publish in topic A leaves topic B's
+  pages cached. A version that is missing (evicted) makes the page stale, never fresh:
+  versions are (re)created at store time from the current sequence (_note_keys()).
+  Retiring also purges the keys from the HTTP caches in front (hub/cache_purge.py).
+- No stampede: a miss takes a short lock for its page key; others asking for that page
+  meanwhile wait (up to PAGE_CACHE_WAIT_SECONDS) for the page it stores rather than all
+  rendering it. A retired page is never served stale: a retracted article must go at once.
+- Keys also carry a generation number: `page:<generation>:<hash of the address>`, for
+  changes every page shows (templates, helplines, the footer's policy pages, the
+  Markdown pipeline): `content_changed()` adds one to the generation when the transaction
+  commits (one cache incr): every stored page is then out of reach at once, and the next
+  request renders afresh (a bump the cache refused is retried, and owed until it
+  succeeds: see _bump(); a retire the cache refused becomes an owed bump too). Who calls
+  which for which change is the table in articles/upkeep.py. Unreachable pages expire by
+  themselves.
 - Time changes pages without any write: a scheduled article becomes public at its publish
   time, and review notices appear at midnight. So a page is kept at most
   PAGE_CACHE_SECONDS, never past the next scheduled publication (one query, itself cached
   per generation) and never past midnight.
 - Each process also keeps the last PAGE_CACHE_LOCAL_PAGES pages it served, under the same
-  keys: a hit then asks the shared cache only for the generation, a few bytes.
+  keys: a hit then asks the shared cache only for the generation and the retirement
+  sequence (one MGET, a few bytes), and for its keys' versions once after each retirement.
 - HTTP: marked pages for anonymous readers get an ETag and Last-Modified (304s come from
   ConditionalGetMiddleware, placed just before this one so cached answers get them too)
   and `Cache-Control: public, max-age=0, s-maxage=N, must-revalidate`: browsers check
@@ -39,6 +57,7 @@ only with REDIS_URL.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import hashlib
 import logging
@@ -48,7 +67,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Iterable
 from functools import wraps
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from django.conf import settings
 from django.core.cache import cache
@@ -61,6 +80,8 @@ from django.utils.cache import patch_cache_control, set_response_etag
 from django.utils.http import http_date
 from redis.exceptions import RedisError
 
+from hub import cache_purge
+
 from .models import Article, render_body
 
 log = logging.getLogger(__name__)
@@ -68,6 +89,12 @@ log = logging.getLogger(__name__)
 # The shared cache being unreachable must cost readers the cache, never the page.
 CACHE_ERRORS = (RedisError, OSError)
 GENERATION_KEY = "page:generation"
+# The sequence of retirements; each retired key's version is the number of its last one.
+RETIRED_KEY = "page:retired"
+# On a page that named no keys: every retirement retires it too (correct, if not lean).
+ANY = "any"
+# On every page, never retired by key: lets a generation bump purge a whole HTTP cache.
+ALL = "all"
 # Longer page parameters are served but not stored: they are not links the site makes.
 MAX_STORED_QUERY = 200
 _NO_SCHEDULE = 0.0
@@ -79,7 +106,7 @@ _NO_SCHEDULE = 0.0
 PAGE_PARAMETERS = frozenset({"audience", "letter", "p", "page", "q"})
 
 
-def public_page(view=None, /, *, query: Iterable[str] = ()):
+def public_page(view=None, /, *, query: Iterable[str] = (), keys: Iterable[str] = ()):
     """Mark a view's answers as the same for every anonymous reader, so they may be cached.
 
     `query` names the query parameters the view reads. It sees no other (request.GET holds
@@ -87,11 +114,15 @@ def public_page(view=None, /, *, query: Iterable[str] = ()):
     link with `?utm_source=...` is served the page stored for the link without it. A view
     that reads a parameter says, with `made_from()`, the values its page was made from.
 
+    `keys` are what every page of the view shows (see shows(), for keys known only once
+    the page is built).
+
     `@public_page` or `@public_page(query=(...))`; also works on a class-based view's
     dispatch() through method_decorator. A view may set `response.public_page` itself
     (search does, from a setting); otherwise its answers are public.
     """
     names = frozenset(query)
+    shown = tuple(keys)
     if not names <= PAGE_PARAMETERS:
         # Else those parameters would change a page without changing its key.
         raise ImproperlyConfigured(
@@ -106,7 +137,7 @@ def public_page(view=None, /, *, query: Iterable[str] = ()):
             response = view(request, *args, **kwargs)
             if not hasattr(response, "public_page"):
                 response.public_page = True
-            return response
+            return shows(response, *shown) if shown else response
 
         return wrapper
 
@@ -229,9 +260,154 @@ def _settle_owed_bump() -> bool:
 def content_changed() -> None:
     """Call after any change readers could see: cached pages go when the transaction commits.
 
-    Outside a transaction, at once.
+    Outside a transaction, at once. For what every page shows (templates, helplines, the
+    footer, the Markdown pipeline); a change to some content calls retire() instead. The
+    HTTP caches in front are emptied too (every page carries the key ALL).
     """
     transaction.on_commit(_bump)
+    transaction.on_commit(lambda: cache_purge.purge([ALL]))
+
+
+# --- what a page shows, and retiring it (issue 24) ------------------------------------------
+
+# Longest key sent: Fastly refuses keys over 1 KB; ours are ids, this only bounds odd ones.
+MAX_KEY = 100
+
+
+def page_key_for(kind: str, ident: int | str | None = None) -> str:
+    """The key of a piece of content, as pages and retire() name it: `article:12`, `home`.
+
+    Safe in an `xkey` / `Surrogate-Key` header (space-separated) whatever `ident` holds:
+    anything but letters, digits and `-_.` is percent-encoded, and a long one is hashed.
+    Ids are preferred to slugs, which can change.
+    """
+    if ident is None:
+        return quote(kind, safe="-_.")
+    encoded = quote(str(ident), safe="-_.")
+    if len(encoded) > MAX_KEY:
+        encoded = hashlib.blake2b(encoded.encode(), digest_size=16).hexdigest()
+    return f"{quote(kind, safe='-_.')}:{encoded}"
+
+
+def article_key(pk: int) -> str:
+    return page_key_for("article", pk)
+
+
+def topic_key(pk: int) -> str:
+    return page_key_for("topic", pk)
+
+
+def author_key(pk: int) -> str:
+    """A person's author page (the lists of what they wrote and reviewed)."""
+    return page_key_for("author", pk)
+
+
+def byline_key(pk: int) -> str:
+    """Pages showing a person's name or profile (bylines, reviewed-by lines): apart from
+    author_key(), so that a publish, which changes the author page's lists, leaves every
+    other page with their byline cached."""
+    return page_key_for("byline", pk)
+
+
+# Pages listing content broadly: each is retired by any change to what it lists.
+HOME, INDEX, FEEDS, SITEMAP, SEARCH = "home", "index", "feeds", "sitemap", "search"
+# Pages that change only with a deploy or a generation bump (robots.txt, contact...).
+SITE = "site"
+
+
+def shows(response: HttpResponse, *keys: str) -> HttpResponse:
+    """Say what content this page shows (page_key_for() keys): it is retired with them."""
+    response.page_keys = getattr(response, "page_keys", frozenset()) | frozenset(keys)
+    return response
+
+
+def _version_key(key: str) -> str:
+    return f"page:v:{key}"
+
+
+# Serialises retire() and _note_keys() for a cache without hub.cache_backends' atomic
+# scripts (local memory: one process, so a lock of the process's own is enough).
+_versions_lock = threading.Lock()
+
+
+def _retire_once(keys: Iterable[str]) -> int:
+    """Record a new retirement for these keys; returns its sequence number."""
+    version_keys = [_version_key(k) for k in sorted(keys)]
+    if hasattr(cache, "retire_keys"):  # hub.cache_backends.RedisCache: one atomic script
+        return cache.retire_keys(RETIRED_KEY, version_keys, _fresh_generation())
+    with _versions_lock:
+        try:
+            seq = cache.incr(RETIRED_KEY)
+        except ValueError:
+            seq = _fresh_generation()
+            cache.set(RETIRED_KEY, seq, timeout=None)
+        cache.set_many(dict.fromkeys(version_keys, seq), timeout=None)
+        return seq
+
+
+def _note_keys(keys: Iterable[str]) -> None:
+    """Give a version to each of a stored page's keys that has none (never retired, or
+    evicted): the current sequence number, so no page rendered before now looks fresh."""
+    version_keys = [_version_key(k) for k in sorted(keys)]
+    if hasattr(cache, "note_keys"):
+        cache.note_keys(RETIRED_KEY, version_keys)
+        return
+    with _versions_lock:
+        seq = cache.get(RETIRED_KEY)
+        if seq is None:
+            return  # the next clock() starts a sequence above every version there is
+        missing = [k for k in version_keys if cache.get(k) is None]
+        cache.set_many(dict.fromkeys(missing, seq), timeout=None)
+
+
+def clock() -> tuple[int, int]:
+    """The generation and the retirement sequence number now: one round trip."""
+    found = cache.get_many([GENERATION_KEY, RETIRED_KEY])
+    gen, seq = found.get(GENERATION_KEY), found.get(RETIRED_KEY)
+    if gen is None:
+        gen = generation()
+    if seq is None:
+        seq = _fresh_generation()
+        if not cache.add(RETIRED_KEY, seq, timeout=None):
+            seq = cache.get(RETIRED_KEY) or seq
+    return gen, seq
+
+
+def _current(stored: tuple) -> bool:
+    """Whether none of the stored page's keys was retired after it was rendered."""
+    if len(stored) < 6:
+        return False  # stored by a release before pages had keys
+    keys, made_at = stored[4], stored[5]
+    version_keys = [_version_key(k) for k in keys]
+    versions = cache.get_many(version_keys)
+    return len(versions) == len(version_keys) and all(v <= made_at for v in versions.values())
+
+
+def _retire(keys: frozenset[str]) -> bool:
+    """Retire pages showing these keys; True once the cache has it. Like _bump(): retried,
+    and if the cache still refuses, a whole generation bump is owed instead (it retires a
+    superset). The HTTP caches in front are purged either way."""
+    # The page cache first: a proxy purged before it would fetch the old page from it again.
+    for delay in (0, *BUMP_RETRY_DELAYS):
+        time.sleep(delay)
+        try:
+            _retire_once(keys)
+        except CACHE_ERRORS:
+            continue
+        cache_purge.purge(keys)
+        return True
+    _bump_owed.set()
+    log.error("could not retire page keys %s; a generation bump is owed", sorted(keys))
+    cache_purge.purge(keys)
+    return False
+
+
+def retire(*keys: str) -> None:
+    """Call after a change readers could see on the pages showing `keys` (page_key_for()):
+    those pages go when the transaction commits (outside one, at once). Pages that named
+    no keys (ANY) go with any retirement."""
+    retired = frozenset(keys) | {ANY}
+    transaction.on_commit(lambda: _retire(retired))
 
 
 # --- how long a page may be kept ------------------------------------------------------------
@@ -328,42 +504,55 @@ def _personal(request: HttpRequest, response: HttpResponse) -> bool:
 class _RecentPages:
     """The pages this process served last, in front of the shared cache.
 
-    Keyed like the shared cache (generation included), so a change reaches them exactly
-    as it reaches the shared cache; each entry also keeps its own expiry. A hit then costs
-    one small cache round trip (the generation) instead of two, one of them the page.
+    Keyed like the shared cache (generation included), so a bump reaches them exactly as
+    it reaches the shared cache; each entry also keeps its own expiry, and the retirement
+    sequence number at which its keys' versions were last checked: while the sequence has
+    not moved, a hit costs one small round trip (clock()) and no version check.
     """
 
     def __init__(self, size: int):
         self.size = size
-        self.pages: OrderedDict[str, tuple] = OrderedDict()
+        self.pages: OrderedDict[str, tuple[tuple, int]] = OrderedDict()
         self.lock = threading.Lock()
 
-    def get(self, key: str) -> tuple | None:
+    def get(self, key: str) -> tuple[tuple, int] | None:
         with self.lock:
-            stored = self.pages.get(key)
-            if stored is None:
+            entry = self.pages.get(key)
+            if entry is None:
                 return None
-            if stored[3] <= time.time():
+            if entry[0][3] <= time.time():
                 del self.pages[key]
                 return None
             self.pages.move_to_end(key)
-            return stored
+            return entry
 
-    def put(self, key: str, stored: tuple) -> None:
+    def put(self, key: str, stored: tuple, checked_at: int) -> None:
         with self.lock:
-            self.pages[key] = stored
+            self.pages[key] = (stored, checked_at)
             self.pages.move_to_end(key)
             while len(self.pages) > self.size:
                 self.pages.popitem(last=False)
 
+    def drop(self, key: str) -> None:
+        with self.lock:
+            self.pages.pop(key, None)
+
 
 def _restore(stored: tuple) -> HttpResponse:
-    content, headers, stored_at, _expires_at = stored
+    content, headers, stored_at = stored[:3]
     response = HttpResponse(content)
     for name, value in headers:
         response.headers[name] = value
     response.headers["Age"] = str(max(0, int(time.time() - stored_at)))
     return response
+
+
+def _lock_key(key: str) -> str:
+    return key + ":rendering"
+
+
+def _key_header(keys: Iterable[str]) -> str:
+    return " ".join(sorted({*keys, ALL}))
 
 
 class PageCacheMiddleware:
@@ -377,33 +566,75 @@ class PageCacheMiddleware:
         self.by_encoding = "django.middleware.gzip.GZipMiddleware" in settings.MIDDLEWARE
         self.recent = _RecentPages(settings.PAGE_CACHE_LOCAL_PAGES)
 
+    def _lookup(self, key: str, seq: int) -> tuple | None:
+        """The current page stored under `key`, or None."""
+        entry = self.recent.get(key)
+        if entry is not None:
+            stored, checked_at = entry
+            if checked_at == seq:
+                return stored  # nothing retired since its keys were last checked
+            if _current(stored):
+                self.recent.put(key, stored, seq)
+                return stored
+            self.recent.drop(key)
+        # Another process may have stored the page afresh.
+        stored = cache.get(key)
+        if stored is None or not _current(stored):
+            return None
+        self.recent.put(key, stored, seq)
+        return stored
+
+    def _wait_or_lock(self, key: str, seq: int) -> tuple[tuple | None, str | None]:
+        """On a miss: (None, lock) when this request renders the page; (page, None) when
+        another request rendering it stored it meanwhile; (None, None) when it did not in
+        time, or could not store it (an error page, say): then this one renders too."""
+        lock = _lock_key(key)
+        if cache.add(lock, 1, timeout=settings.PAGE_CACHE_LOCK_SECONDS):
+            return None, lock
+        deadline = time.monotonic() + settings.PAGE_CACHE_WAIT_SECONDS
+        while time.monotonic() < deadline:
+            time.sleep(0.01)
+            found = cache.get_many([key, lock])
+            stored = found.get(key)
+            if stored is not None and _current(stored):
+                self.recent.put(key, stored, seq)
+                return stored, None
+            if lock not in found:
+                break
+        return None, None
+
     def __call__(self, request: HttpRequest) -> HttpResponse:
         anonymous = not _has_session(request)
-        gen = key = query = None
+        gen = key = query = seq = lock = None
         # Any request pays an owed bump, staff's too: other processes may be serving the
         # pages it should have retired.
         settled = _settle_owed_bump()
         if settings.PAGE_CACHE and anonymous and request.method in ("GET", "HEAD") and settled:
-            # The key is taken before rendering: a page that was being rendered while
-            # content changed is stored under the old generation, out of reach.
+            # The clock is read before rendering: a page that was being rendered while
+            # content changed is stored as made before the change, so it is stale at once.
             try:
-                gen = generation()
+                gen, seq = clock()
                 # Taken before the view, which sees only its own parameters.
                 query = page_query(request)
                 key = _key(gen, request, query, by_encoding=self.by_encoding)
-                stored = None if key is None else self.recent.get(key)
+                stored = None if key is None else self._lookup(key, seq)
                 if stored is None and key is not None:
-                    stored = cache.get(key)
-                    if stored is not None:
-                        self.recent.put(key, stored)
+                    stored, lock = self._wait_or_lock(key, seq)
             except CACHE_ERRORS:
                 log.warning("page cache unreachable; rendering", exc_info=True)
-                gen = key = stored = None
+                gen = key = stored = lock = None
             if stored is not None:
                 return _restore(stored)
+        try:
+            response = self.get_response(request)
+            return self._answer(request, response, anonymous, gen, seq, key, query)
+        finally:
+            if lock is not None:
+                # If the cache refuses, the lock expires (PAGE_CACHE_LOCK_SECONDS).
+                with contextlib.suppress(*CACHE_ERRORS):
+                    cache.delete(lock)
 
-        response = self.get_response(request)
-
+    def _answer(self, request, response, anonymous, gen, seq, key, query) -> HttpResponse:
         if not anonymous or response.cookies:
             # Staff pages, previews, forms: never kept by a browser's or a CDN's cache.
             patch_cache_control(response, private=True, no_store=True)
@@ -433,17 +664,22 @@ class PageCacheMiddleware:
         patch_cache_control(
             response, public=True, max_age=0, s_maxage=cdn_seconds, must_revalidate=True
         )
+        keys = getattr(response, "page_keys", frozenset()) or frozenset({ANY})
+        # What an HTTP cache in front files the page under, to purge it by (hub/cache_purge.py).
+        response.headers["xkey"] = response.headers["Surrogate-Key"] = _key_header(keys)
         # Only the page asked for in the words the site uses: junk values of a page's own
         # parameters (?page=02) would otherwise each store a copy.
         made_for_this = query == getattr(response, "page_query", "")
         if timeout >= 1 and key is not None and made_for_this:
-            stored = (response.content, list(response.items()), now, now + timeout)
+            keys = tuple(sorted(keys))
+            stored = (response.content, list(response.items()), now, now + timeout, keys, seq)
             try:
+                _note_keys(keys)
                 cache.set(key, stored, timeout)
             except CACHE_ERRORS:
                 log.warning("page cache unreachable; page not stored", exc_info=True)
             else:
-                self.recent.put(key, stored)
+                self.recent.put(key, stored, seq)
         return response
 
 

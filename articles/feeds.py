@@ -18,7 +18,7 @@ from django.utils.decorators import method_decorator
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 from django.utils.html import escape
 
-from .cache import public_page
+from .cache import FEEDS, public_page
 from .models import UNLISTED_FIELDS, Article, Topic, topic_names
 
 FEED_SIZE = 20
@@ -28,7 +28,8 @@ def _as_datetime(day: datetime.date) -> datetime.datetime:
     return datetime.datetime.combine(day, datetime.time.min, tzinfo=datetime.UTC)
 
 
-@method_decorator(public_page, name="__call__")
+# Topic feeds too: a topic's name changes retire FEEDS with it (upkeep.py).
+@method_decorator(public_page(keys=(FEEDS,)), name="__call__")
 class LatestArticlesFeed(Feed):
     feed_type = Rss201rev2Feed
     description = "The newest clinician-written, medically reviewed articles."

@@ -17,7 +17,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.functional import cached_property
 from django.views.decorators.http import require_safe
 
-from .cache import made_from, public_page
+from .cache import SITEMAP, made_from, public_page
 from .models import Article, Topic
 from .pagination import page_number
 
@@ -130,7 +130,7 @@ def _made_from_page(request: HttpRequest, response: HttpResponse) -> HttpRespons
     return made_from(response, p=number)
 
 
-@public_page(query=("p",))
+@public_page(query=("p",), keys=(SITEMAP,))
 @require_safe
 def sitemap(request: HttpRequest) -> HttpResponse:
     """One file of URLs while they fit; a sitemap index of sections beyond that."""
@@ -143,7 +143,7 @@ def sitemap(request: HttpRequest) -> HttpResponse:
     )
 
 
-@public_page(query=("p",))
+@public_page(query=("p",), keys=(SITEMAP,))
 @require_safe
 def sitemap_section(request: HttpRequest, section: str) -> HttpResponse:
     response = sitemap_views.sitemap(request, sitemaps=_sections(), section=section)

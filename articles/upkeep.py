@@ -16,9 +16,9 @@ A live article's topics      its vectors; its links'            article.topics
                              public_from; old and new topics'   (ArticleTopicsManager)
                              live counts
 An article goes live or      its topics' live counts; cached    workflow.py (publish,
-stops being live             pages                              archive):
+stops being live             pages showing it                   archive):
                                                                 recount_live_articles(),
-                                                                content_changed()
+                                                                article_changed()
 An article is deleted        its topics' live counts; cached    admin.py, ArticleAdmin's
 (superusers only)            pages                              delete_queryset()
 A topic's intro              its intro_html and search vector   Topic.save()
@@ -52,9 +52,37 @@ authors are named (a deploy)
 The Markdown pipeline (a     every body and intro               ensure_pages_current(), after
 deploy)                                                         every `migrate`; manage.py
                                                                 rerender_content
-Anything readers could see   the whole page cache, when the     cache.content_changed()
-                             change commits
+Global: templates, helplines, the whole page cache, when the     cache.content_changed()
+policy pages (every footer),  change commits (every page; the
+care cards, a deploy          HTTP caches: key `all`)
+Some content (rows below)    the cached pages showing it: its   cache.retire(*keys), when the
+                             keys, when the change commits      change commits
 
+Keys retired: which cached pages a change retires (cache.retire(); pages name what they
+show with cache.shows(); the HTTP caches in front are purged by the same keys).
+
+When this changes            keys retired                       by which call
+---------------------------  ---------------------------------  ----------------------------------
+An article is published,     article:<id>, topic:<id> of its    article_changed(article, before=
+edited (its live row),       topics before and after (their     article_keys() taken first),
+archived, restored,          pages, their articles' related     from workflow.py; ArticleAdmin's
+re-confirmed, deleted        lists), author:<id> of its author  delete_queryset()
+                             and reviewer before and after,
+                             home, index, feeds, sitemap,
+                             search
+A topic's name, aliases,     topic:<id>, the listings, and      topic_saved(), deleting_topics()
+definition, intro...; a      article:/topic:<id> of each page
+topic deleted                whose text changed (mentions)
+A topic re-confirmed         topic:<id>, the listings           topics_changed()
+A public profile, role or    author:<id> (their page),          profile_changed, roles_changed
+account                      byline:<id> (pages with their      (a group emptied: global)
+                             byline), sitemap
+An author's credited name    global (their cards are on every   author_renamed
+                             listing and related list)
+A library image              article:/topic:<id> of the pages   image_changed
+                             using it
+
+A page that names no keys carries `any`, retired by every change (correct, if not lean).
 save(), copy_publish_times() and recount_live_articles() are in models.py; the other
 calls named without a module are in this one. The receivers are connected by connect(),
 from ArticlesConfig.ready().
@@ -75,7 +103,19 @@ from django.db.models.signals import m2m_changed, post_delete, post_migrate, pos
 from accounts.models import User, credited_name
 
 from . import markdown
-from .cache import content_changed
+from .cache import (
+    FEEDS,
+    HOME,
+    INDEX,
+    SEARCH,
+    SITEMAP,
+    article_key,
+    author_key,
+    byline_key,
+    content_changed,
+    retire,
+    topic_key,
+)
 from .cards import CARD_FIELDS, card_for, fingerprint
 from .linking import topic_terms
 from .models import (
@@ -149,7 +189,7 @@ def _rerender_chunk(model, pks: list[int], *, source: str, target: str) -> int:
             dirty.append(row)
     # Derived HTML only: no updated_at bump, no new version, nothing readers see as an edit.
     model.objects.bulk_update(dirty, [target])
-    return len(dirty)
+    return [row.pk for row in dirty]
 
 
 def rerender_pages(
@@ -158,8 +198,12 @@ def rerender_pages(
     topics=None,
     batch_size: int = 200,
     progress: Callable[[int], None] | None = None,
+    retired: set[str] | None = None,
 ) -> int:
-    """Render these articles' bodies and topics' intros again; returns how many changed."""
+    """Render these articles' bodies and topics' intros again; returns how many changed.
+
+    The page keys of those that changed are added to `retired`, when given.
+    """
     changed = 0
     with frozen_matcher():
         for model, queryset, source, target in (
@@ -172,21 +216,69 @@ def rerender_pages(
             pks = list(queryset.order_by("pk").values_list("pk", flat=True).distinct())
             for begin in range(0, len(pks), batch_size):
                 chunk = pks[begin : begin + batch_size]
-                changed += _rerender_chunk(model, chunk, source=source, target=target)
+                dirty = _rerender_chunk(model, chunk, source=source, target=target)
+                changed += len(dirty)
+                if retired is not None:
+                    retired.update(map(topic_key if model is Topic else article_key, dirty))
                 if progress:
                     progress(len(chunk))
     return changed
 
 
-def rerender_mentions(*, terms: Iterable[str]) -> int:
-    """Render again every article and topic intro that mentions one of `terms`."""
+def rerender_mentions(*, terms: Iterable[str], retired: set[str] | None = None) -> int:
+    """Render again every article and topic intro that mentions one of `terms` (the keys
+    of those that changed go into `retired`, when given)."""
     terms = {t for t in terms if t.strip()}
     if not terms:
         return 0
     return rerender_pages(
         articles=_articles_mentioning(terms),
         topics=Topic.objects.filter(_mentions(terms, text_field="intro")),
+        retired=retired,
     )
+
+
+# --- which cached pages a change retires (articles/cache.py, retire()) ----------------------
+
+# The pages listing articles or topics broadly; any article's or topic's change retires them.
+LISTINGS = (HOME, INDEX, FEEDS, SITEMAP, SEARCH)
+
+
+def article_keys(article: Article) -> set[str]:
+    """The keys of every page showing this article as it stands (one query): its page, its
+    topics' (their pages, and the related lists of their other articles' pages), its
+    author's and medical reviewer's author pages (not their bylines elsewhere, which it
+    does not change), and the listings. Take them before a change that may
+    move it out of some (topics, reviewer), and retire both."""
+    topic_ids = ArticleTopic.objects.filter(content_object_id=article.pk).values_list(
+        "tag_id", flat=True
+    )
+    people = (article.author_id, article.medical_reviewer_id)
+    return {
+        article_key(article.pk),
+        *map(topic_key, topic_ids),
+        *(author_key(pk) for pk in people if pk),
+        *LISTINGS,
+    }
+
+
+def article_changed(article: Article, *, before: Iterable[str] = ()) -> None:
+    """Call after a change readers could see of an article (publish, edit, archive...):
+    the pages showing it, now or `before` (article_keys() taken before), are retired when
+    the transaction commits."""
+    retire(*article_keys(article), *before)
+
+
+def topic_keys(topic_ids: Iterable[int]) -> set[str]:
+    """The keys of the pages showing these topics: their own and their articles' pages
+    (both carry topic:<id>), the listings (names, counts, featured topics)."""
+    return {*map(topic_key, topic_ids), *LISTINGS}
+
+
+def topics_changed(topic_ids: Iterable[int]) -> None:
+    """Call after a change readers could see of these topics that no other page's text
+    mentions (a review date, say; for names and definitions, topic_saved())."""
+    retire(*topic_keys(topic_ids))
 
 
 def topic_saved(*, topic: Topic) -> int:
@@ -194,17 +286,21 @@ def topic_saved(*, topic: Topic) -> int:
 
     When its name, aliases or definition changed (or it is new), pages that mention it by
     an old or new name are rendered again, and its articles' search vectors (which hold
-    their topics' names and aliases) are refreshed. Cached pages are dropped (whatever
-    changed: intro, safety notice, related topics). Returns the number of pages changed.
+    their topics' names and aliases) are refreshed. Cached pages showing it are retired
+    (whatever changed: intro, safety notice, related topics): its own, its articles', the
+    listings, and those whose text changed; no others. Returns the number of pages changed.
     """
-    content_changed()
+    retired = topic_keys([topic.pk])
     before, after = topic.saved_link_state, topic.link_state()
     if before == after:
+        retire(*retired)
         return 0
     with transaction.atomic():
-        changed = rerender_mentions(terms=topic_terms(before) | topic_terms(after))
+        terms = topic_terms(before) | topic_terms(after)
+        changed = rerender_mentions(terms=terms, retired=retired)
         if before is None or before[1:3] != after[1:3]:
             refresh_search_vectors(topic.article_links.values("content_object_id"))
+        retire(*retired)
     topic.saved_link_state = after
     return changed
 
@@ -217,11 +313,12 @@ def deleting_topics(topics: Iterable[Topic]) -> Iterator[None]:
     article_ids = list(
         ArticleTopic.objects.filter(tag__in=topics).values_list("content_object_id", flat=True)
     )
+    retired = topic_keys(t.pk for t in topics)
     with transaction.atomic():
         yield
-        rerender_mentions(terms=terms)
+        rerender_mentions(terms=terms, retired=retired)
         refresh_search_vectors(article_ids)
-        content_changed()
+        retire(*retired)
 
 
 # --- cards -----------------------------------------------------------------------------------
@@ -391,19 +488,29 @@ PROFILE_FIELDS = frozenset({*NAME_FIELDS, "professional_title", "bio", "disclosu
 
 
 def profile_changed(sender, instance=None, update_fields=None, raw=False, **kwargs) -> None:
-    """A person saved or deleted however it happens (admin, shell, command): pages go fresh.
+    """A person saved or deleted however it happens (admin, shell, command): their author
+    page (author:<id>), the pages with their byline (byline:<id>) and the sitemap go fresh.
 
-    A save that touches none of PROFILE_FIELDS (a login's last_login) changes no page.
+    A save that touches none of PROFILE_FIELDS (a login's last_login) changes no page. A
+    changed name also changes their cards: author_renamed() sees to those.
     """
     if raw or (update_fields is not None and not set(update_fields) & PROFILE_FIELDS):
         return
-    content_changed()
+    retire(author_key(instance.pk), byline_key(instance.pk), SITEMAP)
 
 
-def roles_changed(sender, action: str, **kwargs) -> None:
+def roles_changed(sender, instance, action: str, pk_set=None, **kwargs) -> None:
     """Joining or leaving a group decides whether a person has a public author page."""
-    if action in ("post_add", "post_remove", "post_clear"):
+    if action not in ("post_add", "post_remove", "post_clear"):
+        return
+    if isinstance(instance, User):
+        people = [instance.pk]
+    elif pk_set:  # group.user_set changed: these people
+        people = list(pk_set)
+    else:  # a group emptied: who was in it is not known any more
         content_changed()
+        return
+    retire(*map(author_key, people), *map(byline_key, people), SITEMAP)
 
 
 def page_changed(sender, raw=False, **kwargs) -> None:
@@ -431,11 +538,15 @@ def image_changed(sender, instance, raw=False, created=False, **kwargs) -> None:
     image has no uses yet: nothing to do."""
     if raw or created:
         return
-    rerender_pages(
-        articles=Article.objects.filter(image_uses__image=instance),
-        topics=Topic.objects.filter(image_uses__image=instance),
+    articles = Article.objects.filter(image_uses__image=instance)
+    topics = Topic.objects.filter(image_uses__image=instance)
+    rerender_pages(articles=articles, topics=topics)
+    # Every page using it, changed HTML or not (a consent withdrawn: the file stops being
+    # served). Cards show no image.
+    retire(
+        *map(article_key, articles.values_list("pk", flat=True)),
+        *map(topic_key, topics.values_list("pk", flat=True)),
     )
-    content_changed()
 
 
 def connect() -> None:

@@ -18,8 +18,17 @@ from django.views.decorators.http import require_http_methods, require_safe
 from accounts.models import User
 from hub.ratelimit import client_ip, rate_limited, too_many
 
+from . import cache as page_cache
 from . import crisis_help, helpfulness, images, reads, structured_data
-from .cache import made_from, public_page
+from .cache import (
+    article_key,
+    author_key,
+    byline_key,
+    made_from,
+    public_page,
+    shows,
+    topic_key,
+)
 from .crisis import signals_crisis
 from .forms import HelpfulnessForm, ProblemReportForm
 from .markdown import lead_image
@@ -47,7 +56,8 @@ PAGE_SIZE = 20
 def home(request: HttpRequest) -> HttpResponse:
     # A featured topic with nothing published yet ("Depression – 0 articles") leads nowhere.
     featured = Topic.objects.filter(is_featured=True).with_public_count().filter(num_articles__gt=0)
-    return render(request, "articles/home.html", {"featured": featured, "latest": reads.latest(8)})
+    context = {"featured": featured, "latest": reads.latest(8)}
+    return shows(render(request, "articles/home.html", context), page_cache.HOME)
 
 
 # Up to this many topics the A–Z index is one page; beyond, one letter a page, paginated.
@@ -81,7 +91,7 @@ def topic_index(request: HttpRequest) -> HttpResponse:
         # One page: ?letter= and ?page= change nothing.
         entries = reads.topic_index()
         context = {"letters": entries, "alphabet": alphabet(entries)}
-        return render(request, "articles/topic_index.html", context)
+        return shows(render(request, "articles/topic_index.html", context), page_cache.INDEX)
 
     nav = sorted(letters)  # "#" first, then A to Z, then other alphabets
     letter = request.GET.get("letter") or nav[0]
@@ -103,7 +113,7 @@ def topic_index(request: HttpRequest) -> HttpResponse:
         "letter": letter,
         "page_obj": page,
     }
-    response = render(request, "articles/topic_index.html", context)
+    response = shows(render(request, "articles/topic_index.html", context), page_cache.INDEX)
     return made_from(
         response, letter=_given(request, "letter", letter), page=_given(request, "page", number)
     )
@@ -159,6 +169,10 @@ def topic_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "jsonld": structured_data.as_script(structured_data.topic_data(topic, request)),
     }
     response = render(request, "articles/topic_detail.html", context)
+    # Its cards are of its articles: a change to one retires topic:<id> (upkeep.py).
+    shows(response, topic_key(topic.pk), *(topic_key(t.pk) for t in context["related_topics"]))
+    if topic.medical_reviewer_id:  # linked by their public slug
+        shows(response, byline_key(topic.medical_reviewer_id))
     return made_from(response, audience=audience or None, page=_given(request, "page", page.number))
 
 
@@ -183,7 +197,13 @@ def article_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "related_cards": reads.related(article.pk, [topic.pk for topic in topics]),
         "jsonld": structured_data.as_script(jsonld),
     }
-    return render(request, "articles/article_detail.html", context)
+    # Related cards come from its topics' articles: a change to one retires topic:<id>.
+    return shows(
+        render(request, "articles/article_detail.html", context),
+        article_key(article.pk),
+        *(topic_key(topic.pk) for topic in topics),
+        *(byline_key(pk) for pk in (article.author_id, article.medical_reviewer_id) if pk),
+    )
 
 
 AUTHOR_PAGE_SIZE = 50
@@ -202,7 +222,7 @@ def author(request: HttpRequest, slug: str) -> HttpResponse:
         "written": reads.by_author(person.pk, AUTHOR_PAGE_SIZE),
         "reviewed": reads.reviewed_by(person.pk, AUTHOR_PAGE_SIZE),
     }
-    return render(request, "articles/author.html", context)
+    return shows(render(request, "articles/author.html", context), author_key(person.pk))
 
 
 @require_safe
@@ -233,7 +253,9 @@ def search(request: HttpRequest) -> HttpResponse:
     # results, even none, or a message about the query.
     crisis = signals_crisis(raw)
     context = {"results": results, "query": results.query, "page_obj": results.page}
-    response = render(request, "articles/search.html", dict(context, crisis=crisis))
+    response = shows(
+        render(request, "articles/search.html", dict(context, crisis=crisis)), page_cache.SEARCH
+    )
     if crisis:
         if request.method == "GET":
             CrisisSearchDay.count_one()  # only the day's count: never the words
@@ -257,7 +279,8 @@ def search(request: HttpRequest) -> HttpResponse:
 def robots_txt(request: HttpRequest) -> HttpResponse:
     sitemap = request.build_absolute_uri(reverse("articles:sitemap"))
     lines = ["User-agent: *", "Disallow: /admin/", "Disallow: /search/", f"Sitemap: {sitemap}"]
-    return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
+    response = HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
+    return shows(response, page_cache.SITE)
 
 
 @never_cache
@@ -276,7 +299,9 @@ def healthz(request: HttpRequest) -> JsonResponse:
 @public_page
 @require_safe
 def page(request: HttpRequest, slug: str) -> HttpResponse:
-    return render(request, "articles/page.html", {"page": get_object_or_404(Page, slug=slug)})
+    # Policy pages: every footer links them, so a change bumps the generation (upkeep.py).
+    found = get_object_or_404(Page, slug=slug)
+    return shows(render(request, "articles/page.html", {"page": found}), page_cache.SITE)
 
 
 # Long enough for a browser or CDN to keep a rendition while a page is read; short enough
@@ -452,7 +477,8 @@ def helpful(request: HttpRequest) -> HttpResponse:
 @public_page
 @require_safe
 def contact(request: HttpRequest) -> HttpResponse:
-    return render(request, "articles/contact.html", {"email": settings.CONTACT_EMAIL})
+    response = render(request, "articles/contact.html", {"email": settings.CONTACT_EMAIL})
+    return shows(response, page_cache.SITE)
 
 
 # Drawn by docs/make_icons.py; browsers ask for /favicon.ico whatever the page links.
@@ -490,4 +516,4 @@ def web_manifest(request: HttpRequest) -> JsonResponse:
     }
     response = JsonResponse(manifest)
     response["Content-Type"] = "application/manifest+json"
-    return response
+    return shows(response, page_cache.SITE)

@@ -32,7 +32,6 @@ from django.db.models import Max
 from django.utils import timezone
 
 from . import changelog, notifications, upkeep
-from .cache import content_changed
 from .diff import TOPIC_LABELS, FieldDiff, compare
 from .models import (
     Article,
@@ -644,7 +643,7 @@ def edit_article(
                 comment="Started a new version; readers still see the approved one.",
                 revision=revision,
             )
-        content_changed()  # the text waits for approval, but the row's slug or audience may not
+        upkeep.article_changed(article)  # the text waits, but the row's slug or audience may not
     else:
         article.title, article.summary, article.body = content.title, content.summary, content.body
         for name, value in (fields or {}).items():
@@ -768,6 +767,7 @@ def publish(
     A live article's new version is `significant` when the editor ticks that it changes
     something clinically; partners are told of such changes first (changelog.py)."""
     article = _locked(article)
+    shown_before = upkeep.article_keys(article)  # topics, reviewer may change
     check_action(article, name="publish", by=by)
     details = _override_details(article, by, comment)
     missing = [label for key, label in CHECKLIST.items() if key not in set(checklist)]
@@ -837,7 +837,7 @@ def publish(
         revision=revision,
         details=details,
     )
-    content_changed()
+    upkeep.article_changed(article, before=shown_before)
     transaction.on_commit(lambda: notifications.published(article_id=article.pk))
     return article
 
@@ -866,7 +866,7 @@ def archive(*, article: Article, by, comment: str = "") -> Article:
         comment=comment,
         details=details,
     )
-    content_changed()
+    upkeep.article_changed(article)
     return article
 
 
@@ -888,7 +888,7 @@ def restore(*, article: Article, by, comment: str = "") -> Article:
     _record(
         article, by=by, from_status=S.ARCHIVED, to_status=S.DRAFT, comment=comment, details=details
     )
-    content_changed()
+    upkeep.article_changed(article)
     return article
 
 
@@ -898,6 +898,7 @@ def reconfirm_review(
 ) -> Article:
     """Record that an editor re-checked the live text against current evidence: no change."""
     article = _locked(article)
+    shown_before = upkeep.article_keys(article)  # topics, reviewer may change
     check_action(article, name="reconfirm", by=by)
     details = _override_details(article, by, comment)
     today = timezone.localdate()
@@ -928,7 +929,7 @@ def reconfirm_review(
         comment=comment or "Reviewed; no change needed.",
         details=details,
     )
-    content_changed()
+    upkeep.article_changed(article, before=shown_before)
     return article
 
 
@@ -1269,7 +1270,7 @@ def reconfirm_topic(*, topic: Topic, by, comment: str = "") -> Topic:
         comment=comment.strip(),
         details={"reconfirmed": True, "medical_reviewer": by.pk},
     )
-    content_changed()
+    upkeep.topics_changed([topic.pk])
     return topic
 
 

@@ -36,3 +36,33 @@ class RedisCache(redis.RedisCache):
         """
         info = self._cache.get_client(write=True).info("memory")
         return int(info["maxmemory"]), str(info["maxmemory_policy"])
+
+    # Page keys' versions (articles/cache.py, retire()): the sequence number and the
+    # versions it sets change in one step, so two retirements at once can never leave a
+    # key at the older number. The sequence starts at ARGV[1] (a time) when it is missing.
+    _RETIRE = """
+    if redis.call('EXISTS', KEYS[1]) == 0 then redis.call('SET', KEYS[1], ARGV[1]) end
+    local seq = redis.call('INCR', KEYS[1])
+    for i = 2, #KEYS do redis.call('SET', KEYS[i], seq) end
+    return seq
+    """
+    # Keys a stored page shows that have no version yet get the current sequence number.
+    _NOTE = """
+    local seq = redis.call('GET', KEYS[1])
+    if not seq then return 0 end
+    for i = 2, #KEYS do redis.call('SET', KEYS[i], seq, 'NX') end
+    return 1
+    """
+
+    def _script(self, source: str, keys: list[str], args: list) -> int:
+        client = self._cache.get_client(write=True)
+        names = [self.make_and_validate_key(key) for key in keys]
+        return int(client.eval(source, len(names), *names, *args))
+
+    def retire_keys(self, counter: str, version_keys: list[str], fresh: int) -> int:
+        """Add one to `counter` and set each of `version_keys` to it, atomically."""
+        return self._script(self._RETIRE, [counter, *version_keys], [fresh])
+
+    def note_keys(self, counter: str, version_keys: list[str]) -> None:
+        """Set each of `version_keys` that is missing to `counter`'s value, atomically."""
+        self._script(self._NOTE, [counter, *version_keys], [])

@@ -223,6 +223,16 @@ PAGE_CACHE_SEARCH = env_bool("PAGE_CACHE_SEARCH")
 # How long a CDN or proxy may keep a public page (s-maxage); browsers always revalidate.
 # A retracted article can stay this long at a CDN: keep it short for health content.
 PAGE_CDN_SECONDS = int(os.environ.get("PAGE_CDN_SECONDS", "30"))
+# A page being rendered after its keys were retired is rendered once: other requests for
+# it wait for that rendering up to PAGE_CACHE_WAIT_SECONDS (then render it themselves); the
+# lock goes after PAGE_CACHE_LOCK_SECONDS even if its holder died (articles/cache.py).
+PAGE_CACHE_LOCK_SECONDS = int(os.environ.get("PAGE_CACHE_LOCK_SECONDS", "10"))
+PAGE_CACHE_WAIT_SECONDS = float(os.environ.get("PAGE_CACHE_WAIT_SECONDS", "3"))
+# HTTP caches in front of the hub, purged by key after each change (hub/cache_purge.py):
+# Varnish base URLs, comma-separated ("http://127.0.0.1:6091"; deploy/varnish/).
+CACHE_PURGE_HOSTS = [
+    host.strip() for host in os.environ.get("CACHE_PURGE_HOSTS", "").split(",") if host.strip()
+]
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")

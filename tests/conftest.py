@@ -3,6 +3,7 @@ from django.core.cache import cache
 from django.db import connection
 
 from articles import cache as page_cache
+from hub import cache_purge
 from tests.factories import (
     ClinicianFactory,
     DepressionFactory,
@@ -105,6 +106,9 @@ def _fast_test_settings(settings, tmp_path_factory):
     # Pages are rendered afresh (query budgets); tests of the page cache turn it on.
     settings.PAGE_CACHE = False
     page_cache.forget_owed_bump()  # a test whose cache refused a bump owes nothing to others
+    # No HTTP cache in front unless a test starts one; purges one test owed are not retried.
+    settings.CACHE_PURGE_HOSTS = []
+    cache_purge.forget_owed()
     # Uploaded images go to a directory of the test's own, never the project's var/media.
     settings.MEDIA_ROOT = str(tmp_path_factory.mktemp("media"))
     # The manifest storage needs `collectstatic`; tests read static files from source.

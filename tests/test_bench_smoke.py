@@ -117,7 +117,7 @@ def test_benchmark_runs_end_to_end_at_a_tiny_size(tmp_path):
         assert all(len(sizes) == 1 for sizes in report["rss_kib"].values())  # one worker
         publish = report["publish"]
         assert len(set(publish["queries"])) == 1 and publish["queries"][0] < 25
-        assert publish["generation_bumped"] == [1] * len(publish["queries"])
+        assert publish["pages_retired"] == [1] * len(publish["queries"])
 
         explained = subprocess.run(  # noqa: S603 - our own script
             [sys.executable, "bench/explain.py"],

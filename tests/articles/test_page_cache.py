@@ -362,12 +362,13 @@ def test_restored_article_stays_hidden_and_pages_are_fresh(client, article, edit
     assert "Age" not in client.get("/")  # the generation moved on
 
 
-def test_generation_moves_on_once_per_change_and_only_after_commit(editor, article, on_commit):
-    before = page_cache.generation()
+def test_a_change_retires_its_keys_once_and_only_after_commit(editor, article, on_commit):
+    gen, before = page_cache.clock()
     with on_commit():
         workflow.archive(article=article, by=editor)
-        assert page_cache.generation() == before  # not before the commit
-    assert page_cache.generation() == before + 1  # one bump: two would make it + 2
+        assert page_cache.clock() == (gen, before)  # not before the commit
+    # One retirement (two would make it + 2), and the generation stays: other pages stay.
+    assert page_cache.clock() == (gen, before + 1)
 
 
 def test_lost_generation_starts_afresh_never_at_an_old_number(client, article):
@@ -480,13 +481,14 @@ def test_page_is_served_but_not_stored_when_the_database_fails_after_rendering(
 
 @pytest.fixture
 def flaky_bump(monkeypatch):
-    """The cache refuses the next `failures` bumps of the generation, then answers again."""
+    """The cache refuses the next `failures` bumps of the generation or retirements of
+    page keys, then answers again."""
     state = {"failures": 0}
     shared = caches["default"]
     real_incr = shared.incr
 
     def incr(key, *args, **kwargs):
-        if key == page_cache.GENERATION_KEY and state["failures"]:
+        if key in (page_cache.GENERATION_KEY, page_cache.RETIRED_KEY) and state["failures"]:
             state["failures"] -= 1
             raise RedisConnectionError("Connection reset by peer")
         return real_incr(key, *args, **kwargs)

@@ -265,17 +265,18 @@ def test_publishing_costs_the_same_queries_at_any_size(
     listing = "\n".join(f"{n}. {sql}" for n, sql in enumerate(large, 1))
     assert len(small) == len(large), listing
     # 1. savepoint  2. the article, locked, with its author (its card shows the name)
-    # 3. the editor's groups (the four-eyes check)
-    # 4. its topics, for the safe-messaging check  5. its events since submission, for a
-    # clinical sign-off  6. the version in review
-    # 7. its topics again, to compare with that version  8. the version, approved
-    # 9. the topics' signature, for linked terms  10. the article row, version counter
-    # included  11. its publish time copied to its topic links  12. its search vectors
-    # (SQLite: its row of the full-text index)  13-14. its topics, locked, then their
+    # 3. its topics, for the cached pages showing it before (they are retired too)
+    # 4. the editor's groups (the four-eyes check)
+    # 5. its topics, for the safe-messaging check  6. its events since submission, for a
+    # clinical sign-off  7. the version in review
+    # 8. its topics again, to compare with that version  9. the version, approved
+    # 10. the topics' signature, for linked terms  11. the article row, version counter
+    # included  12. its publish time copied to its topic links  13. its search vectors
+    # (SQLite: its row of the full-text index)  14-15. its topics, locked, then their
     # stored counts of live articles
-    # 15. its entry in the changes log  16. the workflow event  17. release savepoint
-    # 18. after commit: the partners' webhooks, for those told of publications  19. the
-    # article, for the author's e-mail. The cache invalidation after commit is one cache
-    # incr: no SQL.
-    assert len(large) == 19, listing
+    # 16. its entry in the changes log  17. the workflow event  18. its topics, for the
+    # cached pages showing it now  19. release savepoint  20. after commit: the partners'
+    # webhooks, for those told of publications  21. the article, for the author's e-mail.
+    # The pages' retirement after commit is one cache script: no SQL.
+    assert len(large) == 21, listing
     assert len(large) < 25

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# `make varnish`: gunicorn on 127.0.0.1:APP_PORT and Varnish in front of it on
+# 127.0.0.1:VARNISH_PORT, the app purging Varnish after each change. Ctrl-C stops both.
+# Uses the environment as it is (DATABASE_URL, REDIS_URL, SECRET_KEY...); DEBUG=1 and
+# the loopback hosts by default, like `make demo`. Needs varnish and varnish-modules.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+app_port=${APP_PORT:-8000}
+varnish_port=${VARNISH_PORT:-6081}
+admin_port=${VARNISH_ADMIN_PORT:-6082}
+command -v varnishd >/dev/null || { echo "varnishd not found: apt-get install varnish varnish-modules" >&2; exit 1; }
+
+# Readable by varnishd's unprivileged worker user when run as root.
+work=${VARNISH_WORKDIR:-/tmp/hub-varnish-$varnish_port}
+mkdir -p "$work"
+chmod 755 "$work"
+sed "s/BACKEND_PORT/$app_port/" deploy/varnish/default.vcl > "$work/default.vcl"
+chmod 644 "$work/default.vcl"
+
+export DEBUG=${DEBUG:-1}
+export ALLOWED_HOSTS=${ALLOWED_HOSTS:-localhost,127.0.0.1}
+export CACHE_PURGE_HOSTS=${CACHE_PURGE_HOSTS:-http://127.0.0.1:$varnish_port}
+.venv/bin/gunicorn hub.wsgi --workers "${WORKERS:-2}" --bind "127.0.0.1:$app_port" &
+app=$!
+trap 'kill "$app" 2>/dev/null || true' EXIT INT TERM
+echo "Varnish on http://127.0.0.1:$varnish_port/ in front of the app on 127.0.0.1:$app_port"
+varnishd -F -a "127.0.0.1:$varnish_port" -T "127.0.0.1:$admin_port" -n "$work/n" \
+  -f "$work/default.vcl" -s malloc,256m
