@@ -9,7 +9,7 @@ from . import images
 from .markdown import image_ids
 from .models import Article, Consent, Image, Topic
 from .readability import TARGET_GRADE
-from .workflow import CHECKLIST, Action
+from .workflow import CHECKLIST, Action, possible_reviewers
 from .writing_checks import EXTERNAL_IMAGE_MESSAGE, external_images
 
 
@@ -186,7 +186,7 @@ class ActionForm(forms.Form):
     `arguments()` are the keyword arguments of the action's function.
     """
 
-    def __init__(self, *args, flags=(), grade=None, **kwargs):
+    def __init__(self, *args, flags=(), grade=None, article=None, **kwargs):
         super().__init__(*args, **kwargs)
 
     def arguments(self) -> dict:
@@ -213,6 +213,40 @@ class RequestChangesForm(CommentForm):
         widget=forms.Textarea(attrs={"rows": 3}),
         error_messages={"required": "Say what needs to change: a comment is required."},
     )
+
+
+class AssignForm(CommentForm):
+    """Who reviews the submission, and by when. The workflow refuses anyone who may not
+    review it; the list offers only those who may."""
+
+    reviewer = forms.ModelChoiceField(
+        queryset=possible_reviewers(),
+        label="Reviewer",
+        empty_label="Choose a reviewer",
+        error_messages={
+            "required": "Choose who is to review it.",
+            "invalid_choice": "That person may not review this article: choose an editor "
+            "or a medical reviewer who did not write it.",
+        },
+    )
+    due = forms.DateField(
+        required=False,
+        label="Review due (optional)",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"invalid": "Enter the due date as a date, for example 2026-12-31."},
+    )
+    field_order = ["reviewer", "due", "comment"]
+
+    def __init__(self, *args, article=None, **kwargs):
+        super().__init__(*args, article=article, **kwargs)
+        if article is not None:
+            self.fields["reviewer"].queryset = possible_reviewers(article)
+
+    def clean_due(self):
+        due = self.cleaned_data.get("due")
+        if due is not None and due < timezone.localdate():
+            raise forms.ValidationError("The review's due date is in the past.")
+        return due
 
 
 class NextReviewField(forms.DateField):
@@ -262,9 +296,13 @@ class PublishForm(ActionForm):
     publish_at = forms.DateTimeField(
         required=False,
         label="Publish at",
-        help_text="Leave empty to publish now. A future time schedules the article (UTC).",
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        # A plain date and time, read in the editors' zone (settings.TIME_ZONE): the help
+        # text names it, set per form so that it follows the setting.
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"],
+        error_messages={
+            "invalid": "Enter the publish time as a date and a time, for example 2026-03-30T09:00."
+        },
     )
     next_review_due = NextReviewField()
     comment = forms.CharField(
@@ -273,6 +311,10 @@ class PublishForm(ActionForm):
 
     def __init__(self, *args, flags=(), grade=None, **kwargs):
         super().__init__(*args, flags=flags, grade=grade, **kwargs)
+        self.fields["publish_at"].help_text = (
+            "Leave empty to publish now. A future time schedules the article. "
+            f"Times are {settings.TIME_ZONE}."
+        )
         self.fields["acknowledged_flags"].choices = [
             (flag.code, f"“{flag.found}”: {flag.advice}") for flag in flags
         ]
@@ -337,7 +379,8 @@ class ReconfirmForm(ActionForm):
 
 
 ACTION_FORMS: dict[str, type[ActionForm]] = {
-    form.__name__: form for form in (CommentForm, RequestChangesForm, PublishForm, ReconfirmForm)
+    form.__name__: form
+    for form in (CommentForm, RequestChangesForm, PublishForm, ReconfirmForm, AssignForm)
 }
 
 

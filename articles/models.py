@@ -719,6 +719,18 @@ class Article(models.Model):
     published_at = models.DateTimeField(null=True, blank=True, db_index=True)
     last_reviewed = models.DateField(null=True, blank=True)
     next_review_due = models.DateField(null=True, blank=True)
+    # Who is to review the submission, and by when: set only by articles.workflow
+    # (assign_review), which records each (re)assignment. Kept when changes are requested,
+    # so that the next version goes back to the same reviewer.
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="assigned_articles",
+    )
+    review_due = models.DateField("review due", null=True, blank=True, editable=False)
 
     # Optimistic locking: bumped on every write, checked against the form's copy.
     version = models.PositiveIntegerField(default=1, editable=False)
@@ -1017,6 +1029,29 @@ class ProblemReport(models.Model):
 
     def __str__(self):
         return f"Report on {self.article or self.topic or self.page_address or 'the site'}"
+
+
+class ReviewReminder(models.Model):
+    """One day's digest of reviews due, sent to one person: `send_review_reminders` sends
+    at most one a day to each, whatever the number of runs."""
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="review_reminders"
+    )
+    day = models.DateField()
+    sent_at = models.DateTimeField(default=timezone.now)
+    items = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-day"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recipient", "day"], name="articles_reviewreminder_once_a_day"
+            ),
+        ]
+
+    def __str__(self):
+        return f"Review reminder for {self.recipient} on {self.day}"
 
 
 class DueForReviewItem(Article):
