@@ -87,7 +87,11 @@ def test_an_editor_sees_assigned_to_them_first_then_the_oldest(client, editor, s
         [cell.text.strip() for cell in row.select("td")]
         for row in parse(page).select("[data-panel=awaiting] tbody tr")
     ]
-    assert [row[0] for row in rows] == ["Newest but mine", "Oldest submission", "Assigned elsewhere"]
+    assert [row[0] for row in rows] == [
+        "Newest but mine",
+        "Oldest submission",
+        "Assigned elsewhere",
+    ]
     # Article, author, assigned to, waiting, due.
     assert rows[0][2:4] == ["You", "Today"]
     assert rows[1][2:4] == ["Nobody yet", "3 days"]
