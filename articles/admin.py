@@ -25,7 +25,14 @@ from hub.security import ReportForgedFields, posted_names, report_tampering
 from . import dashboard, library, upkeep, workflow
 from .cache import content_changed, generation
 from .diff import compare
-from .forms import ArticleAdminForm, ImageAdminForm, TopicAdminForm, TypedText, action_form
+from .forms import (
+    ArticleAdminForm,
+    AssignForm,
+    ImageAdminForm,
+    TopicAdminForm,
+    TypedText,
+    action_form,
+)
 from .models import (
     Article,
     Audience,
@@ -205,7 +212,24 @@ class TopicAdmin(admin.ModelAdmin):
             raise Http404
         error = ""
         comment = ""
-        if request.method == "POST":
+        assigning = request.method == "POST" and request.POST.get("action") == "assign_topic"
+        assign_form = AssignForm(request.POST if assigning else None, prefix="assign", topic=topic)
+        if assigning:
+            if not self.has_change_permission(request, topic):
+                raise Http404
+            if assign_form.is_valid():
+                try:
+                    workflow.assign_topic_review(
+                        topic=topic, by=request.user, **assign_form.arguments()
+                    )
+                except workflow.TransitionNotAllowed as exc:
+                    error = str(exc)
+                else:
+                    messages.success(request, f"Review of {topic} assigned.")
+                    return HttpResponseRedirect(request.path)
+            else:
+                error = "“Assign the review” needs more from you: see the marked fields."
+        elif request.method == "POST":
             if not self.has_change_permission(request, topic):
                 raise Http404
             comment = request.POST.get("comment", "")[:5000]
@@ -230,6 +254,8 @@ class TopicAdmin(admin.ModelAdmin):
             "diff_base_label": "What changes for readers",
             "refusal": _refusal(topic, request.user, "approve_topic") if revision else None,
             "reconfirm_refusal": _refusal(topic, request.user, "reconfirm_topic"),
+            "assign_form": assign_form,
+            "assign_refusal": _refusal(topic, request.user, "assign_topic"),
             "error": error,
             "comment": comment,
             "history": topic.events.select_related("actor")[:20],

@@ -97,11 +97,7 @@ def awaiting(user) -> dict:
             "assignee__last_name",
             "assignee__username",
         )
-        .annotate(
-            mine=Case(
-                When(assignee=user, then=Value(0)), default=Value(1), output_field=IntegerField()
-            )
-        )
+        .annotate(mine=_mine(user))
         .order_by("mine", "submitted_at", "pk")[:PANEL_ROWS]
     )
     for article in articles:
@@ -109,10 +105,25 @@ def awaiting(user) -> dict:
         article.review_overdue = article.review_due is not None and article.review_due < today
     topics = list(
         Topic.objects.filter(has_pending_changes=True)
-        .only("pk", "name", "updated_at")
-        .order_by("updated_at", "pk")[:PANEL_ROWS]
+        .select_related("assignee")
+        .only(
+            "pk",
+            "name",
+            "updated_at",
+            "review_due",
+            "assignee__first_name",
+            "assignee__last_name",
+            "assignee__username",
+        )
+        .annotate(mine=_mine(user))
+        .order_by("mine", "updated_at", "pk")[:PANEL_ROWS]
     )
     return {"articles": articles, "topics": topics}
+
+
+def _mine(user) -> Case:
+    """0 for what is assigned to `user`, 1 for the rest: theirs sort first."""
+    return Case(When(assignee=user, then=Value(0)), default=Value(1), output_field=IntegerField())
 
 
 def _due_label(due: datetime.date, today: datetime.date) -> str:

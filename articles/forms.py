@@ -9,7 +9,7 @@ from . import images
 from .markdown import image_ids
 from .models import Article, Consent, Image, Topic
 from .readability import TARGET_GRADE
-from .workflow import CHECKLIST, Action, possible_reviewers
+from .workflow import CHECKLIST, Action, possible_reviewers, possible_topic_reviewers
 from .writing_checks import EXTERNAL_IMAGE_MESSAGE, external_images
 
 
@@ -237,10 +237,12 @@ class AssignForm(CommentForm):
     )
     field_order = ["reviewer", "due", "comment"]
 
-    def __init__(self, *args, article=None, **kwargs):
+    def __init__(self, *args, article=None, topic=None, **kwargs):
         super().__init__(*args, article=article, **kwargs)
         if article is not None:
             self.fields["reviewer"].queryset = possible_reviewers(article)
+        if topic is not None:  # a topic change is approved by an editor who is a doctor
+            self.fields["reviewer"].queryset = possible_topic_reviewers()
 
     def clean_due(self):
         due = self.cleaned_data.get("due")

@@ -195,6 +195,16 @@ class Topic(TagBase):
     )
     last_reviewed = models.DateField(null=True, blank=True, editable=False)
     next_review_due = models.DateField(null=True, blank=True, editable=False)
+    # Who is to approve the pending version, and by when (articles.workflow.assign_topic_review).
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="assigned_topics",
+    )
+    review_due = models.DateField("review due", null=True, blank=True, editable=False)
     # Live articles (public, or scheduled to be): kept by TopicQuerySet.recount_live_articles()
     # so the A–Z index needs no pass over every article (see with_public_count()).
     live_article_count = models.PositiveIntegerField(default=0, editable=False)

@@ -85,6 +85,22 @@ def assigned(*, article_id: int, by_id: int) -> None:
     )
 
 
+def topic_assigned(*, topic_id: int, by_id: int) -> None:
+    """To the person an editor asked to approve a topic's pending version."""
+    topic = Topic.objects.select_related("assignee").get(pk=topic_id)
+    if topic.assignee is None:
+        return
+    by = get_user_model().objects.get(pk=by_id)
+    due = f" by {topic.review_due:%-d %B %Y}" if topic.review_due else ""
+    _send(
+        f"Review assigned to you: the topic {topic.name}",
+        f"{by} asked you to review the new version of the topic “{topic.name}”{due}.\n\n"
+        f"Review it here: {settings.SITE_URL}"
+        f"{reverse('admin:articles_topic_review', args=[topic.pk])}\n",
+        [topic.assignee.email],
+    )
+
+
 def problem_reported(*, report_id: int) -> None:
     """To every editor: a reader reported a problem. The reader's words as plain text."""
     report = ProblemReport.objects.select_related("article", "topic").get(pk=report_id)
@@ -152,7 +168,7 @@ def send_review_reminders(*, today: datetime.date | None = None) -> int:
     """Each reviewer's digest of reviews overdue or due within REMINDER_DAYS, at most once a
     day (ReviewReminder records who was sent one): editors hear of every re-review due,
     medical reviewers of those they signed off; everyone of the submissions assigned to
-    them. Returns how many e-mails went. Four queries, then one insert per e-mail."""
+    them. Returns how many e-mails went. Five queries, then one insert per e-mail."""
     today = today or timezone.localdate()
     horizon = today + datetime.timedelta(days=REMINDER_DAYS)
     articles = list(
@@ -170,13 +186,23 @@ def send_review_reminders(*, today: datetime.date | None = None) -> int:
         .only("pk", "title", "review_due", "assignee_id")
         .order_by("review_due", "pk")
     )
+    assigned_topics = list(
+        Topic.objects.filter(has_pending_changes=True, review_due__lte=horizon)
+        .only("pk", "name", "review_due", "assignee_id")
+        .order_by("review_due", "pk")
+    )
     sent = 0
     for person in _reviewers():
         mine = [
             (a.review_due, f"Review “{a.title}” (assigned to you)", _admin_url(a))
             for a in assigned
             if a.assignee_id == person.pk
+        ] + [
+            (t.review_due, f"Review the topic change “{t.name}” (assigned to you)", _topic_url(t))
+            for t in assigned_topics
+            if t.assignee_id == person.pk
         ]
+        mine.sort(key=lambda item: item[0])
         rereviews = [
             (a.next_review_due, f"Re-review “{a.title}”", _admin_url(a))
             for a in articles

@@ -1218,8 +1218,74 @@ def reconfirm_topic(*, topic: Topic, by, comment: str = "") -> Topic:
     return topic
 
 
+def possible_topic_reviewers():
+    """Who may approve a topic's pending version: editors who are medical reviewers."""
+    return (
+        get_user_model()
+        .objects.filter(is_active=True, groups__name=EDITORS)
+        .filter(groups__name=MEDICAL_REVIEWERS)
+        .exclude(credentials="")
+        .distinct()
+        .order_by("last_name", "first_name", "username")
+    )
+
+
+@transaction.atomic
+def assign_topic_review(
+    *, topic: Topic, by, reviewer, due: datetime.date | None = None, comment: str = ""
+) -> Topic:
+    """An editor names who is to approve the topic's pending version, and by when."""
+    topic = _locked_topic(topic)
+    check_action(topic, name="assign_topic", by=by)
+    if reviewer is None:
+        raise TransitionNotAllowed("Choose who is to review it.")
+    if is_author(topic, reviewer):
+        raise TransitionNotAllowed(
+            f"{reviewer} wrote this topic change, so they cannot approve it (four-eyes rule)."
+        )
+    if not (reviewer.is_active and reviewer.is_editor and reviewer.is_medical_reviewer):
+        raise TransitionNotAllowed(
+            f"{reviewer} may not approve topic changes: only an editor who is a medical "
+            "reviewer can."
+        )
+    if due is not None and due < timezone.localdate():
+        raise TransitionNotAllowed("The review's due date is in the past.")
+    if topic.assignee_id == reviewer.pk and topic.review_due == due:
+        raise TransitionNotAllowed(f"The review is already assigned to {reviewer}.")
+    previous = topic.assignee_id
+    # Only these two columns: a topic's save() re-renders its intro and search vector.
+    Topic.objects.filter(pk=topic.pk).update(assignee=reviewer, review_due=due)
+    _record(
+        topic,
+        by=by,
+        from_status=topic.status,
+        to_status=topic.status,
+        comment=comment,
+        revision=pending_revision(topic),
+        details={
+            "assigned_to": reviewer.pk,
+            "assignee": str(reviewer),
+            "previous_assignee": previous,
+            "review_due": due.isoformat() if due else None,
+        },
+    )
+    if reviewer.pk != by.pk:
+        transaction.on_commit(lambda: notifications.topic_assigned(topic_id=topic.pk, by_id=by.pk))
+    return topic
+
+
 TOPIC_ACTIONS: Mapping[str, "Action"] = MappingProxyType(
     {
+        "assign_topic": Action(
+            name="assign_topic",
+            label="Assign the review",
+            to_state=None,
+            stays_in=S.IN_REVIEW,
+            refused="There is no new version of this topic to assign: it is {status}.",
+            guard=partial(_require_editor, action="assign a review"),
+            perform=assign_topic_review,
+            form="AssignForm",
+        ),
         "reconfirm_topic": Action(
             name="reconfirm_topic",
             label="Confirm reviewed (no change)",

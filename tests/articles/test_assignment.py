@@ -16,6 +16,7 @@ from tests.factories import (
     EditorFactory,
     LayEditorFactory,
     MedicalReviewerFactory,
+    TopicFactory,
 )
 from tests.html import parse
 
@@ -156,3 +157,67 @@ def test_the_review_queue_shows_assignee_due_date_and_days_waiting(client, submi
     row = parse(page).one("#result_list tbody tr").text
     assert str(editor) in row and "4 days" in row
     assert "<title>Review queue" in page and "Select article awaiting review" not in page
+
+
+# --- a topic's pending version ------------------------------------------------------------------
+
+
+@pytest.fixture
+def pending_topic(db):
+    topic = TopicFactory(name="Lithium", intro="Lithium steadies mood.")
+    writer = EditorFactory(username="topic-writer")
+    content = workflow.approved_topic_content(topic)
+    workflow.edit_topic(
+        topic=topic,
+        content=workflow.TopicContent(
+            **{**content.__dict__, "intro": "Lithium needs blood tests."}
+        ),
+        by=writer,
+    )
+    topic.refresh_from_db()
+    assert topic.has_pending_changes
+    return topic, writer
+
+
+def test_an_editor_assigns_a_topic_change_from_its_review_page(
+    client, pending_topic, editor, django_capture_on_commit_callbacks
+):
+    topic, _ = pending_topic
+    reviewer = EditorFactory(username="topic-reviewer", email="tr@example.org")
+    lay = LayEditorFactory(username="lay")
+    url = reverse("admin:articles_topic_review", args=[topic.pk])
+    client.force_login(editor)
+    page = parse(client.get(url).content.decode())
+    offered = {o.get("value") for o in page.select("select[name=assign-reviewer] option")}
+    assert str(reviewer.pk) in offered and str(lay.pk) not in offered  # doctors only
+    due = timezone.localdate() + datetime.timedelta(days=5)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            url,
+            {"action": "assign_topic", "assign-reviewer": reviewer.pk, "assign-due": due},
+        )
+    assert response.status_code == 302
+    topic.refresh_from_db()
+    assert (topic.assignee, topic.review_due, topic.has_pending_changes) == (reviewer, due, True)
+    assert WorkflowEvent.objects.filter(topic=topic, details__assigned_to=reviewer.pk).exists()
+    [sent] = mail.outbox
+    assert sent.to == ["tr@example.org"] and "Lithium" in sent.subject
+    client.force_login(reviewer)
+    home = parse(client.get(reverse("admin:index")).content.decode())
+    assert "assigned to you" in home.one("[data-panel=awaiting]").text
+
+
+def test_a_topic_change_is_not_assigned_to_its_writer_nor_a_lay_editor(pending_topic, editor):
+    topic, writer = pending_topic
+    with pytest.raises(workflow.TransitionNotAllowed, match="wrote this topic change"):
+        workflow.assign_topic_review(topic=topic, by=editor, reviewer=writer)
+    with pytest.raises(workflow.TransitionNotAllowed, match="may not approve topic changes"):
+        workflow.assign_topic_review(topic=topic, by=editor, reviewer=LayEditorFactory())
+    topic.refresh_from_db()
+    assert topic.assignee is None
+
+
+def test_a_topic_with_nothing_pending_cannot_be_assigned(editor):
+    topic = TopicFactory(name="Calm")
+    with pytest.raises(workflow.TransitionNotAllowed, match="no new version"):
+        workflow.assign_topic_review(topic=topic, by=editor, reviewer=editor)

@@ -143,9 +143,9 @@ def test_digest_queries_do_not_grow_with_the_number_of_reviewers(
 ):
     for n in range(5):
         EditorFactory(username=f"editor-{n}")
-    # Articles, topics, assignments, people (and their groups), then one insert per e-mail
-    # inside its savepoint (3 statements each): the editor of due_work and five more.
-    with django_assert_num_queries(5 + 6 * 3):
+    # Articles, topics, assigned articles and topics, people (and their groups), then one
+    # insert per e-mail inside its savepoint (3 statements each): due_work's editor and 5 more.
+    with django_assert_num_queries(6 + 6 * 3):
         call_command("send_review_reminders")
     assert len(mail.outbox) == 6
 

@@ -25,7 +25,7 @@ def people(transactional_db):
 
 def test_the_dashboard_leads_an_editor_a_reviewer_and_an_author(new_context, people):
     author, editor = people["author"], people["editor"]
-    submission = article_in_state(Status.IN_REVIEW, author=author, title="Lithium and your kidneys")
+    article_in_state(Status.IN_REVIEW, author=author, title="Lithium and your kidneys")
     returned = article_in_state(Status.IN_REVIEW, author=author, title="Sleep after a night shift")
     workflow.request_changes(article=returned, by=editor, comment="Add the 2023 NICE guidance.")
     ProblemReport.objects.create(message="The phone number is out of date.")
