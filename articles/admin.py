@@ -14,7 +14,9 @@ from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.decorators import method_decorator
 from django.utils.html import format_html, format_html_join
+from django.views.decorators.cache import never_cache
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
@@ -22,12 +24,11 @@ from accounts.models import CLINICIANS, User
 from hub.ratelimit import client_ip, concurrency_limited, rate_limited
 from hub.security import ReportForgedFields, posted_names, report_tampering
 
-from . import dashboard, library, upkeep, workflow
+from . import crisis_help, dashboard, library, reads, upkeep, workflow
 from .cache import content_changed, generation
 from .diff import compare
 from .forms import (
     ArticleAdminForm,
-    AssignForm,
     ImageAdminForm,
     TopicAdminForm,
     TypedText,
@@ -53,6 +54,7 @@ from .models import (
     Topic,
     WorkflowEvent,
     render_body,
+    render_intro,
     safety_notices,
     set_related_topics,
 )
@@ -67,6 +69,9 @@ PICKER_IMAGES = 60
 
 # How long a rendered preview of a version is kept (it is keyed by version, so never stale).
 PREVIEW_SECONDS = 600
+
+# The public articles a topic's preview lists: its page's first page of them.
+PREVIEW_ARTICLE_CARDS = 20
 
 # The name of the workflow buttons in the article's one form; the value is the action's.
 ACTION_FIELD = "_workflow"
@@ -105,6 +110,15 @@ def _refusal(topic: Topic, user, name: str) -> str | None:
     return None
 
 
+# What the review page says when a step is done.
+_TOPIC_DONE = {
+    "clinical_review": "Signed off clinically: an editor can now approve this version of {topic}.",
+    "approve_topic": "Approved: readers now see this version of {topic}.",
+    "reconfirm_topic": "Review confirmed: readers now see this version of {topic}.",
+    "assign_topic": "Review of {topic} assigned.",
+}
+
+
 def _blank(field: str):
     return False if field == "mental_health" else ""
 
@@ -112,15 +126,27 @@ def _blank(field: str):
 @admin.register(Topic)
 class TopicAdmin(admin.ModelAdmin):
     form = TopicAdminForm
-    list_display = ["name", "slug", "published_articles", "is_featured", "updated_at"]
-    list_filter = ["is_featured"]
+    list_display = ["name", "slug", "published_articles", "waiting", "is_featured", "updated_at"]
+    # Medical reviewers and editors find the topics whose new version waits for them.
+    list_filter = [("has_pending_changes", admin.BooleanFieldListFilter), "is_featured"]
     search_fields = ["name", "aliases", "headline"]
     readonly_fields = ["slug_note", "review_note"]
     inlines = [RelatedTopicInline]
     formfield_overrides = {models.TextField: {"form_class": TypedText}}
     fieldsets = [
         (None, {"fields": ["review_note", "name", "slug", "headline", "definition", "aliases"]}),
-        ("Page", {"fields": ["intro", "safety_notice", "mental_health", "is_featured"]}),
+        (
+            "Page",
+            {
+                "fields": [
+                    "intro",
+                    "safety_notice",
+                    "mental_health",
+                    "page_care_cards",
+                    "is_featured",
+                ]
+            },
+        ),
     ]
 
     def get_queryset(self, request):
@@ -131,6 +157,10 @@ class TopicAdmin(admin.ModelAdmin):
     @admin.display(description="Published articles", ordering="num_articles")
     def published_articles(self, topic):
         return topic.num_articles
+
+    @admin.display(description="New version waiting for review", boolean=True)
+    def waiting(self, topic):
+        return topic.has_pending_changes
 
     @admin.display(description="Address")
     def slug_note(self, topic):
@@ -164,7 +194,15 @@ class TopicAdmin(admin.ModelAdmin):
             content = workflow.working_topic_content(topic)
             for field in READER_FIELDS:
                 setattr(topic, field, getattr(content, field))
+            topic.working_care_card_ids = content.care_card_ids
         return topic
+
+    @admin.display(description="Care cards")
+    def page_care_cards(self, topic):
+        """The cards of the version on screen, for those who may only view the topic."""
+        ids = getattr(topic, "working_care_card_ids", None)
+        cards = CareCard.objects.filter(pk__in=ids) if ids is not None else topic.care_cards.all()
+        return ", ".join(card.name for card in cards) or "None"
 
     @admin.display(description="Review")
     def review_note(self, topic):
@@ -178,9 +216,10 @@ class TopicAdmin(admin.ModelAdmin):
         revision = workflow.pending_revision(topic)
         return format_html(
             "Readers still see the approved version: version {} waits for a second person. "
-            '<a href="{}">Review and approve it</a>',
+            '<a href="{}">Review and approve it</a> · <a href="{}">Preview the page</a>',
             revision.number if revision else "",
             reverse("admin:articles_topic_review", args=[topic.pk]),
+            reverse("admin:articles_topic_preview", args=[topic.pk]),
         )
 
     # What readers see changes only when another editor approves (workflow.approve_topic):
@@ -201,49 +240,59 @@ class TopicAdmin(admin.ModelAdmin):
                 self.admin_site.admin_view(self.review_view),
                 name="articles_topic_review",
             ),
+            # Not admin_view(): its answer to a reader would be the login page, which says
+            # that the address exists; a pending version's preview is a 404 to them.
+            path("<int:pk>/preview/", self.preview_view, name="articles_topic_preview"),
             *super().get_urls(),
         ]
 
     def review_view(self, request: HttpRequest, pk: int) -> HttpResponse:
         """The pending version beside what readers see: its word-level diff, its intro as
-        readers would see it, and the approval (with a reason when one is needed)."""
+        readers would see it, its reading grade and safe-messaging flags, and the steps of
+        its review (TOPIC_ACTIONS): a clinical sign-off, the approval (with a reason when one
+        is needed), or a confirmation that what readers see stands.
+
+        Anyone who may view topics may open it (medical reviewers who are not editors sign
+        off here); the workflow decides who may take each step."""
         topic = Topic.objects.filter(pk=pk).first()
         if topic is None or not self.has_view_permission(request, topic):
             raise Http404
+        revision = workflow.pending_revision(topic)
+        flags = workflow.review_flags(topic) if revision else []
+        grade = workflow.reading_grade(topic) if revision else None
+        forms = {
+            name: action_form(action, flags=flags, grade=grade, topic=topic)
+            for name, action in workflow.TOPIC_ACTIONS.items()
+        }
         error = ""
-        comment = ""
-        assigning = request.method == "POST" and request.POST.get("action") == "assign_topic"
-        assign_form = AssignForm(request.POST if assigning else None, prefix="assign", topic=topic)
-        if assigning:
-            if not self.has_change_permission(request, topic):
+        if request.method == "POST":
+            action = workflow.TOPIC_ACTIONS.get(request.POST.get("action", "approve_topic"))
+            if action is None:
                 raise Http404
-            if assign_form.is_valid():
+            form = forms[action.name] = action_form(
+                action, request.POST, flags=flags, grade=grade, topic=topic
+            )
+            if not form.is_valid():
+                error = f"“{action.label}” needs more from you: see the marked fields."
+            else:
                 try:
-                    workflow.assign_topic_review(
-                        topic=topic, by=request.user, **assign_form.arguments()
-                    )
+                    action.perform(topic=topic, by=request.user, **form.arguments())
                 except workflow.TransitionNotAllowed as exc:
                     error = str(exc)
                 else:
-                    messages.success(request, f"Review of {topic} assigned.")
-                    return HttpResponseRedirect(request.path)
-            else:
-                error = "“Assign the review” needs more from you: see the marked fields."
-        elif request.method == "POST":
-            if not self.has_change_permission(request, topic):
-                raise Http404
-            comment = request.POST.get("comment", "")[:5000]
-            reconfirm = request.POST.get("action") == "reconfirm_topic"
-            perform = workflow.reconfirm_topic if reconfirm else workflow.approve_topic
-            try:
-                perform(topic=topic, by=request.user, comment=comment)
-            except workflow.TransitionNotAllowed as exc:
-                error = str(exc)
-            else:
-                done = "Review confirmed" if reconfirm else "Approved"
-                messages.success(request, f"{done}: readers now see this version of {topic}.")
-                return HttpResponseRedirect(reverse("admin:articles_topic_change", args=[pk]))
-        revision = workflow.pending_revision(topic)
+                    messages.success(request, _TOPIC_DONE[action.name].format(topic=topic))
+                    return HttpResponseRedirect(
+                        reverse("admin:articles_topic_review", args=[pk])
+                        if action.name in ("clinical_review", "assign_topic")
+                        else reverse("admin:articles_topic_change", args=[pk])
+                    )
+            topic.refresh_from_db()
+            revision = workflow.pending_revision(topic)
+        sign_off = workflow.clinical_sign_off(topic) if revision else None
+        steps = [
+            (name, forms[name], _refusal(topic, request.user, name))
+            for name in ("clinical_review", "approve_topic")
+        ]
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
@@ -252,17 +301,49 @@ class TopicAdmin(admin.ModelAdmin):
             "revision": revision,
             "diff": workflow.topic_diff(topic),
             "diff_base_label": "What changes for readers",
-            "refusal": _refusal(topic, request.user, "approve_topic") if revision else None,
+            "flags": flags,
+            "grade": grade,
+            "target_grade": TARGET_GRADE,
+            "sign_off": sign_off,
+            "steps": steps if revision else [],
+            "reconfirm_form": forms["reconfirm_topic"],
             "reconfirm_refusal": _refusal(topic, request.user, "reconfirm_topic"),
-            "assign_form": assign_form,
+            "assign_form": forms["assign_topic"],
             "assign_refusal": _refusal(topic, request.user, "assign_topic"),
             "error": error,
-            "comment": comment,
             "history": topic.events.select_related("actor")[:20],
         }
         return render(
             request, "admin/articles/topic/review.html", context, status=400 if error else 200
         )
+
+    @method_decorator(never_cache)
+    def preview_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        """The reader's topic page (its template, trust block, care cards and related list)
+        made from the pending version: for staff who may view topics, never cached or
+        indexed. Readers' page keeps showing the approved version."""
+        if not self.admin_site.has_permission(request):
+            raise Http404
+        topic = Topic.objects.select_related("medical_reviewer").filter(pk=pk).first()
+        if topic is None or not self.has_view_permission(request, topic):
+            raise Http404
+        content = workflow.working_topic_content(topic)
+        for field in READER_FIELDS:
+            setattr(topic, field, getattr(content, field))
+        # Rendered for this look only, never stored: the row keeps the approved HTML.
+        topic.intro_html = render_intro(topic.intro, topic_id=topic.pk)
+        related = Topic.objects.only("name", "slug").in_bulk(content.related_ids)
+        context = {
+            "topic": topic,
+            "cards": reads.TopicCards(topic.pk)[0:PREVIEW_ARTICLE_CARDS],
+            "related_topics": [related[pk] for pk in content.related_ids if pk in related],
+            "care_cards": crisis_help.care_cards(card_ids=content.care_card_ids),
+            "audiences": Audience.choices,
+            "preview": True,
+        }
+        response = render(request, "articles/topic_detail.html", context)
+        response["X-Robots-Tag"] = "noindex, nofollow"
+        return response
 
     def get_inlines(self, request, obj):
         # A new topic is listed once it exists: its list is set on its change page.
@@ -279,13 +360,18 @@ class TopicAdmin(admin.ModelAdmin):
             set_related_topics(topic, approved)
         else:
             related_ids = working
-        content = workflow.TopicContent(**topic._proposed, related_ids=related_ids)
+        cards = form.cleaned_data.get("page_care_cards") or []
+        content = workflow.TopicContent(
+            **topic._proposed,
+            related_ids=related_ids,
+            care_card_ids=tuple(sorted(card.pk for card in cards)),
+        )
         revision = workflow.edit_topic(topic=topic, content=content, by=request.user)
         if revision is not None:
             messages.info(
                 request,
-                "Saved as a new version: readers see the approved one until another editor "
-                "who is a medical reviewer approves it.",
+                "Saved as a new version: readers see the approved one until it is reviewed: "
+                "a medical reviewer signs it off and another editor approves it.",
             )
 
     def delete_model(self, request, obj):
@@ -1238,8 +1324,26 @@ class CareCardAdmin(admin.ModelAdmin):
     list_display = ["name", "level", "heading", "display_order", "updated_at"]
     list_filter = ["level"]
     search_fields = ["name", "heading", "points"]
-    autocomplete_fields = ["topics", "articles"]
-    fields = ["name", "level", "heading", "points", "action", "display_order", "topics", "articles"]
+    autocomplete_fields = ["articles"]
+    # Which topics show a card is part of each topic's reviewed content: it is chosen on the
+    # topic's page, where it goes into the topic's pending version (workflow.TopicContent).
+    fields = [
+        "name",
+        "level",
+        "heading",
+        "points",
+        "action",
+        "display_order",
+        "shown_on_topics",
+        "articles",
+    ]
+    readonly_fields = ["shown_on_topics"]
+
+    @admin.display(description="Topics")
+    def shown_on_topics(self, card):
+        topics = list(card.topics.order_by("name")) if card.pk else []
+        listed = ", ".join(topic.name for topic in topics) or "None yet"
+        return f"{listed}. Attach it on a topic's page: the change is reviewed with the topic."
 
 
 @admin.register(CrisisSearchDay)

@@ -81,10 +81,14 @@ def crisis_card(region: str | None = None) -> CrisisCard:
 _URGENCY = {level: n for n, level in enumerate(CareCard.Level.values)}
 
 
-def care_cards(*, topic_ids: list[int] = (), article_id: int | None = None) -> list[CareCard]:
-    """The care cards attached to the article or any of the topics, most urgent first:
-    one query."""
-    attached = Q(topics__in=topic_ids) if topic_ids else Q(pk__in=[])
+def care_cards(
+    *, topic_ids: list[int] = (), article_id: int | None = None, card_ids: list[int] = ()
+) -> list[CareCard]:
+    """The care cards attached to the article or any of the topics, and those of
+    `card_ids` (a topic's pending version, previewed), most urgent first: one query."""
+    attached = Q(topics__in=topic_ids) if topic_ids else Q(pk__in=card_ids)
+    if topic_ids and card_ids:
+        attached |= Q(pk__in=card_ids)
     if article_id is not None:
         attached |= Q(articles=article_id)
     cards = CareCard.objects.filter(attached).distinct()

@@ -374,6 +374,34 @@ def _topics_diff(old: list[str], new: list[str], label: str = "Topics") -> Field
     )
 
 
+def _ordered_diff(old: list[str], new: list[str], label: str) -> FieldDiff:
+    """An ordered list, each name with its position ("1. A, 2. B" → "1. B, 2. A"): an entry
+    that keeps its place is unchanged; one that moves is removed at its old place and
+    inserted at its new one."""
+    before = [f"{n}. {name}" for n, name in enumerate(old, start=1)]
+    after = [f"{n}. {name}" for n, name in enumerate(new, start=1)]
+    inline, old_side, new_side = [], [], []
+    matcher = difflib.SequenceMatcher(None, before, after, autojunk=False)
+    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+        if op == "equal":
+            same = [escape(entry) for entry in before[i1:i2]]
+            inline += same
+            old_side += same
+            new_side += same
+            continue
+        removed = [f"<del>{escape(entry)}</del>" for entry in before[i1:i2]]
+        added = [f"<ins>{escape(entry)}</ins>" for entry in after[j1:j2]]
+        inline += removed + added
+        old_side += removed
+        new_side += added
+    return FieldDiff(
+        label,
+        sanitise_diff(", ".join(inline)),
+        sanitise_diff(", ".join(old_side)),
+        sanitise_diff(", ".join(new_side)),
+    )
+
+
 # What an article's labels are; a topic's version (a Revision too) names them for itself.
 ARTICLE_LABELS = {"title": "Title", "summary": "Summary", "body": "Body", "topics": "Topics"}
 TOPIC_LABELS = {
@@ -382,15 +410,20 @@ TOPIC_LABELS = {
     "aliases": "Aliases",
     "safety_notice": "Safety notice",
     "mental_health": "Mental health topic",
+    "care_cards": "Care cards",
     "body": "Intro",
     "topics": "Related topics",
 }
 
 
-def compare(old, new, *, labels: dict[str, str] = ARTICLE_LABELS) -> list[FieldDiff]:
+def compare(
+    old, new, *, labels: dict[str, str] = ARTICLE_LABELS, ordered_topics: bool = False
+) -> list[FieldDiff]:
     """Field-by-field differences between two versions (objects with title, summary, body,
     topic_names, and any other plain-text fields `labels` names); `old` may be None for a
-    first version, shown as all inserted. Unchanged fields are left out."""
+    first version, shown as all inserted. Unchanged fields are left out. `ordered_topics`:
+    the names are a list whose order readers see (a topic's related topics), so a new order
+    is a change."""
     changes = []
     plain = [(label, attr) for attr, label in labels.items() if attr not in ("body", "topics")]
     for label, attr in plain:
@@ -403,6 +436,9 @@ def compare(old, new, *, labels: dict[str, str] = ARTICLE_LABELS) -> list[FieldD
         changes.append(_body_diff(before_body, new.body, labels["body"]))
     before_topics = list(getattr(old, "topic_names", None) or []) if old is not None else []
     after_topics = list(getattr(new, "topic_names", None) or [])
-    if sorted(before_topics) != sorted(after_topics):
+    if ordered_topics:
+        if before_topics != after_topics:
+            changes.append(_ordered_diff(before_topics, after_topics, labels["topics"]))
+    elif sorted(before_topics) != sorted(after_topics):
         changes.append(_topics_diff(before_topics, after_topics, labels["topics"]))
     return changes

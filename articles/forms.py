@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from . import images
 from .markdown import image_ids
-from .models import Article, Consent, Image, Topic
+from .models import Article, CareCard, Consent, Image, Topic
 from .readability import TARGET_GRADE
 from .workflow import CHECKLIST, Action, possible_reviewers, possible_topic_reviewers
 from .writing_checks import EXTERNAL_IMAGE_MESSAGE, external_images
@@ -45,7 +45,18 @@ def image_problems(body: str, *, author_id: int | None) -> list[str]:
 
 class TopicAdminForm(forms.ModelForm):
     """A topic's page. Its intro may show shared library images (a topic has no author whose
-    own images it could use), refused with the same messages as in articles."""
+    own images it could use), refused with the same messages as in articles. Its care cards
+    are part of what readers see of it: they go into its pending version with the rest."""
+
+    # Not "care_cards": that is the cards' relation to the topic, which the admin would show
+    # read-only instead of TopicAdmin.page_care_cards to those who may only view topics.
+    page_care_cards = forms.ModelMultipleChoiceField(
+        queryset=CareCard.objects.all(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Care cards",
+        help_text="The “When to get help” cards this topic's page shows.",
+    )
 
     class Meta:
         model = Topic
@@ -61,6 +72,16 @@ class TopicAdminForm(forms.ModelForm):
             "mental_health",
             "is_featured",
         ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        topic = self.instance
+        if topic.pk is not None:
+            # The pending version's cards when there is one (TopicAdmin.get_object).
+            working = getattr(topic, "working_care_card_ids", None)
+            self.fields["page_care_cards"].initial = (
+                list(working) if working is not None else list(topic.care_cards.all())
+            )
 
     def clean_intro(self):
         intro = self.cleaned_data["intro"]
@@ -186,7 +207,7 @@ class ActionForm(forms.Form):
     `arguments()` are the keyword arguments of the action's function.
     """
 
-    def __init__(self, *args, flags=(), grade=None, article=None, **kwargs):
+    def __init__(self, *args, flags=(), grade=None, article=None, topic=None, **kwargs):
         super().__init__(*args, **kwargs)
 
     def arguments(self) -> dict:
@@ -238,11 +259,11 @@ class AssignForm(CommentForm):
     field_order = ["reviewer", "due", "comment"]
 
     def __init__(self, *args, article=None, topic=None, **kwargs):
-        super().__init__(*args, article=article, **kwargs)
+        super().__init__(*args, article=article, topic=topic, **kwargs)
         if article is not None:
             self.fields["reviewer"].queryset = possible_reviewers(article)
-        if topic is not None:  # a topic change is approved by an editor who is a doctor
-            self.fields["reviewer"].queryset = possible_topic_reviewers()
+        if topic is not None:  # not those who wrote the pending version
+            self.fields["reviewer"].queryset = possible_topic_reviewers(topic)
 
     def clean_due(self):
         due = self.cleaned_data.get("due")
@@ -269,15 +290,11 @@ class NextReviewField(forms.DateField):
 MAX_SCHEDULE_AHEAD = datetime.timedelta(days=2 * 366)
 
 
-class PublishForm(ActionForm):
-    """Approval: the editorial checklist, each safe-messaging flag, and when."""
+class GatesForm(ActionForm):
+    """What an approval must explain (workflow._gates): each safe-messaging flag in the
+    version, and a reading grade above target for patients. A topic's approval asks only
+    this and a comment; an article's (PublishForm) more."""
 
-    checklist = forms.MultipleChoiceField(
-        choices=list(CHECKLIST.items()),
-        widget=forms.CheckboxSelectMultiple,
-        label="Editorial checklist",
-        error_messages={"required": "Complete the editorial checklist before approving."},
-    )
     acknowledged_flags = forms.MultipleChoiceField(
         required=False,
         widget=forms.CheckboxSelectMultiple,
@@ -295,28 +312,15 @@ class PublishForm(ActionForm):
         label="Why it must read above the target grade (required)",
         widget=forms.Textarea(attrs={"rows": 2}),
     )
-    publish_at = forms.DateTimeField(
-        required=False,
-        label="Publish at",
-        # A plain date and time, read in the editors' zone (settings.TIME_ZONE): the help
-        # text names it, set per form so that it follows the setting.
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
-        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"],
-        error_messages={
-            "invalid": "Enter the publish time as a date and a time, for example 2026-03-30T09:00."
-        },
-    )
-    next_review_due = NextReviewField()
     comment = forms.CharField(
-        required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
+        required=False,
+        max_length=5000,
+        label="Comment (needed only to override the four-eyes rule)",
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
 
     def __init__(self, *args, flags=(), grade=None, **kwargs):
         super().__init__(*args, flags=flags, grade=grade, **kwargs)
-        self.fields["publish_at"].help_text = (
-            "Leave empty to publish now. A future time schedules the article. "
-            f"Times are {settings.TIME_ZONE}."
-        )
         self.fields["acknowledged_flags"].choices = [
             (flag.code, f"“{flag.found}”: {flag.advice}") for flag in flags
         ]
@@ -346,6 +350,50 @@ class PublishForm(ActionForm):
                 "Simplify the text, or say why it must stay above the target grade."
             )
         return reason
+
+
+class PublishForm(GatesForm):
+    """Approval: the editorial checklist, each safe-messaging flag, and when."""
+
+    field_order = [
+        "checklist",
+        "acknowledged_flags",
+        "flags_reason",
+        "grade_reason",
+        "publish_at",
+        "next_review_due",
+        "comment",
+    ]
+
+    checklist = forms.MultipleChoiceField(
+        choices=list(CHECKLIST.items()),
+        widget=forms.CheckboxSelectMultiple,
+        label="Editorial checklist",
+        error_messages={"required": "Complete the editorial checklist before approving."},
+    )
+    publish_at = forms.DateTimeField(
+        required=False,
+        label="Publish at",
+        # A plain date and time, read in the editors' zone (settings.TIME_ZONE): the help
+        # text names it, set per form so that it follows the setting.
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"],
+        error_messages={
+            "invalid": "Enter the publish time as a date and a time, for example 2026-03-30T09:00."
+        },
+    )
+    next_review_due = NextReviewField()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["publish_at"].help_text = (
+            "Leave empty to publish now. A future time schedules the article. "
+            f"Times are {settings.TIME_ZONE}."
+        )
+
+    comment = forms.CharField(
+        required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
+    )
 
     def clean_checklist(self):
         # The workflow refuses an incomplete checklist too; saying so here puts the reason
@@ -382,7 +430,14 @@ class ReconfirmForm(ActionForm):
 
 ACTION_FORMS: dict[str, type[ActionForm]] = {
     form.__name__: form
-    for form in (CommentForm, RequestChangesForm, PublishForm, ReconfirmForm, AssignForm)
+    for form in (
+        CommentForm,
+        RequestChangesForm,
+        GatesForm,
+        PublishForm,
+        ReconfirmForm,
+        AssignForm,
+    )
 }
 
 

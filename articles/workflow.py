@@ -40,6 +40,7 @@ from .diff import TOPIC_LABELS, FieldDiff, compare
 from .models import (
     Article,
     Audience,
+    CareCard,
     Revision,
     Status,
     Topic,
@@ -88,6 +89,19 @@ class Content:
     summary: str
     body: str
     topic_ids: list[int]
+
+    # What the gates read (_gates): the prose whose reading grade counts, and the texts
+    # safe-messaging guidance and the crisis word list are checked in.
+    @property
+    def prose(self) -> str:
+        return self.body
+
+    def checked_texts(self) -> tuple[str, ...]:
+        return (self.title, self.summary, self.body)
+
+    def signed(self) -> list:
+        """What a clinical sign-off is given on (fingerprint())."""
+        return [self.title, self.summary, self.body, sorted(self.topic_ids)]
 
 
 # --- who may do what ------------------------------------------------------------------
@@ -225,6 +239,15 @@ def _require_medical_reviewer(article: Article, user, *, action: str) -> None:
         raise TransitionNotAllowed(
             f"You wrote this {_noun(article)}, so another medical reviewer must {action} "
             "(four-eyes rule)."
+        )
+
+
+def _require_unsigned(subject: Article | Topic, user, *, action: str) -> None:
+    """A medical reviewer signs off a version once: then it waits for an editor."""
+    _require_medical_reviewer(subject, user, action=action)
+    if clinical_sign_off(subject) is not None:
+        raise TransitionNotAllowed(
+            "This version has already been signed off clinically: an editor approves it next."
         )
 
 
@@ -442,29 +465,37 @@ def _next_review(reviewed: datetime.date, chosen: datetime.date | None) -> datet
     return chosen
 
 
-def review_flags(article: Article) -> list:
+def _working(subject: Article | Topic) -> "Content | TopicContent":
+    """The version under review of an article or a topic."""
+    if isinstance(subject, Topic):
+        return working_topic_content(subject)
+    return working_content(subject)
+
+
+def review_flags(subject: Article | Topic) -> list:
     """Safe-messaging flags in the version an editor is being asked to approve."""
-    content = working_content(article)
-    return find_flags(content.title, content.summary, content.body)
+    return find_flags(*_working(subject).checked_texts())
 
 
-def fingerprint(content: Content) -> str:
+def fingerprint(content: "Content | TopicContent") -> str:
     """What a clinical sign-off was given on: any change to the text voids it."""
-    text = json.dumps(
-        [content.title, content.summary, content.body, sorted(content.topic_ids)],
-        ensure_ascii=False,
-    )
+    text = json.dumps(content.signed(), ensure_ascii=False)
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def clinical_sign_off(article: Article, content: Content | None = None) -> WorkflowEvent | None:
+def clinical_sign_off(
+    article: Article | Topic, content: "Content | TopicContent | None" = None
+) -> WorkflowEvent | None:
     """The medical reviewer's sign-off on exactly this text (`content`, or the version in
-    review) since it was last submitted, by someone who still holds the role."""
-    wanted = fingerprint(content or working_content(article))
+    review) since it was last submitted (a topic: since its version was last edited), by
+    someone who still holds the role."""
+    wanted = fingerprint(content or _working(article))
     events = article.events.filter(to_status=S.IN_REVIEW).select_related("actor")
     for event in events.order_by("-created_at", "-pk"):
         if event.from_status != S.IN_REVIEW:
             return None  # the submission: nothing earlier counts
+        if "changed" in event.details:
+            return None  # a topic's version edited since: a sign-off before it is void
         if (
             event.details.get("clinical_review")
             and event.details.get("content") == wanted
@@ -486,15 +517,18 @@ def _signed_since_submission(article: Article) -> bool:
     return False
 
 
-def reading_grade(article: Article, content: Content | None = None) -> float | None:
+def reading_grade(
+    article: Article | Topic, content: "Content | TopicContent | None" = None
+) -> float | None:
     """The reading grade of the version under review (`content`, when read already), when
-    its readers are patients: above TARGET_GRADE, approving it needs a written reason."""
-    if article.audience != Audience.PATIENTS:
+    its readers are patients (a topic's always are): above TARGET_GRADE, approving it needs
+    a written reason."""
+    if isinstance(article, Article) and article.audience != Audience.PATIENTS:
         return None
-    return measure((content or working_content(article)).body).grade
+    return measure((content or _working(article)).prose).grade
 
 
-def _medical_reviewer(article: Article, content: Content, by):
+def _medical_reviewer(article: Article | Topic, content: "Content | TopicContent", by):
     """Who readers will see as "Medically reviewed by" the text being approved: the medical
     reviewer who signed off exactly this text, else the approving editor if they are one."""
     sign_off = clinical_sign_off(article, content)
@@ -506,13 +540,18 @@ def _medical_reviewer(article: Article, content: Content, by):
 
 
 def _gates(
-    article: Article, content: Content, *, acknowledged_flags, flags_reason: str, grade_reason: str
+    article: Article | Topic,
+    content: "Content | TopicContent",
+    *,
+    acknowledged_flags,
+    flags_reason: str,
+    grade_reason: str,
 ) -> dict:
     """The exceptions an approval must explain, checked on the version under review
-    (`content`); what it explained, for the approval's event. A ticked box is not an
-    explanation."""
+    (`content`, of an article or a topic); what it explained, for the approval's event. A
+    ticked box is not an explanation."""
     details: dict = {}
-    flags = find_flags(content.title, content.summary, content.body)
+    flags = find_flags(*content.checked_texts())
     unacknowledged = [f.found for f in flags if f.code not in set(acknowledged_flags)]
     if unacknowledged:
         raise TransitionNotAllowed(
@@ -537,15 +576,26 @@ def _gates(
             )
         details["grade"] = grade
         details["grade_reason"] = grade_reason.strip()
-    mention = crisis_mention(content.title, content.summary, content.body)
-    if mention is not None:
-        topics = Topic.objects.filter(pk__in=content.topic_ids)
-        if not any(t.safety_notice.strip() or t.mental_health for t in topics):
-            raise TransitionNotAllowed(
-                f"The text mentions “{mention}”, so readers must be shown where to get help: "
-                "add a topic that has a safety notice or is classified as mental health."
-            )
+    mention = crisis_mention(*content.checked_texts())
+    if mention is not None and not _shows_crisis_help(content):
+        where = (
+            "add a safety notice, or classify the topic as mental health"
+            if isinstance(content, TopicContent)
+            else "add a topic that has a safety notice or is classified as mental health"
+        )
+        raise TransitionNotAllowed(
+            f"The text mentions “{mention}”, so readers must be shown where to get help: {where}."
+        )
     return details
+
+
+def _shows_crisis_help(content: "Content | TopicContent") -> bool:
+    """Whether readers of this version are shown where to get help now: a safety notice
+    or the mental-health classification, its own (a topic) or a topic's (an article)."""
+    if isinstance(content, TopicContent):
+        return bool(content.safety_notice.strip() or content.mental_health)
+    topics = Topic.objects.filter(pk__in=content.topic_ids)
+    return any(t.safety_notice.strip() or t.mental_health for t in topics)
 
 
 def add_months(day: datetime.date, months: int) -> datetime.date:
@@ -896,26 +946,32 @@ def reconfirm_review(
     return article
 
 
+def _sign_off(subject: Article | Topic, *, by, comment: str) -> None:
+    """Record a medical reviewer's sign-off on exactly the version in review (its
+    fingerprint): an edit after it needs a new one. Callers hold the row's lock."""
+    content = _working(subject)
+    if clinical_sign_off(subject, content) is not None:
+        raise TransitionNotAllowed("This version has already been signed off clinically.")
+    _record(
+        subject,
+        by=by,
+        from_status=S.IN_REVIEW,
+        to_status=S.IN_REVIEW,
+        comment=comment.strip(),
+        revision=pending_revision(subject),
+        details={"clinical_review": True, "content": fingerprint(content)},
+    )
+
+
 @transaction.atomic
 def clinical_review(*, article: Article, by, comment: str = "") -> Article:
     """A medical reviewer signs off the text in review; an editor then approves it. The
     sign-off holds for this exact text: an edit after it needs a new one."""
     article = _locked(article)
     check_action(article, name="clinical_review", by=by)
-    content = working_content(article)
-    if clinical_sign_off(article, content) is not None:
-        raise TransitionNotAllowed("This version has already been signed off clinically.")
+    _sign_off(article, by=by, comment=comment)
     _bump_version(article)
     article.save(update_fields=["version", "updated_at"])
-    _record(
-        article,
-        by=by,
-        from_status=S.IN_REVIEW,
-        to_status=S.IN_REVIEW,
-        comment=comment,
-        revision=pending_revision(article),
-        details={"clinical_review": True, "content": fingerprint(content)},
-    )
     return article
 
 
@@ -979,9 +1035,11 @@ def _assign(article: Article, *, by, reviewer, due, comment: str, action: str) -
 
 # --- topics ----------------------------------------------------------------------------
 # A topic is always live: what readers see of it is the row, the approved version. An
-# editor's change to any of these waits in a Revision (status "in review") until another
-# editor who is a medical reviewer approves it. Its name (the address is made from it) and
-# "featured" are not reviewed: they say nothing to readers about health.
+# editor's change to any of these waits in a Revision (status "in review") until it is
+# approved: by another editor who is a medical reviewer, in one press; or in two steps, a
+# medical reviewer's clinical sign-off of that exact version, then another editor's
+# approval. Its name (the address is made from it) and "featured" are not reviewed: they
+# say nothing to readers about health.
 
 TOPIC_FIELDS = {
     "headline": "Headline",
@@ -991,6 +1049,7 @@ TOPIC_FIELDS = {
     "safety_notice": "Safety notice",
     "mental_health": "Mental health topic",
     "related_ids": "Related topics",
+    "care_card_ids": "Care cards",
 }
 
 
@@ -1005,6 +1064,28 @@ class TopicContent:
     safety_notice: str
     mental_health: bool
     related_ids: tuple[int, ...]
+    # Which "When to get help" cards its page shows (in the cards' own order): attaching
+    # or detaching one is a change of what readers see, reviewed like the rest.
+    care_card_ids: tuple[int, ...] = ()
+
+    @property
+    def prose(self) -> str:
+        return self.intro
+
+    def checked_texts(self) -> tuple[str, ...]:
+        return (self.headline, self.definition, self.intro, self.safety_notice)
+
+    def signed(self) -> list:
+        return [
+            self.headline,
+            self.definition,
+            self.aliases,
+            self.intro,
+            self.safety_notice,
+            self.mental_health,
+            list(self.related_ids),
+            sorted(self.care_card_ids),
+        ]
 
     def changed(self, other: "TopicContent") -> list[str]:
         """The labels of the fields that differ from `other`, in TOPIC_FIELDS order."""
@@ -1025,10 +1106,16 @@ def approved_topic_content(topic: Topic) -> TopicContent:
         safety_notice=topic.safety_notice,
         mental_health=topic.mental_health,
         related_ids=tuple(topic.related_links.values_list("to_topic_id", flat=True)),
+        care_card_ids=_card_ids(topic),
     )
 
 
+def _card_ids(topic: Topic) -> tuple[int, ...]:
+    return tuple(sorted(topic.care_cards.values_list("pk", flat=True)))
+
+
 def revision_topic_content(revision: Revision) -> TopicContent:
+    cards = revision.extra.get("care_card_ids")
     return TopicContent(
         headline=revision.title,
         definition=revision.summary,
@@ -1037,6 +1124,8 @@ def revision_topic_content(revision: Revision) -> TopicContent:
         safety_notice=revision.extra.get("safety_notice", ""),
         mental_health=bool(revision.extra.get("mental_health", False)),
         related_ids=tuple(revision.topic_ids),
+        # A version written before cards were part of it leaves them as they are.
+        care_card_ids=tuple(sorted(cards)) if cards is not None else _card_ids(revision.topic),
     )
 
 
@@ -1050,12 +1139,14 @@ def working_topic_content(topic: Topic) -> TopicContent:
 
 def _diff_side(content: TopicContent) -> SimpleNamespace:
     names = Topic.objects.in_bulk(content.related_ids)
+    cards = CareCard.objects.filter(pk__in=content.care_card_ids).order_by("name", "pk")
     return SimpleNamespace(
         title=content.headline,
         summary=content.definition,
         aliases=content.aliases,
         safety_notice=content.safety_notice,
         mental_health="Yes" if content.mental_health else "No",
+        care_cards="\n".join(card.name for card in cards),
         body=content.intro,
         topic_names=[names[pk].name for pk in content.related_ids if pk in names],
     )
@@ -1070,6 +1161,7 @@ def topic_diff(topic: Topic) -> list[FieldDiff]:
         _diff_side(approved_topic_content(topic)),
         _diff_side(revision_topic_content(revision)),
         labels=TOPIC_LABELS,
+        ordered_topics=True,
     )
 
 
@@ -1109,6 +1201,7 @@ def edit_topic(*, topic: Topic, content: TopicContent, by) -> Revision | None:
         revision = Revision(topic=topic, number=_next_number(topic))
     names = dict(Topic.objects.filter(pk__in=content.related_ids).values_list("pk", "name"))
     related_ids = [pk for pk in content.related_ids if pk in names and pk != topic.pk]
+    cards = CareCard.objects.filter(pk__in=content.care_card_ids).values_list("pk", flat=True)
     now = timezone.now()
     revision.title = content.headline
     revision.summary = content.definition
@@ -1120,6 +1213,7 @@ def edit_topic(*, topic: Topic, content: TopicContent, by) -> Revision | None:
         "aliases": content.aliases,
         "safety_notice": content.safety_notice,
         "mental_health": content.mental_health,
+        "care_card_ids": sorted(cards),
         "editors": editors,
     }
     revision.created_by = by
@@ -1139,20 +1233,28 @@ def edit_topic(*, topic: Topic, content: TopicContent, by) -> Revision | None:
     return revision
 
 
-def _require_topic_approver(topic: Topic, user, *, action: str) -> None:
-    """Another editor, who is a medical reviewer, approves what readers will see as
-    "Medically reviewed by" (a superuser who wrote it, only with a recorded reason)."""
-    _require_editor(topic, user, action=action)
-    if not user.is_medical_reviewer:
-        raise TransitionNotAllowed(
-            f"Only a medical reviewer can {action}: someone in that role with their "
-            "credentials on their profile."
-        )
+@transaction.atomic
+def clinical_review_topic(*, topic: Topic, by, comment: str = "") -> Topic:
+    """A medical reviewer signs off the topic's pending version; another editor then
+    approves it. An edit of the version after it voids the sign-off."""
+    topic = _locked_topic(topic)
+    check_action(topic, name="clinical_review", by=by)
+    _sign_off(topic, by=by, comment=comment)
+    return topic
 
 
 @transaction.atomic
-def approve_topic(*, topic: Topic, by, comment: str = "") -> Topic:
-    """Make the topic's pending version what readers see, reviewed by `by` today."""
+def approve_topic(
+    *,
+    topic: Topic,
+    by,
+    comment: str = "",
+    acknowledged_flags: Iterable[str] = (),
+    flags_reason: str = "",
+    grade_reason: str = "",
+) -> Topic:
+    """Make the topic's pending version what readers see, reviewed today by the medical
+    reviewer who signed it off, or by `by` when they are one (one press)."""
     topic = _locked_topic(topic)
     check_action(topic, name="approve_topic", by=by)
     details = _override_details(topic, by, comment)
@@ -1161,6 +1263,16 @@ def approve_topic(*, topic: Topic, by, comment: str = "") -> Topic:
         raise TransitionNotAllowed("There is no new version of this topic to approve.")
     approved = approved_topic_content(topic)
     content = revision_topic_content(revision)
+    details.update(
+        _gates(
+            topic,
+            content,
+            acknowledged_flags=acknowledged_flags,
+            flags_reason=flags_reason,
+            grade_reason=grade_reason,
+        )
+    )
+    reviewer = _medical_reviewer(topic, content, by)
     topic.headline = content.headline
     topic.definition = content.definition
     topic.aliases = content.aliases
@@ -1168,19 +1280,21 @@ def approve_topic(*, topic: Topic, by, comment: str = "") -> Topic:
     topic.safety_notice = content.safety_notice
     topic.mental_health = content.mental_health
     topic.has_pending_changes = False
-    topic.medical_reviewer = by
+    topic.medical_reviewer = reviewer
     topic.last_reviewed = timezone.localdate()
     topic.next_review_due = _next_review(topic.last_reviewed, None)
     topic.save()
     if content.related_ids != approved.related_ids:
         existing = Topic.objects.in_bulk(content.related_ids)
         set_related_topics(topic, [existing[pk] for pk in content.related_ids if pk in existing])
+    if content.care_card_ids != approved.care_card_ids:
+        topic.care_cards.set(list(CareCard.objects.filter(pk__in=content.care_card_ids)))
     now = timezone.now()
     revision.approved_at = now
     revision.save(update_fields=["approved_at"])
-    details.update(
-        {"changed": content.changed(approved), "medical_reviewer": by.pk, "clinical_review": True}
-    )
+    details.update({"changed": content.changed(approved), "medical_reviewer": reviewer.pk})
+    if reviewer == by:
+        details["clinical_review"] = True  # one press: the editor is the medical reviewer
     _record(
         topic,
         by=by,
@@ -1218,16 +1332,12 @@ def reconfirm_topic(*, topic: Topic, by, comment: str = "") -> Topic:
     return topic
 
 
-def possible_topic_reviewers():
-    """Who may approve a topic's pending version: editors who are medical reviewers."""
-    return (
-        get_user_model()
-        .objects.filter(is_active=True, groups__name=EDITORS)
-        .filter(groups__name=MEDICAL_REVIEWERS)
-        .exclude(credentials="")
-        .distinct()
-        .order_by("last_name", "first_name", "username")
-    )
+def possible_topic_reviewers(topic: Topic):
+    """Who may review a topic's pending version: anyone who may review (an editor signs
+    off and approves, a medical reviewer signs off), less those who wrote it."""
+    revision = pending_revision(topic)
+    writers = revision.extra.get("editors", []) if revision is not None else []
+    return possible_reviewers().exclude(pk__in=writers)
 
 
 @transaction.atomic
@@ -1243,10 +1353,10 @@ def assign_topic_review(
         raise TransitionNotAllowed(
             f"{reviewer} wrote this topic change, so they cannot approve it (four-eyes rule)."
         )
-    if not (reviewer.is_active and reviewer.is_editor and reviewer.is_medical_reviewer):
+    if not may_review(topic, reviewer):
         raise TransitionNotAllowed(
-            f"{reviewer} may not approve topic changes: only an editor who is a medical "
-            "reviewer can."
+            f"{reviewer} may not review topic changes: only editors and medical reviewers "
+            "(with their credentials on their profile) can."
         )
     if due is not None and due < timezone.localdate():
         raise TransitionNotAllowed("The review's due date is in the past.")
@@ -1292,8 +1402,18 @@ TOPIC_ACTIONS: Mapping[str, "Action"] = MappingProxyType(
             to_state=None,
             on_live=True,
             refused="Only a live topic can be re-confirmed.",
-            guard=partial(_require_topic_approver, action="re-confirm a topic's review"),
+            guard=partial(_require_clinical_editor, action="re-confirm a topic's review"),
             perform=reconfirm_topic,
+            form="CommentForm",
+        ),
+        "clinical_review": Action(
+            name="clinical_review",
+            label="Sign off clinically",
+            to_state=None,  # still in review: an editor approves next
+            stays_in=S.IN_REVIEW,
+            refused="There is no new version of this topic to sign off: it is {status}.",
+            guard=partial(_require_unsigned, action="sign it off clinically"),
+            perform=clinical_review_topic,
             form="CommentForm",
         ),
         "approve_topic": Action(
@@ -1301,9 +1421,9 @@ TOPIC_ACTIONS: Mapping[str, "Action"] = MappingProxyType(
             label="Approve this version",
             to_state=S.PUBLISHED,
             refused="There is no new version of this topic to approve: it is {status}.",
-            guard=partial(_require_topic_approver, action="approve a topic change"),
+            guard=partial(_require_clinical_sign_off, action="approve a topic change"),
             perform=approve_topic,
-            form="CommentForm",
+            form="GatesForm",
             primary=True,
         ),
     }

@@ -9,6 +9,7 @@ no trusted proxy the socket address is used and X-Forwarded-For is not read at a
 
 import hashlib
 import ipaddress
+import logging
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,6 +19,14 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
+from redis.exceptions import RedisError
+
+log = logging.getLogger(__name__)
+
+# A limit that cannot reach the shared cache lets the request through and says so in the
+# log: refusing every reader's search, report or sign-in while Redis restarts would be worse
+# than a few minutes without a count. Sign-in lockouts (django-axes) are kept in the database.
+CACHE_ERRORS = (RedisError, OSError)
 
 
 def client_ip(request: HttpRequest) -> str | None:
@@ -44,12 +53,16 @@ def _key(kind: str, scope: str, who) -> str:
 def too_many(scope: str, who: str, *, limit: int, window_seconds: int) -> bool:
     """Count one attempt by `who` in `scope`; True once more than `limit` fall in the window."""
     key = _key("ratelimit", scope, who)
-    if cache.add(key, 1, timeout=window_seconds):
-        return False
     try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add() and incr()
-        cache.add(key, 1, timeout=window_seconds)
+        if cache.add(key, 1, timeout=window_seconds):
+            return False
+        try:
+            count = cache.incr(key)
+        except ValueError:  # expired between add() and incr()
+            cache.add(key, 1, timeout=window_seconds)
+            return False
+    except CACHE_ERRORS as error:
+        log.warning("rate limit %s not counted, the cache is unavailable: %s", scope, error)
         return False
     return count > limit
 
@@ -84,21 +97,29 @@ def running_slot(scope: str, who: str, *, limit: int, timeout_seconds: int) -> I
     """
     token = uuid.uuid4().hex
     base = _key("running", scope, who)
-    held = next(
-        (
-            f"{base}:{slot}"
-            for slot in range(limit)
-            if cache.add(f"{base}:{slot}", token, timeout=timeout_seconds)
-        ),
-        None,
-    )
+    try:
+        held = next(
+            (
+                f"{base}:{slot}"
+                for slot in range(limit)
+                if cache.add(f"{base}:{slot}", token, timeout=timeout_seconds)
+            ),
+            None,
+        )
+    except CACHE_ERRORS as error:
+        log.warning("running slots for %s not held, the cache is unavailable: %s", scope, error)
+        yield True
+        return
     try:
         yield held is not None
     finally:
         # Not atomic with the get, but a slot only changes hands once it expired, which
         # it does only after timeout_seconds, longer than any request holds it.
-        if held is not None and cache.get(held) == token:
-            cache.delete(held)
+        try:
+            if held is not None and cache.get(held) == token:
+                cache.delete(held)
+        except CACHE_ERRORS as error:  # the slot expires by itself
+            log.warning("running slot for %s not released: %s", scope, error)
 
 
 def _who(request: HttpRequest) -> str | None:

@@ -182,19 +182,22 @@ def pending_topic(db):
 def test_an_editor_assigns_a_topic_change_from_its_review_page(
     client, pending_topic, editor, django_capture_on_commit_callbacks
 ):
-    topic, _ = pending_topic
+    topic, writer = pending_topic
     reviewer = EditorFactory(username="topic-reviewer", email="tr@example.org")
-    lay = LayEditorFactory(username="lay")
     url = reverse("admin:articles_topic_review", args=[topic.pk])
     client.force_login(editor)
     page = parse(client.get(url).content.decode())
-    offered = {o.get("value") for o in page.select("select[name=assign-reviewer] option")}
-    assert str(reviewer.pk) in offered and str(lay.pk) not in offered  # doctors only
+    offered = {o.get("value") for o in page.select("select[name=assign_topic-reviewer] option")}
+    assert str(reviewer.pk) in offered and str(writer.pk) not in offered
     due = timezone.localdate() + datetime.timedelta(days=5)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
             url,
-            {"action": "assign_topic", "assign-reviewer": reviewer.pk, "assign-due": due},
+            {
+                "action": "assign_topic",
+                "assign_topic-reviewer": reviewer.pk,
+                "assign_topic-due": due,
+            },
         )
     assert response.status_code == 302
     topic.refresh_from_db()
@@ -207,12 +210,12 @@ def test_an_editor_assigns_a_topic_change_from_its_review_page(
     assert "assigned to you" in home.one("[data-panel=awaiting]").text
 
 
-def test_a_topic_change_is_not_assigned_to_its_writer_nor_a_lay_editor(pending_topic, editor):
+def test_a_topic_change_is_not_assigned_to_its_writer_nor_a_clinician(pending_topic, editor):
     topic, writer = pending_topic
     with pytest.raises(workflow.TransitionNotAllowed, match="wrote this topic change"):
         workflow.assign_topic_review(topic=topic, by=editor, reviewer=writer)
-    with pytest.raises(workflow.TransitionNotAllowed, match="may not approve topic changes"):
-        workflow.assign_topic_review(topic=topic, by=editor, reviewer=LayEditorFactory())
+    with pytest.raises(workflow.TransitionNotAllowed, match="may not review topic changes"):
+        workflow.assign_topic_review(topic=topic, by=editor, reviewer=ClinicianFactory())
     topic.refresh_from_db()
     assert topic.assignee is None
 

@@ -28,3 +28,9 @@ def test_healthz_refuses_post_when_sent_one(client):
     response = client.post("/healthz")
 
     assert response.status_code == 405
+
+
+def test_healthz_answers_head_when_a_load_balancer_probes_with_it(client):
+    response = client.head("/healthz")
+
+    assert response.status_code == 200
