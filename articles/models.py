@@ -792,6 +792,12 @@ class Article(models.Model):
                 fields=["-updated_at"], condition=Q(live=True), name="articles_article_live_updated"
             ),
             models.Index(fields=["status", "submitted_at"], name="articles_article_queue"),
+            # Live articles by review date: "due for review", the dashboard, the digest.
+            models.Index(
+                fields=["next_review_due"],
+                condition=Q(live=True),
+                name="articles_article_review_due",
+            ),
             # GIN indexes exist only on PostgreSQL: migration 0002 creates them there alone.
             GinIndex(fields=["search_vector"], name="articles_article_search"),
             GinIndex(
