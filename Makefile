@@ -14,11 +14,15 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-## Set up and run the demo on SQLite at http://127.0.0.1:8000/
+## Set up and run the demo on SQLite at http://127.0.0.1:8000/, with the task worker
+## (webhook deliveries) beside the server; Ctrl-C stops both.
+DEMO_PORT ?= 8000
 demo: install
 	DEBUG=1 $(PY) manage.py migrate --noinput
 	DEBUG=1 $(PY) manage.py load_demo
-	DEBUG=1 $(PY) manage.py runserver 127.0.0.1:8000
+	DEBUG=1 $(PY) manage.py db_worker --no-reload & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
+	DEBUG=1 $(PY) manage.py runserver 127.0.0.1:$(DEMO_PORT)
 
 ## Set up and run every test (SQLite unless DATABASE_URL says otherwise)
 test: install

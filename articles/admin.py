@@ -1,6 +1,7 @@
 import copy
 import datetime
 import logging
+import secrets
 
 from csp.decorators import csp_replace
 from django.conf import settings
@@ -32,14 +33,18 @@ from .forms import (
     ImageAdminForm,
     TopicAdminForm,
     TypedText,
+    WebhookAdminForm,
     action_form,
 )
 from .models import (
+    ApiKey,
+    ApiKeyUsage,
     Article,
     Audience,
     Autosave,
     CareCard,
     Consent,
+    ContentChange,
     CrisisSearchDay,
     DueForReviewItem,
     Helpline,
@@ -52,6 +57,9 @@ from .models import (
     SkinTones,
     Status,
     Topic,
+    TopicCode,
+    Webhook,
+    WebhookDelivery,
     WorkflowEvent,
     render_body,
     render_intro,
@@ -98,6 +106,27 @@ class RelatedTopicInline(admin.TabularInline):
     has_change_permission = has_delete_permission = has_add_permission
 
 
+class TopicCodeInline(admin.TabularInline):
+    """The medical codes partners can look this topic up by (GET /api/v1/lookup), each
+    checked against its system's format (articles/codes.py) by TopicCode.clean().
+
+    Saved at once, not through topic review: a code is an index entry for partners'
+    systems, not text readers are shown on the page (docs/api.md)."""
+
+    model = TopicCode
+    fields = ["system", "code", "display"]
+    extra = 1
+    verbose_name_plural = "medical codes (SNOMED CT, ICD-10, RxNorm, MeSH) for partners' lookups"
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.has_perm("articles.view_topic")
+
+    def has_add_permission(self, request, obj=None):
+        return request.user.has_perm("articles.change_topic")
+
+    has_change_permission = has_delete_permission = has_add_permission
+
+
 # What readers see of a topic, reviewed before it changes (workflow.TOPIC_FIELDS).
 READER_FIELDS = ("headline", "definition", "aliases", "intro", "safety_notice", "mental_health")
 
@@ -131,7 +160,7 @@ class TopicAdmin(admin.ModelAdmin):
     list_filter = [("has_pending_changes", admin.BooleanFieldListFilter), "is_featured"]
     search_fields = ["name", "aliases", "headline"]
     readonly_fields = ["slug_note", "review_note"]
-    inlines = [RelatedTopicInline]
+    inlines = [RelatedTopicInline, TopicCodeInline]
     formfield_overrides = {models.TextField: {"form_class": TypedText}}
     fieldsets = [
         (None, {"fields": ["review_note", "name", "slug", "headline", "definition", "aliases"]}),
@@ -261,7 +290,8 @@ class TopicAdmin(admin.ModelAdmin):
         flags = workflow.review_flags(topic) if revision else []
         grade = workflow.reading_grade(topic) if revision else None
         forms = {
-            name: action_form(action, flags=flags, grade=grade, topic=topic)
+            # A topic is always live: its approval is a revision, major or minor.
+            name: action_form(action, flags=flags, grade=grade, live=True, topic=topic)
             for name, action in workflow.TOPIC_ACTIONS.items()
         }
         error = ""
@@ -270,7 +300,7 @@ class TopicAdmin(admin.ModelAdmin):
             if action is None:
                 raise Http404
             form = forms[action.name] = action_form(
-                action, request.POST, flags=flags, grade=grade, topic=topic
+                action, request.POST, flags=flags, grade=grade, live=True, topic=topic
             )
             if not form.is_valid():
                 error = f"“{action.label}” needs more from you: see the marked fields."
@@ -354,7 +384,7 @@ class TopicAdmin(admin.ModelAdmin):
         approved = list(topic.related.order_by("related_links__position", "related_links__pk"))
         working = workflow.working_topic_content(topic).related_ids
         super().save_related(request, form, formsets, change)
-        if any(formset.has_changed() for formset in formsets):
+        if any(formset.has_changed() for formset in formsets if formset.model is RelatedTopic):
             # The list typed goes into the pending version; readers keep the approved one.
             related_ids = tuple(topic.related_links.values_list("to_topic_id", flat=True))
             set_related_topics(topic, approved)
@@ -615,6 +645,7 @@ class BaseArticleAdmin(ReportForgedFields, admin.ModelAdmin):
                     flags=flags,
                     grade=grade,
                     article=article,
+                    live=article.live,
                 )
                 for name in workflow.allowed_actions(article, request.user)
             }
@@ -1171,6 +1202,63 @@ class WorkflowEventAdmin(RecordAdmin):
         return queryset.filter(article__author=request.user)
 
 
+@admin.register(ContentChange)
+class ContentChangeAdmin(RecordAdmin):
+    """The changes log partners follow (GET /api/v1/changes, webhooks): what readers saw
+    change. Written only by the workflow; editors look, nobody edits."""
+
+    list_display = ["pk", "at", "kind", "title", "revision", "note"]
+    list_filter = ["kind"]
+    search_fields = ["title", "slug", "note", "reason"]
+
+    def has_module_permission(self, request):
+        return request.user.is_active and (request.user.is_editor or request.user.is_superuser)
+
+    def has_view_permission(self, request, obj=None):
+        return self.has_module_permission(request)
+
+
+@admin.register(Webhook)
+class WebhookAdmin(admin.ModelAdmin):
+    """Partners' webhooks. The secret that signs each delivery is made here and shown once,
+    when the webhook is added: the partner keeps it to verify what they receive."""
+
+    form = WebhookAdminForm
+    list_display = ["partner", "url", "active", "kinds", "created_at"]
+    list_filter = ["active"]
+    search_fields = ["partner", "url"]
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.secret = secrets.token_urlsafe(32)
+        super().save_model(request, obj, form, change)
+        if not change:
+            messages.warning(
+                request,
+                f"The signing secret for {obj.partner} is {obj.secret} — give it to them now: "
+                "it is not shown again.",
+            )
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(RecordAdmin):
+    """Every attempt to deliver a change to a webhook, failed ones and retries included."""
+
+    list_display = [
+        "at",
+        "webhook",
+        "change",
+        "attempt",
+        "status_code",
+        "delivered",
+        "error",
+        "duration_ms",
+        "next_retry_at",
+    ]
+    list_filter = ["delivered", "webhook"]
+    list_select_related = ["webhook", "change"]
+
+
 @admin.register(DueForReviewItem)
 class DueForReviewAdmin(EditorsArticleList):
     """Live articles overdue for medical review or due within 30 days, soonest first; the
@@ -1352,6 +1440,58 @@ class CrisisSearchDayAdmin(RecordAdmin):
 
     list_display = ["day", "count"]
     date_hierarchy = "day"
+
+
+@admin.register(ApiKey)
+class ApiKeyAdmin(admin.ModelAdmin):
+    """Partners' keys to the API: issued here (the key is shown once, after saving) and
+    revoked here (the "Revoke" action); never shown again, as only its hash is kept."""
+
+    list_display = ["partner", "name", "shown_prefix", "rate_limit_per_minute", "created_at",
+                    "revoked_at"]  # fmt: skip
+    list_filter = [("revoked_at", admin.EmptyFieldListFilter)]
+    search_fields = ["partner", "name", "prefix"]
+    fields = ["partner", "name", "rate_limit_per_minute", "shown_prefix", "created_at",
+              "revoked_at"]  # fmt: skip
+    readonly_fields = ["shown_prefix", "created_at", "revoked_at"]
+    actions = ["revoke"]
+
+    @admin.display(description="Key begins")
+    def shown_prefix(self, key):
+        return f"hh_{key.prefix}…" if key.prefix else "—"
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        secret = obj.issue()
+        messages.warning(
+            request,
+            format_html(
+                "The new key for {} is <code>{}</code>. Copy it now and give it to the partner "
+                "privately: only its hash is kept, so it cannot be shown again.",
+                obj.partner,
+                secret,
+            ),
+        )
+
+    @admin.action(description="Revoke the selected keys (they stop working at once)")
+    def revoke(self, request, queryset):
+        revoked = queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
+        messages.success(request, f"Revoked {revoked} key{'s' if revoked != 1 else ''}.")
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # revoke instead: the key's usage stays on record
+
+
+@admin.register(ApiKeyUsage)
+class ApiKeyUsageAdmin(RecordAdmin):
+    """Requests per key per day (counted in batches of API_USAGE_FLUSH_EVERY)."""
+
+    list_display = ["day", "key", "requests"]
+    list_filter = ["key"]
+    date_hierarchy = "day"
+    list_select_related = ["key"]
 
 
 class ImageAttentionFilter(admin.SimpleListFilter):

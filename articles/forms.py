@@ -5,9 +5,9 @@ from django.conf import settings
 from django.contrib.admin.widgets import AutocompleteSelectMultiple
 from django.utils import timezone
 
-from . import images
+from . import images, webhooks
 from .markdown import image_ids
-from .models import Article, CareCard, Consent, Image, Topic
+from .models import Article, CareCard, ChangeKind, Consent, Image, Topic, Webhook
 from .readability import TARGET_GRADE
 from .workflow import CHECKLIST, Action, possible_reviewers, possible_topic_reviewers
 from .writing_checks import EXTERNAL_IMAGE_MESSAGE, external_images
@@ -203,11 +203,12 @@ class ActionForm(forms.Form):
     """The inputs of one workflow action (articles.workflow.ACTIONS names its form).
 
     `flags` are the safe-messaging flags in the version under review and `grade` its
-    reading grade for patients (None for professionals); only an approval asks about them.
-    `arguments()` are the keyword arguments of the action's function.
+    reading grade for patients (None for professionals); `live`, whether readers already
+    see an approved version. Only an approval asks about them. `arguments()` are the
+    keyword arguments of the action's function.
     """
 
-    def __init__(self, *args, flags=(), grade=None, article=None, topic=None, **kwargs):
+    def __init__(self, *args, flags=(), grade=None, live=False, article=None, topic=None, **kwargs):
         super().__init__(*args, **kwargs)
 
     def arguments(self) -> dict:
@@ -225,6 +226,15 @@ class CommentForm(ActionForm):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("label_suffix", "")  # the label already ends in its own words
         super().__init__(*args, **kwargs)
+
+
+class ArchiveForm(CommentForm):
+    comment = forms.CharField(
+        required=False,
+        max_length=5000,
+        label="Reason for withdrawing it (optional; partners who republish it are told)",
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
 
 
 class RequestChangesForm(CommentForm):
@@ -286,6 +296,14 @@ class NextReviewField(forms.DateField):
         )
 
 
+# The tick on the approval of a live article's (or a topic's) new version: ticked, the
+# changes log calls it a major revision, which partners' webhooks are told of by default.
+SIGNIFICANT_LABEL = "Clinically significant change"
+SIGNIFICANT_HELP = (
+    "Tick when the new version changes advice, doses, risks or who it applies to: partners "
+    "who republish it are told at once. The comment is the change note they see."
+)
+
 # How far ahead a publication may be scheduled.
 MAX_SCHEDULE_AHEAD = datetime.timedelta(days=2 * 366)
 
@@ -312,6 +330,9 @@ class GatesForm(ActionForm):
         label="Why it must read above the target grade (required)",
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+    significant = forms.BooleanField(
+        required=False, label=SIGNIFICANT_LABEL, help_text=SIGNIFICANT_HELP
+    )
     comment = forms.CharField(
         required=False,
         max_length=5000,
@@ -319,8 +340,12 @@ class GatesForm(ActionForm):
         widget=forms.Textarea(attrs={"rows": 3}),
     )
 
-    def __init__(self, *args, flags=(), grade=None, **kwargs):
-        super().__init__(*args, flags=flags, grade=grade, **kwargs)
+    def __init__(self, *args, flags=(), grade=None, live=False, **kwargs):
+        super().__init__(*args, flags=flags, grade=grade, live=live, **kwargs)
+        if live:
+            self.fields["comment"].label = "Change note (published to partners)"
+        else:
+            del self.fields["significant"]  # a first publication is not a revision
         self.fields["acknowledged_flags"].choices = [
             (flag.code, f"“{flag.found}”: {flag.advice}") for flag in flags
         ]
@@ -362,6 +387,7 @@ class PublishForm(GatesForm):
         "grade_reason",
         "publish_at",
         "next_review_due",
+        "significant",
         "comment",
     ]
 
@@ -432,6 +458,7 @@ ACTION_FORMS: dict[str, type[ActionForm]] = {
     form.__name__: form
     for form in (
         CommentForm,
+        ArchiveForm,
         RequestChangesForm,
         GatesForm,
         PublishForm,
@@ -526,3 +553,34 @@ class ImageAdminForm(forms.ModelForm):
                 "it adds nothing the text does not say.",
             )
         return cleaned
+
+
+class WebhookAdminForm(forms.ModelForm):
+    """A partner's webhook: where to POST, and which kinds of change they want."""
+
+    url = forms.URLField(
+        max_length=500,
+        assume_scheme="https",
+        label="URL",
+        help_text="HTTPS, on the public internet; the hub POSTs each change it is sent here.",
+    )
+
+    kinds = forms.MultipleChoiceField(
+        choices=ChangeKind.choices,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Withdrawals and clinically significant revisions are what make a "
+        "partner's copy wrong; the changes feed lists every kind.",
+        error_messages={"required": "Choose at least one kind of change to send."},
+    )
+
+    class Meta:
+        model = Webhook
+        fields = ["partner", "url", "kinds", "active"]
+
+    def clean_url(self):
+        url = self.cleaned_data["url"]
+        try:
+            webhooks.check_url(url)
+        except webhooks.BadWebhookURL as exc:
+            raise forms.ValidationError(str(exc)) from None
+        return url

@@ -186,6 +186,37 @@ def lead_image(html: str) -> LeadImage | None:
     return LeadImage(url=url, width=width, height=round(width * shape), alt=attributes["alt"])
 
 
+_SOURCES = re.compile(r'<section aria-labelledby="sources" class="sources">(.*?)</section>', re.S)
+_SOURCE_ITEM = re.compile(r'<li id="fn:[^"]*">\s*(.*?)\s*</li>', re.S)
+_BACKREF = re.compile(r'(?:&#160;)?<a class="footnote-backref"[^>]*>.*?</a>', re.S)
+_LINK_HREF = re.compile(r'<a href="([^"]*)"')
+_TAG = re.compile(r"<[^>]+>")
+
+
+@dataclass(frozen=True)
+class Source:
+    html: str  # as on the page (sanitised when stored), without the "back to text" link
+    text: str
+    links: tuple[str, ...]
+
+
+def sources_of(html: str) -> list[Source]:
+    """The numbered sources in HTML this pipeline made (stored body_html, SourcesSection),
+    in order; no query, no Markdown work."""
+    section = _SOURCES.search(html or "")
+    if section is None:
+        return []
+    found = []
+    for item in _SOURCE_ITEM.findall(section.group(1)):
+        item = _BACKREF.sub("", item).strip()
+        if item.startswith("<p>") and item.endswith("</p>"):
+            item = item[3:-4]
+        text = " ".join(html_entities.unescape(_TAG.sub("", item)).split())
+        links = tuple(html_entities.unescape(href) for href in _LINK_HREF.findall(item))
+        found.append(Source(html=item, text=text, links=links))
+    return found
+
+
 class LibraryImages(Treeprocessor):
     """Library images become <picture> (in a <figure> with caption and credit when the
     image is a paragraph of its own); other images are dropped, keeping the text around."""

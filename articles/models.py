@@ -1,6 +1,7 @@
 import contextlib
 import contextvars
 import datetime
+import hashlib
 import re
 import sqlite3
 import unicodedata
@@ -24,6 +25,7 @@ from taggit.models import TagBase, TaggedItemBase
 
 from hub.links import url_with
 
+from . import codes
 from .cards import CARD_FIELDS, card_for
 from .linking import Matcher, TopicRef
 from .markdown import ImageRef, image_ids, render_markdown
@@ -1681,3 +1683,244 @@ class ImageUse(models.Model):
 
     def __str__(self):
         return f"{self.image} in {self.article or self.topic}"
+
+
+# --- the partner API (articles/api/) ------------------------------------------------------
+
+
+class TopicCode(models.Model):
+    """A medical code (SNOMED CT, ICD-10, RxNorm, MeSH) a topic answers for, so that a
+    patient portal can ask "what do you have for ICD-10 F32.A?" (GET /api/v1/lookup).
+    Validated by system (articles/codes.py) here and in the Topic admin's inline."""
+
+    topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="codes")
+    system = models.CharField(max_length=10, choices=codes.CHOICES)
+    code = models.CharField(max_length=codes.MAX_CODE_LENGTH)
+    display = models.CharField(
+        max_length=200, blank=True, help_text="The code's own name, e.g. 'Depressive episode'."
+    )
+
+    class Meta:
+        ordering = ["system", "code"]
+        verbose_name = "medical code"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["system", "code", "topic"], name="articles_topiccode_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(system__in=list(codes.SYSTEMS)), name="articles_topiccode_system"
+            ),
+        ]
+        # The lookup's query is (system, code): the unique constraint's index serves it.
+
+    def __str__(self):
+        return f"{codes.SYSTEMS[self.system].label} {self.code}" if self.system else self.code
+
+    def clean(self):
+        if self.system not in codes.SYSTEMS:
+            return  # the field's own choices error says so
+        try:
+            self.code = codes.check_code(codes.SYSTEMS[self.system], self.code or "")
+        except codes.CodeError as error:
+            raise ValidationError({"code": str(error)}) from None
+
+
+API_KEY_PREFIX_LENGTH = 8
+
+
+def hash_api_key(raw: str) -> str:
+    """What is stored of a key: its SHA-256. Keys are 32 random characters, so a plain
+    hash (no salt, no stretching) cannot be reversed, and a lookup is one indexed query."""
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+class ApiKey(models.Model):
+    """A partner's key to the API. Only the hash is kept; the key is shown once, when the
+    admin issues it. Revoked keys stay (with revoked_at) so their usage stays readable."""
+
+    name = models.CharField(max_length=100, help_text="What the key is for, e.g. 'portal (live)'.")
+    partner = models.CharField(max_length=200, help_text="Who holds it.")
+    prefix = models.CharField(max_length=API_KEY_PREFIX_LENGTH, editable=False)
+    hashed = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
+    rate_limit_per_minute = models.PositiveIntegerField(
+        default=120, help_text="Requests a minute; more are answered 429 with Retry-After."
+    )
+
+    class Meta:
+        ordering = ["partner", "name"]
+        verbose_name = "API key"
+
+    def __str__(self):
+        return f"{self.partner}: {self.name} ({self.prefix}…)"
+
+    @staticmethod
+    def new_raw_key() -> tuple[str, str]:
+        """(key, its shown prefix): "hh_" and 40 random letters and digits."""
+        secret = get_random_string(40)
+        return f"hh_{secret}", secret[:API_KEY_PREFIX_LENGTH]
+
+    def issue(self) -> str:
+        """Give this (unsaved or saved) key a new secret, save it, and return the secret:
+        the only time it exists outside the partner's hands."""
+        raw, self.prefix = self.new_raw_key()
+        self.hashed = hash_api_key(raw)
+        self.save()
+        return raw
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None
+
+
+class ApiKeyUsage(models.Model):
+    """Requests made with one key on one day (UTC), added up from a cache counter."""
+
+    key = models.ForeignKey(ApiKey, on_delete=models.CASCADE, related_name="usage")
+    day = models.DateField()
+    requests = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-day"]
+        verbose_name = "API key usage"
+        verbose_name_plural = "API key usage"
+        constraints = [
+            models.UniqueConstraint(fields=["key", "day"], name="articles_apikeyusage_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.key} on {self.day}: {self.requests}"
+
+    @classmethod
+    def add(cls, key_id: int, day: datetime.date, requests: int) -> None:
+        """Add `requests` to the day's count: one UPDATE, or an INSERT on the day's first."""
+        if cls.objects.filter(key_id=key_id, day=day).update(requests=F("requests") + requests):
+            return
+        try:
+            with transaction.atomic():
+                cls.objects.create(key_id=key_id, day=day, requests=requests)
+        except IntegrityError:  # another process made the day's row first
+            cls.objects.filter(key_id=key_id, day=day).update(requests=F("requests") + requests)
+
+
+# --- syndication: the changes log and the partners' webhooks --------------------------
+
+
+class ChangeKind(models.TextChoices):
+    PUBLISHED = "published", "Published"
+    REVISED_MAJOR = "revised_major", "Revised: clinically significant"
+    REVISED_MINOR = "revised_minor", "Revised: minor"
+    REVIEW_CONFIRMED = "review_confirmed", "Review confirmed"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+# What a new webhook is told about unless its partner asks for more: what makes a copy
+# of the hub's text wrong downstream.
+def default_webhook_kinds() -> list[str]:
+    return [ChangeKind.WITHDRAWN.value, ChangeKind.REVISED_MAJOR.value]
+
+
+class ContentChange(models.Model):
+    """One change readers (and partners) can see, in the order it happened: append-only.
+
+    Written by articles/changelog.py from inside the workflow's transaction; its id is the
+    changes feed's cursor. What it says is copied at the time (title, address), so the row
+    tells the same story after the article is renamed or deleted.
+    """
+
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    kind = models.CharField(max_length=20, choices=ChangeKind.choices)
+    article = models.ForeignKey(
+        Article, on_delete=models.SET_NULL, null=True, blank=True, related_name="changes"
+    )
+    topic = models.ForeignKey(
+        Topic, on_delete=models.SET_NULL, null=True, blank=True, related_name="changes"
+    )
+    title = models.CharField(max_length=200)
+    slug = models.CharField(max_length=220)
+    url = models.CharField(max_length=500, help_text="Its canonical address at the time.")
+    revision = models.PositiveIntegerField(
+        null=True, blank=True, help_text="The number of the version readers now see."
+    )
+    note = models.TextField(blank=True, max_length=5000, help_text="The editor's change note.")
+    reason = models.TextField(blank=True, max_length=5000, help_text="Why it was withdrawn.")
+    sent_to = models.CharField(
+        max_length=500, blank=True, help_text="Where readers of a withdrawn page are sent."
+    )
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: {self.title}"
+
+    @property
+    def api_url(self) -> str:
+        """Its address in the public API (articles/api/), where partners fetch it."""
+        collection = "topics" if self.topic_id is not None else "articles"
+        return f"{settings.SITE_URL}/api/v1/{collection}/{self.slug}"
+
+    def as_item(self) -> dict:
+        """What partners are told of it: the changes feed's item and the webhook's body."""
+        return {
+            "id": self.pk,
+            "kind": self.kind,
+            "at": self.at.isoformat(),
+            "type": "topic" if self.topic_id is not None else "article",
+            "slug": self.slug,
+            "title": self.title,
+            "url": self.url,
+            "api_url": self.api_url,
+            "revision": self.revision,
+            "note": self.note,
+            "reason": self.reason,
+            "sent_to": self.sent_to or None,
+        }
+
+
+class Webhook(models.Model):
+    """A partner's address that is told about changes, signed with a secret they hold."""
+
+    partner = models.CharField(max_length=200)
+    url = models.URLField(
+        max_length=500, help_text="HTTPS; the hub POSTs each change it is subscribed to here."
+    )
+    # HMAC needs the secret itself on both sides, so it is stored as it is; the admin shows
+    # it once, when the webhook is registered.
+    secret = models.CharField(max_length=100, editable=False)
+    active = models.BooleanField(default=True)
+    kinds = models.JSONField(
+        default=default_webhook_kinds,
+        blank=True,
+        help_text="The kinds of change sent (ChangeKind values).",
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["partner", "pk"]
+
+    def __str__(self):
+        return f"{self.partner} ({self.url})"
+
+
+class WebhookDelivery(models.Model):
+    """One attempt to POST one change to one webhook: append-only."""
+
+    webhook = models.ForeignKey(Webhook, on_delete=models.CASCADE, related_name="deliveries")
+    change = models.ForeignKey(ContentChange, on_delete=models.PROTECT, related_name="deliveries")
+    attempt = models.PositiveSmallIntegerField()
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    response_excerpt = models.TextField(blank=True)
+    error = models.TextField(blank=True)
+    duration_ms = models.PositiveIntegerField(default=0)
+    delivered = models.BooleanField(default=False)
+    next_retry_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        verbose_name_plural = "webhook deliveries"
+
+    def __str__(self):
+        return f"{self.change} → {self.webhook.partner}, attempt {self.attempt}"

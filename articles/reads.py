@@ -27,6 +27,8 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
+from accounts.models import CLINICIANS, EDITORS, User
+
 from .models import Article, Topic, alias_names, index_position
 
 RELATED_LIMIT = 5
@@ -142,8 +144,9 @@ def related(article_id: int, topic_ids: Sequence[int]) -> list[SafeString]:
 
 # --- the article page -----------------------------------------------------------------------
 
-# What the article page leaves unread: the Markdown source, the card and the search data.
-ARTICLE_UNREAD = {"body", "card_html", "search_vector", "search_head"}
+# What the article page leaves unread: the card and the search data. The Markdown source
+# is read for the approved version's hash (facts.version_hash()) in its JSON-LD.
+ARTICLE_UNREAD = {"card_html", "search_vector", "search_head"}
 ARTICLE_PAGE_FIELDS = tuple(
     f.name for f in Article._meta.concrete_fields if f.name not in ARTICLE_UNREAD
 )
@@ -182,6 +185,7 @@ TOPIC_PAGE_FIELDS = (
     # Its trust block: who reviewed it, as articles credit them.
     "medical_reviewer__first_name", "medical_reviewer__last_name",
     "medical_reviewer__public_slug", "medical_reviewer__credentials",
+    "medical_reviewer__professional_title",
 )  # fmt: skip
 _TOPIC_PAGE = Topic.objects.select_related("medical_reviewer").only(*TOPIC_PAGE_FIELDS)
 
@@ -201,6 +205,13 @@ def related_topics(topic_id: int) -> list[Topic]:
         .filter(linked_from__from_topic=topic_id)
         .order_by("linked_from__position", "linked_from__pk")
     )
+
+
+# --- people ----------------------------------------------------------------------------------
+
+# Only people who write or review have a public page (and an API profile); other accounts
+# stay private. Filter by public_slug and take distinct() (one person, several groups).
+PUBLIC_PEOPLE = User.objects.filter(is_active=True, groups__name__in=[CLINICIANS, EDITORS])
 
 
 # --- the A–Z index ----------------------------------------------------------------------------

@@ -5,6 +5,8 @@ import json
 from django.conf import settings
 from django.utils.safestring import SafeString, mark_safe
 
+from .facts import article_facts
+
 # The same escapes as Django's json_script: "<", ">" and "&" can never close the tag.
 _ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
 
@@ -52,13 +54,18 @@ def article_data(article, topics, request, *, image=None) -> dict:
         "publisher": {"@type": "Organization", "name": settings.SITE_NAME},
         "isAccessibleForFree": True,
     }
-    if article.medical_reviewer:
+    # The dates, the reviewer and the version hash come from the function the API's
+    # article uses (facts.py), so the page and the API always agree.
+    facts = article_facts(article, request.build_absolute_uri)
+    if facts["medical_reviewer"]:
         data["reviewedBy"] = _person(article.medical_reviewer, request)
-    if article.last_reviewed:
-        data["lastReviewed"] = article.last_reviewed.isoformat()
-    if article.published_at:
-        data["datePublished"] = article.published_at.isoformat()
-    data["dateModified"] = article.updated_at.isoformat()
+    if facts["last_reviewed"]:
+        data["lastReviewed"] = facts["last_reviewed"].isoformat()
+    if facts["date_published"]:
+        data["datePublished"] = facts["date_published"].isoformat()
+    data["dateModified"] = facts["date_modified"].isoformat()
+    # schema.org's `version`: the approved version's SHA-256, as the API gives it.
+    data["version"] = f"sha256:{facts['version_hash']}"
     if image is not None:
         data["image"] = {
             "@type": "ImageObject",

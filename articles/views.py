@@ -13,7 +13,7 @@ from django.utils.cache import patch_cache_control
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
-from accounts.models import CLINICIANS, EDITORS, User
+from accounts.models import User
 from hub.ratelimit import client_ip, rate_limited, too_many
 
 from . import crisis_help, images, notifications, reads, structured_data
@@ -185,8 +185,7 @@ def article_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 AUTHOR_PAGE_SIZE = 50
-# Only people who write or review have a public page; other accounts stay private.
-_PUBLIC_PEOPLE = User.objects.filter(is_active=True, groups__name__in=[CLINICIANS, EDITORS])
+_PUBLIC_PEOPLE = reads.PUBLIC_PEOPLE
 NO_SUCH_AUTHOR = "No such author."
 
 

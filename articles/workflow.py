@@ -34,13 +34,14 @@ from django.utils import timezone
 
 from accounts.models import EDITORS, MEDICAL_REVIEWERS
 
-from . import notifications, upkeep
+from . import changelog, notifications, upkeep
 from .cache import content_changed
 from .diff import TOPIC_LABELS, FieldDiff, compare
 from .models import (
     Article,
     Audience,
     CareCard,
+    ChangeKind,
     Revision,
     Status,
     Topic,
@@ -795,8 +796,12 @@ def publish(
     comment: str = "",
     grade_reason: str = "",
     flags_reason: str = "",
+    significant: bool = False,
 ) -> Article:
-    """Approve the version in review and make it public now, or at `at` (scheduled)."""
+    """Approve the version in review and make it public now, or at `at` (scheduled).
+
+    A live article's new version is `significant` when the editor ticks that it changes
+    something clinically; partners are told of such changes first (changelog.py)."""
     article = _locked(article)
     check_action(article, name="publish", by=by)
     details = _override_details(article, by, comment)
@@ -820,6 +825,7 @@ def publish(
         details["clinical_review"] = True  # one press: the editor is the medical reviewer
     now = timezone.now()
     revision = pending_revision(article)
+    was_live = article.live
     if article.live:
         if at is not None and at > now:
             raise TransitionNotAllowed(
@@ -850,6 +856,13 @@ def publish(
     Topic.objects.filter(article_links__content_object=article).recount_live_articles()
     if article.is_scheduled:
         details["scheduled_for"] = article.published_at.isoformat()
+    if was_live:
+        details["significant"] = significant
+        changelog.record(
+            changelog.revised(significant), article, revision=revision.number, note=comment
+        )
+    else:
+        changelog.record_publication(article, revision=revision.number)
     _record(
         article,
         by=by,
@@ -871,6 +884,10 @@ def archive(*, article: Article, by, comment: str = "") -> Article:
     check_action(article, name="archive", by=by)
     details = _override_details(article, by, comment)
     from_status = article.status
+    # A scheduled publication that is cancelled was never seen: nothing is withdrawn.
+    if not article.is_scheduled:
+        # Readers who follow its address get "not found": the hub sends them nowhere else.
+        changelog.record(ChangeKind.WITHDRAWN, article, reason=comment)
     article.status = S.ARCHIVED
     article.live = False
     _bump_version(article)
@@ -934,6 +951,10 @@ def reconfirm_review(
         ]
     )
     details.update(reconfirmed=True, previous_review=previous.isoformat() if previous else None)
+    approved = last_approved_revision(article)
+    changelog.record(
+        ChangeKind.REVIEW_CONFIRMED, article, revision=approved.number if approved else None
+    )
     _record(
         article,
         by=by,
@@ -1252,9 +1273,11 @@ def approve_topic(
     acknowledged_flags: Iterable[str] = (),
     flags_reason: str = "",
     grade_reason: str = "",
+    significant: bool = False,
 ) -> Topic:
     """Make the topic's pending version what readers see, reviewed today by the medical
-    reviewer who signed it off, or by `by` when they are one (one press)."""
+    reviewer who signed it off, or by `by` when they are one (one press); `significant`
+    when the editor ticks that it changes something clinically (the changes log)."""
     topic = _locked_topic(topic)
     check_action(topic, name="approve_topic", by=by)
     details = _override_details(topic, by, comment)
@@ -1292,9 +1315,16 @@ def approve_topic(
     now = timezone.now()
     revision.approved_at = now
     revision.save(update_fields=["approved_at"])
-    details.update({"changed": content.changed(approved), "medical_reviewer": reviewer.pk})
+    details.update(
+        {
+            "changed": content.changed(approved),
+            "medical_reviewer": reviewer.pk,
+            "significant": significant,
+        }
+    )
     if reviewer == by:
         details["clinical_review"] = True  # one press: the editor is the medical reviewer
+    changelog.record(changelog.revised(significant), topic, revision=revision.number, note=comment)
     _record(
         topic,
         by=by,
@@ -1320,6 +1350,10 @@ def reconfirm_topic(*, topic: Topic, by, comment: str = "") -> Topic:
     topic.last_reviewed = timezone.localdate()
     topic.next_review_due = _next_review(topic.last_reviewed, None)
     topic.save(update_fields=["medical_reviewer", "last_reviewed", "next_review_due"])
+    approved = last_approved_revision(topic)
+    changelog.record(
+        ChangeKind.REVIEW_CONFIRMED, topic, revision=approved.number if approved else None
+    )
     _record(
         topic,
         by=by,
@@ -1513,7 +1547,7 @@ ACTIONS: Mapping[str, Action] = MappingProxyType(
                 refused="Cannot archive: the article is not published.",
                 guard=partial(_require_editor, action="archive it"),
                 perform=archive,
-                form="CommentForm",
+                form="ArchiveForm",  # its comment is the reason partners are given
             ),
             Action(
                 name="restore",

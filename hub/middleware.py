@@ -1,6 +1,7 @@
 """Plain answers before any view runs: 400 for control characters in the address, 503 with a
 plain page (not a stack trace or a hung worker) while the database is down."""
 
+import json
 import logging
 import re
 
@@ -40,6 +41,19 @@ class ControlCharacterMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if has_control_characters(request):
+            if request.path_info.startswith("/api/"):
+                # The API's errors are all problem details (articles/api/errors.py).
+                return HttpResponseBadRequest(
+                    json.dumps(
+                        {
+                            "type": "about:blank",
+                            "title": "Bad request",
+                            "status": 400,
+                            "detail": "The address contains control characters.",
+                        }
+                    ),
+                    content_type="application/problem+json",
+                )
             return HttpResponseBadRequest(
                 "Bad request: the address contains control characters.\n",
                 content_type="text/plain; charset=utf-8",

@@ -51,6 +51,12 @@ INSTALLED_APPS = [
     "taggit",
     "axes",
     "csp",
+    # "ninja" for its templates and static files: the API docs load Swagger UI from here,
+    # never from a CDN. corsheaders: CORS on /api/ only (CORS_URLS_REGEX below).
+    "ninja",
+    "corsheaders",
+    "django_tasks",
+    "django_tasks_db",
     "accounts",
     "articles",
 ]
@@ -58,6 +64,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # CORS headers for /api/ (before anything that may answer a request by itself).
+    "corsheaders.middleware.CorsMiddleware",
     # 400 for control characters in the address, before the page cache or any view.
     "hub.middleware.ControlCharacterMiddleware",
     # 304s for conditional GETs, cached pages included; then whole public pages for
@@ -115,6 +123,13 @@ def _prepare_threshold(value: str) -> int | None:
     except ValueError:
         raise ImproperlyConfigured("DB_PREPARE_THRESHOLD must be a number or off.") from None
 
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The task worker (`manage.py db_worker`) writes to the demo's database beside the
+    # server: a transaction takes SQLite's write lock when it begins, so one that reads and
+    # then writes never fails with "database is locked" on upgrading its lock (Django's
+    # advice for SQLite under concurrent writers).
+    DATABASES["default"].setdefault("OPTIONS", {}).update({"transaction_mode": "IMMEDIATE"})
 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Fail fast while the database is unreachable (503), and never let one query hold a
@@ -236,6 +251,16 @@ CRISIS_REGION = os.environ.get("CRISIS_REGION", "GB")
 # report form only.
 CONTACT_EMAIL = os.environ.get("CONTACT_EMAIL", "")
 
+# Background tasks (webhook deliveries) are rows in the database, run by `manage.py
+# db_worker` (docs/operations.md), so no new service to run.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+# Partners' webhooks (articles/webhooks.py): the waits before each retry of a failed
+# delivery, in seconds (after the last one fails, it gives up), and whether a webhook may
+# point at loopback or private addresses (on when DEBUG: the demo and tests post locally).
+WEBHOOK_RETRY_DELAYS = [int(s) for s in env_list("WEBHOOK_RETRY_DELAYS", "60,300,1800,7200,43200")]
+WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", "5"))
+WEBHOOK_ALLOW_PRIVATE = env_bool("WEBHOOK_ALLOW_PRIVATE", DEBUG)
+
 # Articles are due for medical re-review this many months after approval.
 REVIEW_INTERVAL_MONTHS = int(os.environ.get("REVIEW_INTERVAL_MONTHS", "12"))
 
@@ -310,6 +335,35 @@ CONTENT_SECURITY_POLICY = {
         "form-action": ["'self'"],
     }
 }
+
+# --- The partner API (/api/v1/, docs/api.md) ---------------------------------------------
+# Requests without a key: "limited" (API_ANONYMOUS_PER_MINUTE per client address) or "off"
+# (401: every caller needs a key). Keys carry their own limit (ApiKey.rate_limit_per_minute).
+API_ANONYMOUS = os.environ.get("API_ANONYMOUS", "limited")
+if API_ANONYMOUS not in ("limited", "off"):
+    raise ImproperlyConfigured("API_ANONYMOUS must be limited or off.")
+API_ANONYMOUS_PER_MINUTE = int(os.environ.get("API_ANONYMOUS_PER_MINUTE", "30"))
+# A key's requests are counted in the cache and added to its day's row (ApiKeyUsage) every
+# this many requests: one write per N requests instead of one per request.
+API_USAGE_FLUSH_EVERY = int(os.environ.get("API_USAGE_FLUSH_EVERY", "20"))
+# What partners may do with the content, said in every article's payload.
+API_LICENCE = os.environ.get(
+    "API_LICENCE", "Republish unchanged with attribution and a link to the canonical URL."
+)
+API_ATTRIBUTION = os.environ.get("API_ATTRIBUTION", f"Content from {SITE_NAME}")
+# Operations on their way out (docs/api.md, "Deprecation"): each entry's `path` is a regular
+# expression matched against the request's path; its answers carry Deprecation, Sunset and
+# a Link to `link`. Empty while v1 has nothing deprecated.
+API_DEPRECATIONS: list[dict] = []
+
+# django-cors-headers: any site may read the API from a browser, with GETs only, and
+# without cookies (a key goes in a header); no other address gets CORS headers.
+CORS_URLS_REGEX = r"^/api/.*$"
+CORS_ALLOW_ALL_ORIGINS = True
+CORS_ALLOW_CREDENTIALS = False
+CORS_ALLOW_METHODS = ("GET", "OPTIONS")
+CORS_ALLOW_HEADERS = ("authorization", "x-api-key", "if-none-match", "if-modified-since")
+CORS_EXPOSE_HEADERS = ("ETag", "Last-Modified", "Retry-After", "Deprecation", "Sunset", "Link")
 
 LOG_FORMAT = os.environ.get("LOG_FORMAT", "text" if DEBUG else "json")
 LOGGING = {

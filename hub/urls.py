@@ -3,6 +3,8 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from accounts.forms import PasswordResetForm
+from articles.api.root import api
+from articles.api.root import unknown as api_unknown
 
 from .ratelimit import rate_limited
 
@@ -31,6 +33,10 @@ urlpatterns = [
         name="password_reset_complete",
     ),
     path("admin/", admin.site.urls),
+    # The partner API (articles/api/, docs/api.md), in its own URL namespace ("api-v1"),
+    # which ninja's docs page reverses; any other /api/ address is a problem+json 404.
+    path("api/v1/", api.urls),
+    path("api/<path:rest>", api_unknown),
     path("", include("articles.urls")),
 ]
 

@@ -36,3 +36,8 @@ def test_sqlite_search_benchmark_runs():
 def test_image_benchmark_runs():
     out = run_script("bench_images.py", "--width", "800", "--height", "600", "--runs", "1")
     assert "800 x 600 JPEG" in out and "4 renditions" in out
+
+
+def test_api_benchmark_runs():
+    out = run_script("bench_api.py", "--articles", "50", "--runs", "2")
+    assert "API page of 20 articles" in out

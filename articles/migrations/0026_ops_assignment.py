@@ -8,7 +8,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("articles", "0024_topicflow_first_topic_versions"),
+        ("articles", "0029_sync_changes_webhooks"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -439,6 +439,9 @@ def topic_form(topic, **changes):
         # The related topics' inline, empty.
         "related_links-TOTAL_FORMS": "0",
         "related_links-INITIAL_FORMS": "0",
+        # The medical codes inline (the API's lookup), empty.
+        "codes-TOTAL_FORMS": "0",
+        "codes-INITIAL_FORMS": "0",
     }
     data.update(changes)
     return data

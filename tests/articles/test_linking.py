@@ -255,6 +255,9 @@ def test_admin_approval_rerenders_pages_that_mention_the_topic(
             # The related-topics list, left as it is (none).
             "related_links-TOTAL_FORMS": "0",
             "related_links-INITIAL_FORMS": "0",
+            # The medical codes inline (the API's lookup), empty.
+            "codes-TOTAL_FORMS": "0",
+            "codes-INITIAL_FORMS": "0",
         },
     )
     assert response.status_code == 302, response.content.decode()[:2000]

@@ -311,6 +311,9 @@ def test_topic_edit_shows_once_approved_and_not_before(
                 # The related-topics list, left as it is (none).
                 "related_links-TOTAL_FORMS": "0",
                 "related_links-INITIAL_FORMS": "0",
+                # The medical codes inline (the API's lookup), empty.
+                "codes-TOTAL_FORMS": "0",
+                "codes-INITIAL_FORMS": "0",
             },
         )
     assert response.status_code == 302, response.content[:2000]

@@ -273,7 +273,9 @@ def test_publishing_costs_the_same_queries_at_any_size(
     # included  11. its publish time copied to its topic links  12. its search vectors
     # (SQLite: its row of the full-text index)  13-14. its topics, locked, then their
     # stored counts of live articles
-    # 15. the workflow event  16. release savepoint  17. after commit: the article, for
-    # the author's e-mail. The cache invalidation after commit is one cache incr: no SQL.
-    assert len(large) == 17, listing
+    # 15. its entry in the changes log  16. the workflow event  17. release savepoint
+    # 18. after commit: the partners' webhooks, for those told of publications  19. the
+    # article, for the author's e-mail. The cache invalidation after commit is one cache
+    # incr: no SQL.
+    assert len(large) == 19, listing
     assert len(large) < 25

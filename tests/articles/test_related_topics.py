@@ -67,6 +67,8 @@ def test_editors_set_the_list_and_its_order_in_the_topic_admin(client, editor, m
         f"{prefix}-0-position": "2",
         f"{prefix}-1-to_topic": first.pk,
         f"{prefix}-1-position": "1",
+        "codes-TOTAL_FORMS": "0",
+        "codes-INITIAL_FORMS": "0",
     }
     response = client.post(url, data)
     assert response.status_code == 302, response.content.decode()[:2000]
@@ -94,6 +96,9 @@ def test_the_topic_history_names_only_the_fields_that_changed(client, editor):
         "safety_notice": "",
         "related_links-TOTAL_FORMS": "0",
         "related_links-INITIAL_FORMS": "0",
+        # The medical codes inline (the API's lookup), empty.
+        "codes-TOTAL_FORMS": "0",
+        "codes-INITIAL_FORMS": "0",
     }
     url = reverse("admin:articles_topic_change", args=[topic.pk])
     assert client.post(url, data).status_code == 302

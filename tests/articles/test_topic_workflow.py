@@ -44,6 +44,9 @@ def _form(topic, **changes):
         "safety_notice": topic.safety_notice,
         "related_links-TOTAL_FORMS": "0",
         "related_links-INITIAL_FORMS": "0",
+        # The medical codes inline (the API's lookup), empty.
+        "codes-TOTAL_FORMS": "0",
+        "codes-INITIAL_FORMS": "0",
     }
     if topic.mental_health:
         data["mental_health"] = "on"

@@ -1,0 +1,1 @@
+"""The public, read-only API at /api/v1/ (django-ninja): root.py mounts each router."""

@@ -1,0 +1,100 @@
+"""Every error the API gives is RFC 9457 problem details (`application/problem+json`):
+{"type", "title", "status", "detail", ...}. Exceptions raised anywhere in an endpoint or
+the key check become one here; the catch-all view answers unknown /api/ addresses.
+"""
+
+from __future__ import annotations
+
+import json
+
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
+
+PROBLEM_TYPE = "application/problem+json"
+# Longest piece of a parameter's name echoed back in a 400 (never its value).
+_MAX_ECHO = 60
+
+
+class Problem(Exception):
+    """Raise to answer with a problem; `extra` members are added to the body."""
+
+    def __init__(self, status: int, title: str, detail: str = "", *, headers=None, **extra):
+        super().__init__(detail or title)
+        self.status, self.title, self.detail = status, title, detail
+        self.headers = headers or {}
+        self.extra = extra
+
+
+def problem_response(
+    status: int, title: str, detail: str = "", *, headers=None, **extra
+) -> HttpResponse:
+    body = {"type": "about:blank", "title": title, "status": status}
+    if detail:
+        body["detail"] = detail
+    body.update(extra)
+    response = HttpResponse(
+        json.dumps(body, ensure_ascii=False), status=status, content_type=PROBLEM_TYPE
+    )
+    for name, value in (headers or {}).items():
+        response[name] = value
+    # An error is never kept by a shared cache: the next request may well succeed.
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def gone(slug: str) -> Problem:
+    """The tombstone of an article taken off the site: 410, and no more than its address."""
+    return Problem(
+        410,
+        "Gone",
+        "This article has been withdrawn and is no longer published.",
+        slug=slug,
+        withdrawn=True,
+    )
+
+
+def _where(loc) -> str:
+    parts = [str(part)[:_MAX_ECHO] for part in loc if part not in ("query", "path", "header")]
+    return ".".join(parts) or "request"
+
+
+def _validation(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    # Names the parameter and the rule it broke; the value is not echoed (it may be huge).
+    errors = [
+        {"parameter": _where(e.get("loc", ())), "reason": e.get("msg", "")} for e in exc.errors
+    ]
+    detail = "; ".join(f"{e['parameter']}: {e['reason']}" for e in errors)
+    return problem_response(400, "Bad request", detail, errors=errors)
+
+
+def _problem(request: HttpRequest, exc: Problem) -> HttpResponse:
+    return problem_response(exc.status, exc.title, exc.detail, headers=exc.headers, **exc.extra)
+
+
+def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return problem_response(404, "Not found", str(exc) or "Nothing is published at this address.")
+
+
+def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    if isinstance(exc, AuthenticationError):
+        return problem_response(401, "Unauthorized", "Send a valid API key.")
+    return problem_response(exc.status_code, str(exc.message) or "Error")
+
+
+def _throttled(request: HttpRequest, exc: Throttled) -> HttpResponse:
+    return problem_response(429, "Too many requests", headers={"Retry-After": "60"})
+
+
+def install(api: NinjaAPI) -> None:
+    """Make every error of `api` a problem."""
+    api.add_exception_handler(Problem, _problem)
+    api.add_exception_handler(ValidationError, _validation)
+    api.add_exception_handler(Http404, _not_found)
+    api.add_exception_handler(Throttled, _throttled)
+    api.add_exception_handler(HttpError, _http_error)
+
+
+def unknown_address(request: HttpRequest, rest: str = "") -> HttpResponse:
+    """Any /api/ address no endpoint answers."""
+    return problem_response(404, "Not found", "The API has no such address: see /api/v1/docs.")
