@@ -45,6 +45,9 @@ ROLE_PERMISSIONS = {
         ("articles", "delete_carecard"),
         ("articles", "view_carecard"),
         ("articles", "view_crisissearchday"),
+        # Readers' feedback (issue 21): "Was this page helpful?" answers, per page and each.
+        ("articles", "view_helpfulnessvote"),
+        ("articles", "view_helpfulnesssummary"),
         ("articles", "add_image"),
         ("articles", "change_image"),
         ("articles", "view_image"),

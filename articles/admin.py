@@ -7,7 +7,7 @@ from csp.decorators import csp_replace
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
-from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, models, transaction
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
@@ -25,8 +25,18 @@ from accounts.models import CLINICIANS, User
 from hub.ratelimit import client_ip, concurrency_limited, rate_limited
 from hub.security import ReportForgedFields, posted_names, report_tampering
 
-from . import crisis_help, dashboard, library, reads, upkeep, workflow
-from .cache import content_changed, generation
+from . import (
+    comments,
+    crisis_help,
+    dashboard,
+    helpfulness,
+    library,
+    reader_replies,
+    reads,
+    upkeep,
+    workflow,
+)
+from .cache import content_changed, preview_html
 from .diff import compare
 from .forms import (
     ArticleAdminForm,
@@ -47,12 +57,15 @@ from .models import (
     ContentChange,
     CrisisSearchDay,
     DueForReviewItem,
+    HelpfulnessSummary,
+    HelpfulnessVote,
     Helpline,
     Image,
     ImageUse,
     Page,
     ProblemReport,
     RelatedTopic,
+    ReportReply,
     ReviewQueueItem,
     SkinTones,
     Status,
@@ -74,9 +87,6 @@ log = logging.getLogger(__name__)
 
 # The newest images the writing desk's picker offers; older ones are found in the library.
 PICKER_IMAGES = 60
-
-# How long a rendered preview of a version is kept (it is keyed by version, so never stale).
-PREVIEW_SECONDS = 600
 
 # The public articles a topic's preview lists: its page's first page of them.
 PREVIEW_ARTICLE_CARDS = 20
@@ -893,7 +903,13 @@ class BaseArticleAdmin(ReportForgedFields, admin.ModelAdmin):
         base = _diff_base(article, revisions)
         events = list(article.events.select_related("actor").order_by("-created_at", "-pk"))
         submission = next((e for e in events if e.to_status == Status.IN_REVIEW), None)
+        threads = comments.threads(article)
         return {
+            # Comments on passages, beside the text (articles/comments.py).
+            "comment_threads": threads,
+            "open_comments": sum(t.comment.resolved_at is None for t in threads),
+            "may_comment": comments.may_comment(article, request.user),
+            "comment_draft": request.session.pop("comment_draft", None),
             "workflow_actions": actions,
             "events": events,
             # The author's words to the editor, shown above the text under review.
@@ -944,6 +960,21 @@ class BaseArticleAdmin(ReportForgedFields, admin.ModelAdmin):
                 name=f"{info}_preview_frame",
             ),
             path(
+                "<int:pk>/comments/",
+                self.admin_site.admin_view(self._comment_url(step="add")),
+                name=f"{info}_comment",
+            ),
+            path(
+                "<int:pk>/comments/<int:comment_id>/reply/",
+                self.admin_site.admin_view(self._comment_url(step="reply")),
+                name=f"{info}_comment_reply",
+            ),
+            path(
+                "<int:pk>/comments/<int:comment_id>/resolve/",
+                self.admin_site.admin_view(self._comment_url(step="resolve")),
+                name=f"{info}_comment_resolve",
+            ),
+            path(
                 "autosave/",
                 self.admin_site.admin_view(require_POST(self.autosave_view)),
                 name=f"{info}_autosave_new",
@@ -955,6 +986,49 @@ class BaseArticleAdmin(ReportForgedFields, admin.ModelAdmin):
             ),
             *super().get_urls(),
         ]
+
+    def _comment_url(self, *, step: str):
+        def view(request, pk, comment_id=None):
+            return self.comment_view(request, pk, comment_id, step=step)
+
+        return rate_limited("comment", limit=60, window_seconds=60)(require_POST(view))
+
+    def comment_view(self, request: HttpRequest, pk: int, comment_id=None, *, step: str):
+        """Comments on passages (articles/comments.py): add one, reply, resolve. Works as a
+        plain form post; the page comes back at the comments, with what was refused and why
+        (and a refused new comment's words kept in its boxes)."""
+        article = self._visible_article(request, pk)
+        if not comments.may_comment(article, request.user):
+            raise Http404("No such article.")
+        post = request.POST
+        try:
+            if step == "add":
+                comments.add(
+                    article,
+                    by=request.user,
+                    quote=post.get("quote", ""),
+                    text=post.get("text", ""),
+                    before=post.get("before", ""),
+                    after=post.get("after", ""),
+                )
+                done = "Your comment was added."
+            elif step == "reply":
+                comments.reply(article, comment_id, by=request.user, text=post.get("text", ""))
+                done = "Your reply was added."
+            else:
+                comments.resolve(article, comment_id, by=request.user)
+                done = "The comment is resolved."
+        except comments.CommentRefused as exc:
+            messages.error(request, str(exc))
+            if step == "add":
+                request.session["comment_draft"] = {
+                    "quote": post.get("quote", "")[: comments.MAX_QUOTE],
+                    "text": post.get("text", "")[: comments.MAX_TEXT],
+                }
+        else:
+            messages.success(request, done)
+        page = reverse("admin:articles_article_change", args=[article.pk])
+        return HttpResponseRedirect(f"{page}#comments")
 
     def _visible_article(self, request, pk):
         article = self.get_queryset(request).filter(pk=pk).first()
@@ -1058,7 +1132,7 @@ class BaseArticleAdmin(ReportForgedFields, admin.ModelAdmin):
             topics = list(Topic.objects.filter(pk__in=content.topic_ids))
             version = f"working-{article.version}"
         if version is not None:
-            article.body_html = _preview_html(article, version)
+            article.body_html = preview_html(article, version)
         response = render(
             request,
             "articles/article_detail.html",
@@ -1071,18 +1145,6 @@ class BaseArticleAdmin(ReportForgedFields, admin.ModelAdmin):
         )
         response["X-Robots-Tag"] = "noindex, nofollow"
         return response
-
-
-def _preview_html(article, version: str) -> str:
-    """A version's body rendered once per state of the topics it may link (the page cache's
-    generation), not once per view: previews are opened again and again, by several people,
-    and a long body costs a worker up to a third of a second."""
-    key = f"preview:{article.pk}:{version}:{generation()}"
-    html = cache.get(key)
-    if html is None:
-        html = str(render_body(article.body, author_id=article.author_id))
-        cache.set(key, html, timeout=PREVIEW_SECONDS)
-    return html
 
 
 def _diff_base(article, revisions):
@@ -1320,7 +1382,15 @@ class DueForReviewAdmin(EditorsArticleList):
 
 @admin.register(ProblemReport)
 class ProblemReportAdmin(admin.ModelAdmin):
-    list_display = ["created_at", "subject", "short_message", "state", "article_version"]
+    change_form_template = "admin/articles/problemreport/change_form.html"
+    list_display = [
+        "created_at",
+        "subject",
+        "short_message",
+        "state",
+        "article_version",
+        "can_reply",
+    ]
     list_filter = ["state"]
     list_select_related = ["article", "topic"]
     search_fields = ["message", "article__title", "topic__name"]
@@ -1355,16 +1425,27 @@ class ProblemReportAdmin(admin.ModelAdmin):
     def short_message(self, report):
         return report.message[:80] + ("…" if len(report.message) > 80 else "")
 
+    @admin.display(description="Reader's address", boolean=True)
+    def can_reply(self, report):
+        return bool(report.email)
+
     def save_model(self, request, obj, form, change):
-        if "state" in form.changed_data:
-            resolved = obj.state != ProblemReport.State.OPEN
-            obj.resolved_by = request.user if resolved else None
-            obj.resolved_at = timezone.now() if resolved else None
+        if "state" in form.changed_data and obj.state != ProblemReport.State.OPEN:
+            # Closed through reader_replies, so that the reader is told.
+            state, note = obj.state, obj.resolution_note
+            obj.state = ProblemReport.State.OPEN
+            super().save_model(request, obj, form, change)
+            reader_replies.close(obj, by=request.user, state=state, note=note)
+            obj.refresh_from_db()
+            return
+        if "state" in form.changed_data:  # reopened
+            obj.resolved_by = obj.resolved_at = None
         super().save_model(request, obj, form, change)
 
     def _close(self, request, queryset, state):
-        count = queryset.filter(state=ProblemReport.State.OPEN).update(
-            state=state, resolved_by=request.user, resolved_at=timezone.now()
+        count = sum(
+            reader_replies.close(report, by=request.user, state=state)
+            for report in queryset.filter(state=ProblemReport.State.OPEN)
         )
         self.message_user(request, f"{count} report(s) marked {state}.")
 
@@ -1375,6 +1456,102 @@ class ProblemReportAdmin(admin.ModelAdmin):
     @admin.action(description="Dismiss selected reports", permissions=["change"])
     def mark_dismissed(self, request, queryset):
         self._close(request, queryset, ProblemReport.State.DISMISSED)
+
+    # --- replying to the reader -----------------------------------------------------------
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:pk>/reply/",
+                self.admin_site.admin_view(require_POST(self.reply_view)),
+                name="articles_problemreport_reply",
+            ),
+            *super().get_urls(),
+        ]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        replies = ReportReply.objects.filter(report_id=object_id).select_related("sent_by")
+        extra = {
+            **(extra_context or {}),
+            "replies": list(replies) if str(object_id).isdigit() else [],
+            "email_days": settings.PROBLEM_REPORT_EMAIL_DAYS,
+        }
+        return super().change_view(request, object_id, form_url, extra)
+
+    def reply_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        report = ProblemReport.objects.filter(pk=pk).first()
+        if report is None or not self.has_change_permission(request, report):
+            raise Http404("No such report.")
+        try:
+            reader_replies.reply(report, by=request.user, text=request.POST.get("reply", ""))
+        except reader_replies.CannotReply as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, "Your reply was e-mailed to the reader.")
+        return HttpResponseRedirect(reverse("admin:articles_problemreport_change", args=[pk]))
+
+
+class HelpfulnessVoteAdmin(RecordAdmin):
+    """Each answer, for reading the comments: page, yes or no, comment, day."""
+
+    list_display = ["day", "page", "answer", "comment"]
+    list_filter = ["helpful", "day"]
+    list_select_related = ["article", "topic"]
+    search_fields = ["comment", "article__title", "topic__name"]
+
+    @admin.display(description="Helpful?", boolean=True, ordering="helpful")
+    def answer(self, vote):
+        return vote.helpful
+
+
+class HelpfulnessSummaryAdmin(RecordAdmin):
+    """Per page: yes, no, % helpful, comments; sortable by each (?o=, "-" for descending)."""
+
+    def changelist_view(self, request, extra_context=None):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        order = request.GET.get("o", "-no")
+        rows = list(helpfulness.helpfulness_summary(order)[:SUMMARY_ROWS])
+        articles = Article.objects.only("title", "slug").in_bulk(
+            [r["article"] for r in rows if r["article"]]
+        )
+        topics = Topic.objects.only("name", "slug").in_bulk(
+            [r["topic"] for r in rows if r["topic"]]
+        )
+        for row in rows:
+            row["page"] = articles.get(row["article"]) or topics.get(row["topic"])
+            row["filter"] = (
+                f"article__id__exact={row['article']}"
+                if row["article"]
+                else f"topic__id__exact={row['topic']}"
+            )
+        columns = [
+            (name, label, f"-{name}" if order != f"-{name}" else name, order.lstrip("-") == name)
+            for name, label in (
+                ("yes", "Yes"),
+                ("no", "No"),
+                ("percent", "% helpful"),
+                ("comments", "Comments"),
+            )
+        ]
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": "Was this page helpful?",
+            "rows": rows,
+            "columns": columns,
+            "order": order,
+            "limit": SUMMARY_ROWS,
+            **(extra_context or {}),
+        }
+        return render(request, "admin/articles/helpfulnesssummary/summary.html", context)
+
+
+# The summary lists the pages with most answers of the chosen kind first, this many.
+SUMMARY_ROWS = 200
+
+admin.site.register(HelpfulnessVote, HelpfulnessVoteAdmin)
+admin.site.register(HelpfulnessSummary, HelpfulnessSummaryAdmin)
 
 
 @admin.register(Page)

@@ -306,6 +306,8 @@ SIGNIFICANT_HELP = (
 
 # How far ahead a publication may be scheduled.
 MAX_SCHEDULE_AHEAD = datetime.timedelta(days=2 * 366)
+# "Was this page helpful?": a short comment; the model's column allows for its trimming.
+HELPFUL_COMMENT_CHARS = 300
 
 
 class GatesForm(ActionForm):
@@ -487,7 +489,12 @@ class ProblemReportForm(forms.Form):
     email = forms.EmailField(
         required=False,
         label="Your email address (optional)",
-        help_text="Only if you would like a reply.",
+        help_text="Only if you would like to hear what we did about it. We use it for nothing "
+        f"else, and delete it {settings.PROBLEM_REPORT_EMAIL_DAYS} days after we resolve your "
+        "report.",
+        error_messages={
+            "invalid": "Enter an email address like name@example.com, or leave it empty."
+        },
     )
     # Left empty by people; bots that fill every field give themselves away.
     website = forms.CharField(required=False, label="Leave this empty")
@@ -497,6 +504,28 @@ class ProblemReportForm(forms.Form):
         if len(message) < 5:
             raise forms.ValidationError("Please describe the problem in a few words.")
         return message
+
+
+class HelpfulnessForm(forms.Form):
+    """ "Was this page helpful?" on an article or topic page (the page names itself)."""
+
+    article = forms.CharField(required=False, max_length=220)
+    topic = forms.CharField(required=False, max_length=220)
+    helpful = forms.ChoiceField(
+        choices=[("yes", "Yes"), ("no", "No")],
+        error_messages={"required": "Choose yes or no.", "invalid_choice": "Choose yes or no."},
+    )
+    comment = forms.CharField(
+        required=False,
+        max_length=HELPFUL_COMMENT_CHARS,
+        label="Tell us more (optional)",
+        error_messages={
+            "max_length": f"Keep the comment to {HELPFUL_COMMENT_CHARS} characters or fewer."
+        },
+    )
+
+    def clean_comment(self):
+        return " ".join(self.cleaned_data["comment"].split())
 
 
 class ImageAdminForm(forms.ModelForm):

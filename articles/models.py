@@ -1023,6 +1023,9 @@ class ProblemReport(models.Model):
     last_reviewed_seen = models.DateField(null=True, blank=True)
     message = models.TextField(max_length=2000)
     email = models.EmailField(blank=True, help_text="Only if the reader wants a reply.")
+    # When purge_reader_addresses deleted the address (PROBLEM_REPORT_EMAIL_DAYS after the
+    # report was closed); the report itself is kept.
+    email_deleted_at = models.DateTimeField(null=True, blank=True, editable=False)
     state = models.CharField(max_length=20, choices=State.choices, default=State.OPEN)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     resolved_by = models.ForeignKey(
@@ -1047,6 +1050,133 @@ class ProblemReport(models.Model):
 
     def __str__(self):
         return f"Report on {self.article or self.topic or self.page_address or 'the site'}"
+
+
+class ReportReply(models.Model):
+    """What an editor e-mailed the reader who sent a problem report: kept after the
+    address is deleted, so the record of who told the reader what stays."""
+
+    class Kind(models.TextChoices):
+        REPLY = "reply", "Reply"
+        RESOLVED = "resolved", "Told it is resolved"
+
+    report = models.ForeignKey(ProblemReport, on_delete=models.CASCADE, related_name="replies")
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.REPLY)
+    text = models.TextField(max_length=5000)
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="report_replies"
+    )
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["sent_at", "pk"]
+        verbose_name_plural = "report replies"
+
+    def __str__(self):
+        return f"{self.get_kind_display()} to {self.report}"
+
+
+class PassageCommentQuerySet(models.QuerySet):
+    def threads(self):
+        """Comments on a passage, without the replies to them."""
+        return self.filter(parent__isnull=True)
+
+    def open(self):
+        return self.threads().filter(resolved_at__isnull=True)
+
+
+class PassageComment(models.Model):
+    """A reviewer's comment on a passage of an article's text, or a reply to one.
+
+    Staff only: never on a reader's page, feed, search or API. The passage is kept as
+    quoted (with a little text either side, to tell repeated words apart), so a comment
+    whose passage is later rewritten is shown as outdated with its quote, never lost.
+    """
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="passage_comments")
+    # The version it was written on: the article's version counter then, and its pending
+    # (or, for a draft never submitted, no) Revision.
+    revision = models.ForeignKey(
+        Revision, on_delete=models.SET_NULL, null=True, blank=True, related_name="comments"
+    )
+    article_version = models.PositiveIntegerField()
+    parent = models.ForeignKey(
+        "self", on_delete=models.CASCADE, null=True, blank=True, related_name="replies"
+    )
+    quote = models.TextField(max_length=1000, blank=True)
+    before = models.CharField(max_length=80, blank=True)
+    after = models.CharField(max_length=80, blank=True)
+    text = models.TextField(max_length=2000)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="passage_comments"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    objects = PassageCommentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["article", "created_at"], name="articles_comment_article")]
+        constraints = [
+            # A comment on a passage quotes it; a reply quotes nothing.
+            models.CheckConstraint(
+                condition=Q(parent__isnull=True, quote__gt="") | Q(parent__isnull=False, quote=""),
+                name="articles_passagecomment_quote_on_threads",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Comment by {self.author} on {self.article}"
+
+
+class HelpfulnessVote(models.Model):
+    """A reader's "Was this page helpful?" answer. Only the page, the answer, the optional
+    comment and the day are kept: nothing about who gave it."""
+
+    article = models.ForeignKey(
+        Article, on_delete=models.CASCADE, null=True, blank=True, related_name="helpfulness"
+    )
+    topic = models.ForeignKey(
+        Topic, on_delete=models.CASCADE, null=True, blank=True, related_name="helpfulness"
+    )
+    helpful = models.BooleanField()
+    comment = models.CharField(max_length=500, blank=True)
+    day = models.DateField(default=timezone.localdate, db_index=True)
+
+    class Meta:
+        ordering = ["-day", "-pk"]
+        verbose_name = "helpfulness comment"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(article__isnull=True, topic__isnull=False)
+                | Q(article__isnull=False, topic__isnull=True),
+                name="articles_helpfulnessvote_one_page",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{'Yes' if self.helpful else 'No'} on {self.article or self.topic}"
+
+    @property
+    def page(self):
+        return self.article or self.topic
+
+
+class HelpfulnessSummary(HelpfulnessVote):
+    """The admin's per-page helpfulness table (yes, no, % helpful, comments)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "page helpfulness"
+        verbose_name_plural = "page helpfulness"
 
 
 class ReviewReminder(models.Model):

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from accounts.models import EDITORS, MEDICAL_REVIEWERS
 
-from .models import Article, ProblemReport, ReviewReminder, Status, Topic
+from .models import Article, ProblemReport, ReportReply, ReviewReminder, Status, Topic
 
 # The daily digest (send_review_reminders) lists reviews due within this many days.
 REMINDER_DAYS = 14
@@ -126,11 +126,24 @@ def review_digest(*, recipient, lines: list[str]) -> bool:
     )
 
 
+def _passages(comments: list[dict]) -> str:
+    """The open comments on passages that went with a request for changes, as plain text."""
+    if not comments:
+        return ""
+    lines = [f"Comments on passages ({len(comments)}):"]
+    for comment in comments:
+        lines += ["", f"  “{comment['quote']}”", f"  {comment['by']}: {comment['text']}"]
+    return "\n".join(lines) + "\n\n"
+
+
 def changes_requested(*, article_id: int) -> None:
     article = Article.objects.select_related("author").get(pk=article_id)
+    event = article.events.order_by("-created_at", "-pk").first()
+    comment = event.comment if event else ""
+    passages = _passages(event.details.get("comments", []) if event else [])
     _send(
         f"Changes requested: {article.title}",
-        f"An editor asked for changes to “{article.title}”:\n\n{_latest_comment(article)}\n\n"
+        f"An editor asked for changes to “{article.title}”:\n\n{comment}\n\n{passages}"
         f"Edit it here: {_admin_url(article)}\n",
         [article.author.email],
     )
@@ -242,3 +255,24 @@ def _reviewers() -> list:
         # What User.in_group() would read, one query per person, from the prefetched rows.
         person._group_names = {group.name for group in person.groups.all()}
     return people
+
+
+def _report_page(report: ProblemReport) -> str:
+    subject = report.article or report.topic
+    if subject is not None:
+        return f"“{subject}” ({settings.SITE_URL}{subject.get_absolute_url()})"
+    return f"{settings.SITE_URL}{report.page_address}" if report.page_address else "our website"
+
+
+def report_reply(*, reply_id: int) -> None:
+    """A reader's problem report answered: the editor's words, or the news it is resolved."""
+    reply = ReportReply.objects.select_related("report__article", "report__topic").get(pk=reply_id)
+    report = reply.report
+    _send(
+        "About the problem you reported",
+        f"You reported a problem with {_report_page(report)}:\n\n"
+        f"{report.message}\n\n{reply.text}\n\n"
+        f"We keep your e-mail address only to tell you what we did, and delete it "
+        f"{settings.PROBLEM_REPORT_EMAIL_DAYS} days after we resolve your report.\n",
+        [report.email],
+    )

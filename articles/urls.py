@@ -45,6 +45,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("about/<slug:slug>/", views.page, name="page"),
     path("report-a-problem/", views.report_problem, name="report"),
+    path("was-this-helpful/", views.helpful, name="helpful"),
     path("contact/", views.contact, name="contact"),
     path("favicon.ico", views.favicon, name="favicon"),
     path("site.webmanifest", views.web_manifest, name="web_manifest"),

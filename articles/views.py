@@ -1,4 +1,5 @@
 import functools
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -11,15 +12,16 @@ from django.templatetags.static import static
 from django.urls import Resolver404, resolve, reverse
 from django.utils.cache import patch_cache_control
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_safe
 
 from accounts.models import User
 from hub.ratelimit import client_ip, rate_limited, too_many
 
-from . import crisis_help, images, notifications, reads, structured_data
+from . import crisis_help, helpfulness, images, notifications, reads, structured_data
 from .cache import made_from, public_page
 from .crisis import signals_crisis
-from .forms import ProblemReportForm
+from .forms import HelpfulnessForm, ProblemReportForm
 from .markdown import lead_image
 from .models import (
     Article,
@@ -384,6 +386,68 @@ def report_problem(request: HttpRequest) -> HttpResponse:
         request,
         "articles/report.html",
         {**context, "form": form, "sent": request.GET.get("sent") == "1"},
+    )
+
+
+HELPFUL_VOTES_PER_HOUR = 30
+
+
+def _same_origin(request: HttpRequest) -> bool:
+    """Whether a POST came from one of the hub's own pages, as far as the browser says.
+    Browsers send Origin with every POST; a request without it is not a browser's
+    cross-site form, and is left to the rate limit."""
+    origin = request.headers.get("Origin")
+    if origin is None:
+        return True
+    return urlsplit(origin).netloc == request.get_host()
+
+
+@csrf_exempt
+@never_cache
+@require_http_methods(["POST"])
+def helpful(request: HttpRequest) -> HttpResponse:
+    """A reader's "Was this page helpful?" answer, from an article or topic page.
+
+    Not CSRF-protected like "Report a problem" (whose form is its own, uncached page with
+    a token): this form sits on pages served from the page cache to everyone, so it
+    cannot carry a token, and a CSRF cookie would make those pages uncacheable. What a
+    token guards against cannot happen here: the answer is anonymous and changes nobody's
+    account. Cross-site posts are refused by their Origin; floods are rate limited per
+    address, and one answer per browser, page and day is kept (articles/helpfulness.py).
+    """
+    if not _same_origin(request):
+        return HttpResponse("Cross-site answers are not accepted.", status=403)
+    address = client_ip(request) or ""
+    if too_many("helpful", address, limit=HELPFUL_VOTES_PER_HOUR, window_seconds=3600):
+        response = render(
+            request,
+            "429.html",
+            {"message": "You have sent many answers in a short time. Try again in an hour."},
+            status=429,
+        )
+        response["Retry-After"] = "3600"
+        return response
+    form = HelpfulnessForm(request.POST)
+    page = None
+    if form.is_valid():
+        if slug := form.cleaned_data["article"]:
+            page = Article.objects.published().filter(slug=slug).first()
+        elif slug := form.cleaned_data["topic"]:
+            page = Topic.objects.filter(slug=slug).first()
+        if page is None:
+            raise Http404("No such page.")
+        helpfulness.record(
+            page=page,
+            helpful=form.cleaned_data["helpful"] == "yes",
+            comment=form.cleaned_data["comment"],
+            address=address,
+            agent=request.headers.get("User-Agent", "")[:500],
+        )
+    return render(
+        request,
+        "articles/helpful_thanks.html",
+        {"form": form, "page": page},
+        status=200 if page is not None else 400,
     )
 
 

@@ -42,6 +42,7 @@ from .models import (
     Audience,
     CareCard,
     ChangeKind,
+    PassageComment,
     Revision,
     Status,
     Topic,
@@ -772,6 +773,11 @@ def request_changes(*, article: Article, by, comment: str) -> Article:
     article.status = S.CHANGES_REQUESTED
     _bump_version(article)
     article.save(update_fields=["status", "version", "updated_at"])
+    # The open comments on passages go with the request, as they stood (articles/comments.py).
+    passages = [
+        {"quote": c.quote, "text": c.text, "by": str(c.author), "id": c.pk}
+        for c in PassageComment.objects.open().filter(article=article).select_related("author")
+    ]
     _record(
         article,
         by=by,
@@ -779,6 +785,7 @@ def request_changes(*, article: Article, by, comment: str) -> Article:
         to_status=S.CHANGES_REQUESTED,
         comment=comment,
         revision=pending_revision(article),
+        details={"comments": passages} if passages else None,
     )
     transaction.on_commit(lambda: notifications.changes_requested(article_id=article.pk))
     return article

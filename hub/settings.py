@@ -260,6 +260,9 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["d
 WEBHOOK_RETRY_DELAYS = [int(s) for s in env_list("WEBHOOK_RETRY_DELAYS", "60,300,1800,7200,43200")]
 WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", "5"))
 WEBHOOK_ALLOW_PRIVATE = env_bool("WEBHOOK_ALLOW_PRIVATE", DEBUG)
+# A reader's e-mail address on a problem report is deleted this many days after the report
+# is resolved or dismissed (`manage.py purge_reader_addresses`, daily from cron).
+PROBLEM_REPORT_EMAIL_DAYS = int(os.environ.get("PROBLEM_REPORT_EMAIL_DAYS", "30"))
 
 # Articles are due for medical re-review this many months after approval.
 REVIEW_INTERVAL_MONTHS = int(os.environ.get("REVIEW_INTERVAL_MONTHS", "12"))

@@ -43,14 +43,20 @@ def problem_response(
     return response
 
 
-def gone(slug: str) -> Problem:
-    """The tombstone of an article taken off the site: 410, and no more than its address."""
+def gone(slug: str, withdrawal: dict | None = None) -> Problem:
+    """The tombstone of an article taken off the site: 410, its address and, when the
+    changes log has it, when and why it was withdrawn and where readers are sent."""
+    withdrawal = withdrawal or {}
+    at = withdrawal.get("at")
     return Problem(
         410,
         "Gone",
         "This article has been withdrawn and is no longer published.",
         slug=slug,
         withdrawn=True,
+        withdrawn_at=at.isoformat() if at else None,
+        reason=withdrawal.get("reason", ""),
+        sent_to=withdrawal.get("sent_to") or None,
     )
 
 

@@ -8,7 +8,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("articles", "0029_sync_changes_webhooks"),
+        ("articles", "0030_talk_comments_replies_helpfulness"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

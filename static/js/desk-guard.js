@@ -26,7 +26,11 @@
     }
   }
 
-  function edited() {
+  function edited(event) {
+    // The comment boxes beside the text sit in this form but belong to their own forms.
+    if (event && event.target && event.target.form && event.target.form !== form) {
+      return;
+    }
     dirty = true;
     changedSinceKept = true;
   }

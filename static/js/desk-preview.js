@@ -35,6 +35,7 @@
     doc.querySelector('[data-preview="summary"]').textContent = data.summary;
     // Sanitised by the server's pipeline, the same as the published page.
     doc.querySelector('[data-preview="body"]').innerHTML = data.html;
+    desk.dispatchEvent(new CustomEvent("desk:previewed", { detail: { doc: doc } }));
   }
 
   function send() {

@@ -63,7 +63,51 @@
     link.setAttribute("aria-expanded", "true");
   }
 
+  /* "Was this page helpful?": answered in place. The button pressed is sent with the
+     form (FormData leaves it out); the thanks replace the form, announced as a status.
+     Without this script the endpoint's own page says thank you. */
+  function answerInline(form) {
+    var pressed = null;
+    form.addEventListener("click", function (event) {
+      if (event.target.name === "helpful") pressed = event.target;
+    });
+    form.addEventListener("submit", function (event) {
+      if (!window.fetch || !window.FormData) return;
+      event.preventDefault();
+      var data = new FormData(form);
+      var submitter = event.submitter || pressed;
+      if (submitter) data.append("helpful", submitter.value);
+      function say(ok, text) {
+        var note = document.createElement("p");
+        note.className = "message";
+        note.setAttribute("role", ok ? "status" : "alert");
+        note.setAttribute("tabindex", "-1");
+        note.textContent = text;
+        if (ok) {
+          form.replaceWith(note);
+        } else {
+          form.insertBefore(note, form.firstChild);
+        }
+        note.focus();
+      }
+      fetch(form.action, { method: "POST", body: data, credentials: "omit" })
+        .then(function (response) {
+          if (response.ok) {
+            say(true, "Thank you for your feedback. It helps us improve this page.");
+          } else if (response.status === 429) {
+            say(false, "You have sent many answers in a short time. Try again in an hour.");
+          } else {
+            say(false, "Sorry, your answer could not be sent. Keep the comment short and try again.");
+          }
+        })
+        .catch(function () {
+          say(false, "Sorry, your answer could not be sent. Check your connection and try again.");
+        });
+    });
+  }
+
   function init() {
+    document.querySelectorAll("[data-helpful]").forEach(answerInline);
     var found = terms();
     if (found.length) {
       found.forEach(function (term) {

@@ -1,8 +1,11 @@
 """Nothing unpublished reaches a partner, through any endpoint or filter; an article taken
 off the site answers 410 with a tombstone."""
 
+import datetime
+
 import pytest
 
+from articles import workflow
 from articles.models import TopicCode
 from tests.api.helpers import assert_problem, body, get
 from tests.factories import HIDDEN_STATES, PublishedArticleFactory, hidden_article
@@ -52,6 +55,10 @@ def test_hidden_articles_never_appear(client, state, depression, psychiatrist, m
             "detail": "This article has been withdrawn and is no longer published.",
             "slug": hidden.slug,
             "withdrawn": True,
+            # Made archived by the factory, not the workflow: the changes log has no reason.
+            "withdrawn_at": None,
+            "reason": "",
+            "sent_to": None,
         }
         assert hidden.title not in answer.content.decode()
     else:
@@ -60,3 +67,15 @@ def test_hidden_articles_never_appear(client, state, depression, psychiatrist, m
 
 def test_unknown_article_is_404(client):
     assert_problem(get(client, "/articles/no-such-article"), 404)
+
+
+def test_tombstone_says_when_and_why_the_editor_withdrew_it(client, psychiatrist, medical_editor):
+    article = PublishedArticleFactory(author=psychiatrist, medical_reviewer=medical_editor)
+    workflow.archive(
+        article=article, by=medical_editor, comment="Dosing advice superseded by new guidance."
+    )
+
+    tombstone = assert_problem(get(client, f"/articles/{article.slug}"), 410)
+
+    assert tombstone["reason"] == "Dosing advice superseded by new guidance."
+    assert tombstone["withdrawn_at"].startswith(datetime.date.today().isoformat()[:4])

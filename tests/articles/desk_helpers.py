@@ -37,6 +37,8 @@ def on_screen(client, article) -> dict | None:
     form = parse(response.content.decode()).one("form#article_form")
     data: dict = {}
     for element in form.select("input[name]"):
+        if element.get("form") not in (None, "article_form"):
+            continue  # it belongs to another form (a comment beside the text)
         kind = element.get("type")
         if kind in ("checkbox", "radio"):
             if element.get("checked") is not None:
@@ -44,6 +46,8 @@ def on_screen(client, article) -> dict | None:
         elif kind not in ("submit", "button"):
             data[element.get("name")] = element.get("value") or ""
     for element in form.select("textarea[name]"):
+        if element.get("form") not in (None, "article_form"):
+            continue
         data[element.get("name")] = element.value
     for element in form.select("select[name]"):
         chosen = [o.get("value") for o in element.select("option") if o.get("selected") is not None]

@@ -36,7 +36,8 @@ TEXT_PAYLOADS = [
     "\u202egnp.exe<b onclick=alert(1)>x</b>",
 ]
 FOREIGN_ELEMENTS = {"img", "svg", "iframe", "object", "embed", "math", "base"}
-OUR_FORM_ACTIONS = {"/search/", None}  # the site search, and forms that post to their page
+# The site search, "Was this page helpful?", and forms that post to their own page.
+OUR_FORM_ACTIONS = {"/search/", "/was-this-helpful/", None}
 
 
 def _dom(html: str):

@@ -36,6 +36,8 @@ def _as_a_browser_posts(page) -> dict:
         kind = element.get("type") or "text"
         if kind in {"submit", "button", "reset"}:
             continue
+        if element.get("form") not in (None, "article_form"):
+            continue  # it belongs to another form (a comment beside the text)
         if kind in {"checkbox", "radio"} and element.get("checked") is None:
             continue
         value = element.text if element.tag == "textarea" else element.get("value") or ""
