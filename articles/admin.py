@@ -1854,7 +1854,12 @@ def dashboard_context(request: HttpRequest) -> dict:
     reviewers also what awaits review, what is due, open reports and recent activity."""
     user = request.user
     reviewer = _is_reviewer(user)
-    panels = {"authored": dashboard.authored(user), "is_reviewer": reviewer}
+    panels = {
+        "authored": dashboard.authored(user),
+        "is_reviewer": reviewer,
+        # Issue 21's other half: reviewers' open comments on this person's articles.
+        "open_comments": list(comments.open_comments_for(user, limit=dashboard.PANEL_ROWS)),
+    }
     if reviewer:
         panels.update(
             counts=_review_counts(request),

@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from articles import dashboard, workflow
-from articles.models import Article, ProblemReport, Status, Topic
+from articles.models import Article, PassageComment, ProblemReport, Status, Topic
 from tests.articles.workflow_helpers import article_in_state
 from tests.factories import (
     ArticleFactory,
@@ -204,6 +204,19 @@ def test_the_whole_home_page_costs_the_same_at_any_size(
     client.force_login(editor)
     client.get(INDEX)  # the session and the permissions are read once per login
     # Session, user, its groups, permissions and the admin's own, then the panels:
-    # 3 + 2 + 2 + 1 + 1 + 4 (the navigation's counts are the panels' counts).
-    with django_assert_num_queries(18):
+    # 3 + 2 + 2 + 1 + 1 + 4 + 1 open comments (the navigation's counts are the panels').
+    with django_assert_num_queries(19):
         assert client.get(INDEX).status_code == 200
+
+
+def test_an_author_sees_the_open_comments_on_their_articles(client, clinician, editor):
+    article = article_in_state(Status.IN_REVIEW, author=clinician, title="Commented one")
+    PassageComment.objects.create(
+        article=article,
+        article_version=article.version,
+        quote="careful text",
+        text="Which <i>trial</i>?",
+        author=editor,
+    )
+    panel = _panel(_home(client, clinician), "open-comments")
+    assert "Commented one" in panel and "Which <i>trial</i>?" in panel
