@@ -17,7 +17,6 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.html import format_html, format_html_join
-from django.utils.timesince import timesince
 from django.views.decorators.cache import never_cache
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
@@ -26,7 +25,17 @@ from accounts.models import CLINICIANS, User
 from hub.ratelimit import client_ip, concurrency_limited, rate_limited
 from hub.security import ReportForgedFields, posted_names, report_tampering
 
-from . import comments, crisis_help, helpfulness, library, reader_replies, reads, upkeep, workflow
+from . import (
+    comments,
+    crisis_help,
+    dashboard,
+    helpfulness,
+    library,
+    reader_replies,
+    reads,
+    upkeep,
+    workflow,
+)
 from .cache import preview_html, retire
 from .diff import compare
 from .forms import (
@@ -145,6 +154,7 @@ _TOPIC_DONE = {
     "clinical_review": "Signed off clinically: an editor can now approve this version of {topic}.",
     "approve_topic": "Approved: readers now see this version of {topic}.",
     "reconfirm_topic": "Review confirmed: readers now see this version of {topic}.",
+    "assign_topic": "Review of {topic} assigned.",
 }
 
 
@@ -291,7 +301,7 @@ class TopicAdmin(admin.ModelAdmin):
         grade = workflow.reading_grade(topic) if revision else None
         forms = {
             # A topic is always live: its approval is a revision, major or minor.
-            name: action_form(action, flags=flags, grade=grade, live=True)
+            name: action_form(action, flags=flags, grade=grade, live=True, topic=topic)
             for name, action in workflow.TOPIC_ACTIONS.items()
         }
         error = ""
@@ -300,7 +310,7 @@ class TopicAdmin(admin.ModelAdmin):
             if action is None:
                 raise Http404
             form = forms[action.name] = action_form(
-                action, request.POST, flags=flags, grade=grade, live=True
+                action, request.POST, flags=flags, grade=grade, live=True, topic=topic
             )
             if not form.is_valid():
                 error = f"“{action.label}” needs more from you: see the marked fields."
@@ -313,7 +323,7 @@ class TopicAdmin(admin.ModelAdmin):
                     messages.success(request, _TOPIC_DONE[action.name].format(topic=topic))
                     return HttpResponseRedirect(
                         reverse("admin:articles_topic_review", args=[pk])
-                        if action.name == "clinical_review"
+                        if action.name in ("clinical_review", "assign_topic")
                         else reverse("admin:articles_topic_change", args=[pk])
                     )
             topic.refresh_from_db()
@@ -338,6 +348,8 @@ class TopicAdmin(admin.ModelAdmin):
             "steps": steps if revision else [],
             "reconfirm_form": forms["reconfirm_topic"],
             "reconfirm_refusal": _refusal(topic, request.user, "reconfirm_topic"),
+            "assign_form": forms["assign_topic"],
+            "assign_refusal": _refusal(topic, request.user, "assign_topic"),
             "error": error,
             "history": topic.events.select_related("actor")[:20],
         }
@@ -456,12 +468,33 @@ class AuthorFilter(admin.SimpleListFilter):
         return queryset
 
 
+def local_time(moment: datetime.datetime) -> str:
+    """A time as editors read it: in settings.TIME_ZONE, with the zone's abbreviation
+    ("30 Mar 2026 09:00 BST")."""
+    return timezone.localtime(moment).strftime("%d %b %Y %H:%M %Z")
+
+
+class AssigneeFilter(admin.SimpleListFilter):
+    title = "assigned to"
+    parameter_name = "assignee"
+
+    def lookups(self, request, model_admin):
+        return [("me", "Me"), ("none", "Nobody yet")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "me":
+            return queryset.filter(assignee=request.user)
+        if self.value() == "none":
+            return queryset.filter(assignee__isnull=True)
+        return queryset
+
+
 def status_label(article) -> str:
     if article.pk is None:
         return "Draft (not saved yet)"
     label = article.get_status_display()
     if article.is_scheduled:
-        return f"Scheduled for {article.published_at:%d %b %Y %H:%M} UTC"
+        return f"Scheduled for {local_time(article.published_at)}"
     if article.live and article.status != Status.PUBLISHED:
         return f"Published; new version: {label.lower()}"
     return label
@@ -622,6 +655,7 @@ class BaseArticleAdmin(ReportForgedFields, admin.ModelAdmin):
                     request.POST if name == pressed else None,
                     flags=flags,
                     grade=grade,
+                    article=article,
                     live=article.live,
                 )
                 for name in workflow.allowed_actions(article, request.user)
@@ -1151,7 +1185,7 @@ def _pressed_name(request) -> str | None:
 
 def _plain_status(article) -> str:
     if article.is_scheduled:
-        return f"scheduled for {article.published_at:%d %b %Y %H:%M} UTC"
+        return f"scheduled for {local_time(article.published_at)}"
     return article.get_status_display().lower()
 
 
@@ -1196,18 +1230,25 @@ class EditorsArticleList(RecordAdmin):
 class ReviewQueueAdmin(EditorsArticleList):
     """Editors' queue: everything in review, oldest submission first."""
 
-    list_display = ["title", "author", "submitted_at", "status", "waiting"]
-    list_select_related = ["author"]
-    list_filter = [TopicFilter, AuthorFilter, "audience"]
+    list_display = ["title", "author", "assignee", "review_due", "submitted_at", "waiting"]
+    list_select_related = ["author", "assignee"]
+    list_filter = [TopicFilter, AuthorFilter, AssigneeFilter, "audience"]
     search_fields = ["title", "summary", "author__username", "author__last_name"]
     ordering = ["submitted_at", "pk"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).filter(status=Status.IN_REVIEW)
 
-    @admin.display(description="Waiting")
+    def changelist_view(self, request, extra_context=None):
+        return super().changelist_view(request, {"title": "Review queue", **(extra_context or {})})
+
+    @admin.display(description="Waiting", ordering="submitted_at")
     def waiting(self, article):
-        return timesince(article.submitted_at) if article.submitted_at else "—"
+        """Whole days since submission, in the editors' time zone."""
+        if article.submitted_at is None:
+            return "—"
+        days = (timezone.localdate() - timezone.localtime(article.submitted_at).date()).days
+        return "Today" if days == 0 else f"{days} day{'s' if days != 1 else ''}"
 
 
 @admin.register(WorkflowEvent)
@@ -1331,6 +1372,7 @@ class DueForReviewAdmin(EditorsArticleList):
         subtitle = f"{counts['overdue']} overdue · {counts['due_soon']} due in the next 30 days"
         due_topics = [(topic, self.when(topic)) for topic in topics]
         extra = {
+            "title": "Due for review",
             "subtitle": subtitle,
             "review_counts": counts,
             "due_topics": due_topics,
@@ -1370,6 +1412,11 @@ class ProblemReportAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+    def changelist_view(self, request, extra_context=None):
+        return super().changelist_view(
+            request, {"title": "Problem reports", **(extra_context or {})}
+        )
 
     @admin.display(description="Page")
     def subject(self, report):
@@ -1788,3 +1835,55 @@ class ImageAdmin(admin.ModelAdmin):
     def file_details(self, image):
         sizes = ", ".join(f"{w}×{h} {ext}" for w, h, ext in image.renditions)
         return f"{image.format}, {image.width}×{image.height}; renditions: {sizes}"
+
+
+# --- the admin's home: a dashboard per role (articles/dashboard.py; hub/admin_site.py) -------
+
+
+def _is_reviewer(user) -> bool:
+    return user.is_editor or user.is_medical_reviewer
+
+
+def _review_counts(request) -> dashboard.Counts:
+    if not hasattr(request, "_review_counts"):
+        request._review_counts = dashboard.counts(request.user)
+    return request._review_counts
+
+
+def dashboard_context(request: HttpRequest) -> dict:
+    """The home page's panels for this person: an author's own work; for editors and medical
+    reviewers also what awaits review, what is due, open reports and recent activity."""
+    user = request.user
+    reviewer = _is_reviewer(user)
+    panels = {
+        "authored": dashboard.authored(user),
+        "is_reviewer": reviewer,
+        # Issue 21's other half: reviewers' open comments on this person's articles.
+        "open_comments": list(comments.open_comments_for(user, limit=dashboard.PANEL_ROWS)),
+    }
+    if reviewer:
+        panels.update(
+            counts=_review_counts(request),
+            awaiting=dashboard.awaiting(user),
+            due=dashboard.due_for_review(),
+            activity=dashboard.activity(user, everyone=True),
+            reports=dashboard.open_reports() if user.is_editor else None,
+        )
+    else:
+        panels["activity"] = dashboard.activity(user, everyone=False)
+    return {"dashboard": panels, "time_zone": settings.TIME_ZONE}
+
+
+def nav_counts(request: HttpRequest) -> dict[str, int]:
+    """Beside the editors' navigation entries: "Review queue (2)"."""
+    if not request.user.is_active or not request.user.is_editor:
+        return {}
+    counts = _review_counts(request)
+    return {
+        "ReviewQueueItem": counts.in_review,
+        "DueForReviewItem": counts.due,
+        "ProblemReport": counts.open_reports,
+    }
+
+
+admin.site.register_dashboard(dashboard_context, nav_counts)

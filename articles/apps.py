@@ -13,3 +13,4 @@ class ArticlesConfig(AppConfig):
         upkeep.connect()
         register(checks.cards_rendered_current, Tags.database, deploy=True)
         register(checks.redis_memory_bounded, Tags.caches, deploy=True)
+        register(checks.site_url_https, Tags.security, deploy=True)

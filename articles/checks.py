@@ -1,6 +1,10 @@
-"""System checks for `manage.py check --deploy`: stale stored HTML (with `--database default`), and
-a shared cache (Redis) that has no memory limit or evicts nothing at it."""
+"""System checks for `manage.py check --deploy`: stale stored HTML (with `--database default`), a
+shared cache (Redis) that has no memory limit or evicts nothing at it, and a SITE_URL that
+e-mails cannot link to safely."""
 
+from urllib.parse import urlsplit
+
+from django.conf import settings
 from django.core.cache import caches
 from django.core.checks import Error
 from django.core.checks import Warning as CheckWarning
@@ -100,3 +104,21 @@ def memory_warnings(maxmemory: int, policy: str) -> list[CheckWarning]:
             )
         )
     return warnings
+
+
+def site_url_https(app_configs=None, **kwargs) -> list[Error]:
+    """In production (DEBUG off) SITE_URL, which every e-mail's links start with, is the
+    site's own https address: not the development default, nor plain http."""
+    if settings.DEBUG:
+        return []
+    address = urlsplit(settings.SITE_URL)
+    if address.scheme == "https" and address.hostname:
+        return []
+    return [
+        Error(
+            f"SITE_URL is {settings.SITE_URL!r}: e-mails to editors and readers link to it, "
+            "so in production it must be the site's https address.",
+            hint="Set SITE_URL in the environment, for example https://health.example.org.",
+            id="articles.E004",
+        )
+    ]

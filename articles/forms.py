@@ -9,7 +9,7 @@ from . import images, webhooks
 from .markdown import image_ids
 from .models import Article, CareCard, ChangeKind, Consent, Image, Topic, Webhook
 from .readability import TARGET_GRADE
-from .workflow import CHECKLIST, Action
+from .workflow import CHECKLIST, Action, possible_reviewers, possible_topic_reviewers
 from .writing_checks import EXTERNAL_IMAGE_MESSAGE, external_images
 
 
@@ -208,7 +208,7 @@ class ActionForm(forms.Form):
     keyword arguments of the action's function.
     """
 
-    def __init__(self, *args, flags=(), grade=None, live=False, **kwargs):
+    def __init__(self, *args, flags=(), grade=None, live=False, article=None, topic=None, **kwargs):
         super().__init__(*args, **kwargs)
 
     def arguments(self) -> dict:
@@ -244,6 +244,42 @@ class RequestChangesForm(CommentForm):
         widget=forms.Textarea(attrs={"rows": 3}),
         error_messages={"required": "Say what needs to change: a comment is required."},
     )
+
+
+class AssignForm(CommentForm):
+    """Who reviews the submission, and by when. The workflow refuses anyone who may not
+    review it; the list offers only those who may."""
+
+    reviewer = forms.ModelChoiceField(
+        queryset=possible_reviewers(),
+        label="Reviewer",
+        empty_label="Choose a reviewer",
+        error_messages={
+            "required": "Choose who is to review it.",
+            "invalid_choice": "That person may not review this article: choose an editor "
+            "or a medical reviewer who did not write it.",
+        },
+    )
+    due = forms.DateField(
+        required=False,
+        label="Review due (optional)",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"invalid": "Enter the due date as a date, for example 2026-12-31."},
+    )
+    field_order = ["reviewer", "due", "comment"]
+
+    def __init__(self, *args, article=None, topic=None, **kwargs):
+        super().__init__(*args, article=article, topic=topic, **kwargs)
+        if article is not None:
+            self.fields["reviewer"].queryset = possible_reviewers(article)
+        if topic is not None:  # not those who wrote the pending version
+            self.fields["reviewer"].queryset = possible_topic_reviewers(topic)
+
+    def clean_due(self):
+        due = self.cleaned_data.get("due")
+        if due is not None and due < timezone.localdate():
+            raise forms.ValidationError("The review's due date is in the past.")
+        return due
 
 
 class NextReviewField(forms.DateField):
@@ -366,11 +402,23 @@ class PublishForm(GatesForm):
     publish_at = forms.DateTimeField(
         required=False,
         label="Publish at",
-        help_text="Leave empty to publish now. A future time schedules the article (UTC).",
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        # A plain date and time, read in the editors' zone (settings.TIME_ZONE): the help
+        # text names it, set per form so that it follows the setting.
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"],
+        error_messages={
+            "invalid": "Enter the publish time as a date and a time, for example 2026-03-30T09:00."
+        },
     )
     next_review_due = NextReviewField()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["publish_at"].help_text = (
+            "Leave empty to publish now. A future time schedules the article. "
+            f"Times are {settings.TIME_ZONE}."
+        )
+
     comment = forms.CharField(
         required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
     )
@@ -417,6 +465,7 @@ ACTION_FORMS: dict[str, type[ActionForm]] = {
         GatesForm,
         PublishForm,
         ReconfirmForm,
+        AssignForm,
     )
 }
 

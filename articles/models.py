@@ -197,6 +197,16 @@ class Topic(TagBase):
     )
     last_reviewed = models.DateField(null=True, blank=True, editable=False)
     next_review_due = models.DateField(null=True, blank=True, editable=False)
+    # Who is to approve the pending version, and by when (articles.workflow.assign_topic_review).
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="assigned_topics",
+    )
+    review_due = models.DateField("review due", null=True, blank=True, editable=False)
     # Live articles (public, or scheduled to be): kept by TopicQuerySet.recount_live_articles()
     # so the A–Z index needs no pass over every article (see with_public_count()).
     live_article_count = models.PositiveIntegerField(default=0, editable=False)
@@ -721,6 +731,18 @@ class Article(models.Model):
     published_at = models.DateTimeField(null=True, blank=True, db_index=True)
     last_reviewed = models.DateField(null=True, blank=True)
     next_review_due = models.DateField(null=True, blank=True)
+    # Who is to review the submission, and by when: set only by articles.workflow
+    # (assign_review), which records each (re)assignment. Kept when changes are requested,
+    # so that the next version goes back to the same reviewer.
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="assigned_articles",
+    )
+    review_due = models.DateField("review due", null=True, blank=True, editable=False)
 
     # Optimistic locking: bumped on every write, checked against the form's copy.
     version = models.PositiveIntegerField(default=1, editable=False)
@@ -772,6 +794,12 @@ class Article(models.Model):
                 fields=["-updated_at"], condition=Q(live=True), name="articles_article_live_updated"
             ),
             models.Index(fields=["status", "submitted_at"], name="articles_article_queue"),
+            # Live articles by review date: "due for review", the dashboard, the digest.
+            models.Index(
+                fields=["next_review_due"],
+                condition=Q(live=True),
+                name="articles_article_review_due",
+            ),
             # GIN indexes exist only on PostgreSQL: migration 0002 creates them there alone.
             GinIndex(fields=["search_vector"], name="articles_article_search"),
             GinIndex(
@@ -1149,6 +1177,29 @@ class HelpfulnessSummary(HelpfulnessVote):
         proxy = True
         verbose_name = "page helpfulness"
         verbose_name_plural = "page helpfulness"
+
+
+class ReviewReminder(models.Model):
+    """One day's digest of reviews due, sent to one person: `send_review_reminders` sends
+    at most one a day to each, whatever the number of runs."""
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="review_reminders"
+    )
+    day = models.DateField()
+    sent_at = models.DateTimeField(default=timezone.now)
+    items = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-day"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recipient", "day"], name="articles_reviewreminder_once_a_day"
+            ),
+        ]
+
+    def __str__(self):
+        return f"Review reminder for {self.recipient} on {self.day}"
 
 
 class DueForReviewItem(Article):

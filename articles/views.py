@@ -5,7 +5,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.core.paginator import InvalidPage
-from django.db import connection
+from django.db import connection, transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
@@ -19,7 +19,7 @@ from accounts.models import User
 from hub.ratelimit import client_ip, rate_limited, too_many
 
 from . import cache as page_cache
-from . import crisis_help, helpfulness, images, reads, structured_data
+from . import crisis_help, helpfulness, images, notifications, reads, structured_data
 from .cache import (
     article_key,
     author_key,
@@ -393,7 +393,7 @@ def report_problem(request: HttpRequest) -> HttpResponse:
             return response
         if form.is_valid():
             if not form.cleaned_data["website"]:
-                ProblemReport.objects.create(
+                report = ProblemReport.objects.create(
                     article=article,
                     topic=topic,
                     page_address=address,
@@ -402,6 +402,8 @@ def report_problem(request: HttpRequest) -> HttpResponse:
                     message=form.cleaned_data["message"],
                     email=form.cleaned_data["email"],
                 )
+                # Editors hear of it by e-mail (and on their admin home).
+                transaction.on_commit(lambda: notifications.problem_reported(report_id=report.pk))
             sent = request.GET.copy()
             sent["sent"] = "1"
             return redirect(f"{request.path}?{sent.urlencode()}")

@@ -27,9 +27,12 @@ from types import MappingProxyType, SimpleNamespace
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.utils import timezone
+
+from accounts.models import EDITORS, MEDICAL_REVIEWERS
 
 from . import changelog, notifications, upkeep
 from .diff import TOPIC_LABELS, FieldDiff, compare
@@ -272,6 +275,45 @@ def _needs_sign_off(article: Article, *, action: str) -> str:
 def _require_clinical_editor(article: Article, user, *, action: str) -> None:
     _require_editor(article, user, action=action)
     _require_medical_reviewer(article, user, action=action)
+
+
+def may_review(article: Article, user) -> bool:
+    """Whether `user` may review `article`: an editor or a medical reviewer, never its
+    author (four-eyes rule, superusers included)."""
+    return (
+        user is not None
+        and user.is_active
+        and (user.is_editor or user.is_medical_reviewer)
+        and not is_author(article, user)
+    )
+
+
+def possible_reviewers(article: Article | None = None):
+    """The people an editor may assign a review to: editors, medical reviewers (with
+    their credentials) and superusers, less the article's author. One query."""
+    people = (
+        get_user_model()
+        .objects.filter(is_active=True)
+        .filter(
+            Q(is_superuser=True)
+            | Q(groups__name=EDITORS)
+            | (Q(groups__name=MEDICAL_REVIEWERS) & ~Q(credentials=""))
+        )
+        .distinct()
+        .order_by("last_name", "first_name", "username")
+    )
+    return people.exclude(pk=article.author_id) if article is not None else people
+
+
+def _require_may_review(article: Article, user, *, action: str) -> None:
+    if not (user.is_editor or user.is_medical_reviewer):
+        raise TransitionNotAllowed(f"Only an editor or a medical reviewer can {action}.")
+    if is_author(article, user):
+        raise TransitionNotAllowed(
+            f"You wrote this {_noun(article)}, so someone else must review it (four-eyes rule)."
+        )
+    if article.assignee_id == user.pk:
+        raise TransitionNotAllowed("This review is already yours.")
 
 
 # --- helpers ----------------------------------------------------------------------------
@@ -962,6 +1004,64 @@ def clinical_review(*, article: Article, by, comment: str = "") -> Article:
     return article
 
 
+def assign_review(
+    *, article: Article, by, reviewer, due: datetime.date | None = None, comment: str = ""
+) -> Article:
+    """An editor names who reviews the submission (themselves included), and by when.
+    A reassignment is recorded like the first; the new assignee is e-mailed."""
+    return _assign(article, by=by, reviewer=reviewer, due=due, comment=comment, action="assign")
+
+
+def take_review(*, article: Article, by, comment: str = "") -> Article:
+    """An editor or a medical reviewer takes the review themselves, keeping its due date."""
+    return _assign(article, by=by, reviewer=by, due=None, comment=comment, action="take_review")
+
+
+@transaction.atomic
+def _assign(article: Article, *, by, reviewer, due, comment: str, action: str) -> Article:
+    article = _locked(article)
+    check_action(article, name=action, by=by)
+    if action == "take_review":
+        due = article.review_due
+    if reviewer is None:
+        raise TransitionNotAllowed("Choose who is to review it.")
+    if reviewer.pk == article.author_id:
+        raise TransitionNotAllowed(
+            f"{reviewer} wrote this article, so they cannot review it (four-eyes rule)."
+        )
+    if not may_review(article, reviewer):
+        raise TransitionNotAllowed(
+            f"{reviewer} may not review articles: only editors and medical reviewers (with "
+            "their credentials on their profile) can."
+        )
+    if due is not None and due < timezone.localdate() and due != article.review_due:
+        raise TransitionNotAllowed("The review's due date is in the past.")
+    if article.assignee_id == reviewer.pk and article.review_due == due:
+        raise TransitionNotAllowed(f"The review is already assigned to {reviewer}.")
+    previous = article.assignee_id
+    article.assignee = reviewer
+    article.review_due = due
+    _bump_version(article)
+    article.save(update_fields=["assignee", "review_due", "version", "updated_at"])
+    _record(
+        article,
+        by=by,
+        from_status=article.status,
+        to_status=article.status,
+        comment=comment,
+        revision=pending_revision(article),
+        details={
+            "assigned_to": reviewer.pk,
+            "assignee": str(reviewer),
+            "previous_assignee": previous,
+            "review_due": due.isoformat() if due else None,
+        },
+    )
+    if reviewer.pk != by.pk:
+        transaction.on_commit(lambda: notifications.assigned(article_id=article.pk, by_id=by.pk))
+    return article
+
+
 # --- topics ----------------------------------------------------------------------------
 # A topic is always live: what readers see of it is the row, the approved version. An
 # editor's change to any of these waits in a Revision (status "in review") until it is
@@ -1274,8 +1374,70 @@ def reconfirm_topic(*, topic: Topic, by, comment: str = "") -> Topic:
     return topic
 
 
+def possible_topic_reviewers(topic: Topic):
+    """Who may review a topic's pending version: anyone who may review (an editor signs
+    off and approves, a medical reviewer signs off), less those who wrote it."""
+    revision = pending_revision(topic)
+    writers = revision.extra.get("editors", []) if revision is not None else []
+    return possible_reviewers().exclude(pk__in=writers)
+
+
+@transaction.atomic
+def assign_topic_review(
+    *, topic: Topic, by, reviewer, due: datetime.date | None = None, comment: str = ""
+) -> Topic:
+    """An editor names who is to approve the topic's pending version, and by when."""
+    topic = _locked_topic(topic)
+    check_action(topic, name="assign_topic", by=by)
+    if reviewer is None:
+        raise TransitionNotAllowed("Choose who is to review it.")
+    if is_author(topic, reviewer):
+        raise TransitionNotAllowed(
+            f"{reviewer} wrote this topic change, so they cannot approve it (four-eyes rule)."
+        )
+    if not may_review(topic, reviewer):
+        raise TransitionNotAllowed(
+            f"{reviewer} may not review topic changes: only editors and medical reviewers "
+            "(with their credentials on their profile) can."
+        )
+    if due is not None and due < timezone.localdate():
+        raise TransitionNotAllowed("The review's due date is in the past.")
+    if topic.assignee_id == reviewer.pk and topic.review_due == due:
+        raise TransitionNotAllowed(f"The review is already assigned to {reviewer}.")
+    previous = topic.assignee_id
+    # Only these two columns: a topic's save() re-renders its intro and search vector.
+    Topic.objects.filter(pk=topic.pk).update(assignee=reviewer, review_due=due)
+    _record(
+        topic,
+        by=by,
+        from_status=topic.status,
+        to_status=topic.status,
+        comment=comment,
+        revision=pending_revision(topic),
+        details={
+            "assigned_to": reviewer.pk,
+            "assignee": str(reviewer),
+            "previous_assignee": previous,
+            "review_due": due.isoformat() if due else None,
+        },
+    )
+    if reviewer.pk != by.pk:
+        transaction.on_commit(lambda: notifications.topic_assigned(topic_id=topic.pk, by_id=by.pk))
+    return topic
+
+
 TOPIC_ACTIONS: Mapping[str, "Action"] = MappingProxyType(
     {
+        "assign_topic": Action(
+            name="assign_topic",
+            label="Assign the review",
+            to_state=None,
+            stays_in=S.IN_REVIEW,
+            refused="There is no new version of this topic to assign: it is {status}.",
+            guard=partial(_require_editor, action="assign a review"),
+            perform=assign_topic_review,
+            form="AssignForm",
+        ),
         "reconfirm_topic": Action(
             name="reconfirm_topic",
             label="Confirm reviewed (no change)",
@@ -1353,6 +1515,26 @@ ACTIONS: Mapping[str, Action] = MappingProxyType(
                 refused="Only an article in review can be signed off: it is {status}.",
                 guard=partial(_require_medical_reviewer, action="sign it off clinically"),
                 perform=clinical_review,
+                form="CommentForm",
+            ),
+            Action(
+                name="assign",
+                label="Assign the review",
+                to_state=None,  # still in review: only who reviews it, and by when, change
+                stays_in=S.IN_REVIEW,
+                refused="Only an article in review can be assigned: it is {status}.",
+                guard=partial(_require_editor, action="assign a review"),
+                perform=assign_review,
+                form="AssignForm",
+            ),
+            Action(
+                name="take_review",
+                label="Take this review",
+                to_state=None,
+                stays_in=S.IN_REVIEW,
+                refused="Only an article in review can be taken: it is {status}.",
+                guard=partial(_require_may_review, action="take a review"),
+                perform=take_review,
                 form="CommentForm",
             ),
             Action(

@@ -1,4 +1,7 @@
-"""The admin site, with labels that fit the person: clinicians see "My articles"."""
+"""The admin site, with labels that fit the person: clinicians see "My articles"; its home
+is a dashboard of what the person has to do next."""
+
+from collections.abc import Callable
 
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
@@ -14,6 +17,30 @@ class HubAdminSite(admin.AdminSite):
     site_header = "Health Hub editorial"
     site_title = "Health Hub editorial"
     index_title = "Editorial work"
+    index_template = "admin/dashboard.html"
+
+    # hub imports no app: the apps plug in the home page's panels (a context for
+    # admin/dashboard.html) and the counts shown beside navigation entries ({object_name:
+    # count}); articles/admin.py registers both.
+    dashboard: Callable[[HttpRequest], dict] | None = None
+    nav_counts: Callable[[HttpRequest], dict[str, int]] | None = None
+
+    def register_dashboard(
+        self,
+        dashboard: Callable[[HttpRequest], dict],
+        nav_counts: Callable[[HttpRequest], dict[str, int]],
+    ) -> None:
+        self.dashboard, self.nav_counts = dashboard, nav_counts
+
+    def index(self, request, extra_context=None):
+        panels = self.dashboard(request) if self.dashboard else {}
+        return super().index(request, {**panels, **(extra_context or {})})
+
+    def _counts(self, request) -> dict[str, int]:
+        # Once per request: the navigation and the home page's app list both ask.
+        if not hasattr(request, "_nav_counts"):
+            request._nav_counts = self.nav_counts(request) if self.nav_counts else {}
+        return request._nav_counts
 
     # Per client address; django-axes also locks out a username from one address after
     # repeated failures.
@@ -23,11 +50,14 @@ class HubAdminSite(admin.AdminSite):
 
     def get_app_list(self, request, app_label=None):
         apps = super().get_app_list(request, app_label)
-        if not getattr(request.user, "is_editor", False):
-            for app in apps:
-                for model in app["models"]:
-                    if model["object_name"] == "Article":
-                        model["name"] = "My articles"
+        counts = self._counts(request)
+        editor = getattr(request.user, "is_editor", False)
+        for app in apps:
+            for model in app["models"]:
+                if model["object_name"] == "Article" and not editor:
+                    model["name"] = "My articles"
+                if counts.get(model["object_name"]):
+                    model["name"] = f"{model['name']} ({counts[model['object_name']]})"
         return apps
 
     def get_urls(self):

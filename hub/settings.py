@@ -6,6 +6,7 @@ production sets DATABASE_URL, SECRET_KEY, ALLOWED_HOSTS and leaves DEBUG off.
 
 import datetime
 import os
+import zoneinfo
 from pathlib import Path
 
 import dj_database_url
@@ -167,7 +168,15 @@ LOGIN_URL = "admin:login"
 PASSWORD_RESET_TIMEOUT = int(os.environ.get("PASSWORD_RESET_TIMEOUT", str(3 * 60 * 60)))
 
 LANGUAGE_CODE = "en-gb"
-TIME_ZONE = "UTC"
+# The zone editors work in: every date and time the admin shows, and the scheduling field,
+# are in it. Stored times stay UTC (USE_TZ). An IANA name such as Europe/London.
+TIME_ZONE = os.environ.get("TIME_ZONE", "Europe/London")
+try:
+    zoneinfo.ZoneInfo(TIME_ZONE)
+except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+    raise ImproperlyConfigured(
+        f"TIME_ZONE {TIME_ZONE!r} is not a time zone: use an IANA name such as Europe/London."
+    ) from None
 USE_I18N = True
 USE_TZ = True
 

@@ -41,9 +41,23 @@ def test_check_deploy_prints_no_warning_with_production_settings():
         "WARNING",
         SECRET_KEY=secrets.token_urlsafe(50),
         ALLOWED_HOSTS="health.example.org",
+        SITE_URL="https://health.example.org",
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+@pytest.mark.parametrize("site_url", ["", "http://health.example.org", "https://"])
+def test_check_deploy_fails_without_an_https_site_url(site_url):
+    result = _manage(
+        "check",
+        "--deploy",
+        SECRET_KEY=secrets.token_urlsafe(50),
+        ALLOWED_HOSTS="health.example.org",
+        SITE_URL=site_url,
+    )
+    assert result.returncode != 0
+    assert "articles.E004" in result.stderr + result.stdout
 
 
 def test_app_refuses_to_start_without_secret_key_when_debug_is_off():

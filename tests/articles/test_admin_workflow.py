@@ -84,10 +84,15 @@ def test_unknown_action_is_refused_with_a_message_and_changes_nothing(client, cl
 
 
 @pytest.mark.parametrize("name", list(workflow.ACTIONS))
-def test_each_action_form_gives_the_keyword_arguments_of_its_function(name):
+def test_each_action_form_gives_the_keyword_arguments_of_its_function(name, editor):
     action = workflow.ACTIONS[name]
     form = action_form(
-        action, {f"{name}-comment": "Checked.", f"{name}-checklist": list(workflow.CHECKLIST)}
+        action,
+        {
+            f"{name}-comment": "Checked.",
+            f"{name}-checklist": list(workflow.CHECKLIST),
+            f"{name}-reviewer": editor.pk,
+        },
     )
     assert form.is_valid(), form.errors
     inspect.signature(action.perform).bind(article=None, by=None, **form.arguments())
@@ -107,7 +112,15 @@ def test_each_button_shows_its_registry_label_and_sends_its_action(client, clini
     client.force_login(editor)
     response = client.get(change_url(article))
     allowed = workflow.allowed_actions(article, editor)
-    assert allowed == ["request_changes", "clinical_review", "publish", "archive", "reconfirm"]
+    assert allowed == [
+        "request_changes",
+        "clinical_review",
+        "assign",
+        "take_review",
+        "publish",
+        "archive",
+        "reconfirm",
+    ]
     for name in allowed:
         action = workflow.ACTIONS[name]
         css = "button default" if action.primary else "button"

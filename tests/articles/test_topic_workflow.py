@@ -258,6 +258,11 @@ MAY = {
         Status.IN_REVIEW: {"medical editor"},
         SIGNED: {"medical editor"},
     },
+    # Naming who reviews a pending version: any editor but its writer (issue 21).
+    "assign_topic": {
+        Status.IN_REVIEW: {"medical editor", "lay editor"},
+        SIGNED: {"medical editor", "lay editor"},
+    },
 }
 
 

@@ -64,6 +64,9 @@ def _expected(action, state, role):
         "withdraw": state == Status.IN_REVIEW and is_author,
         "request_changes": state == Status.IN_REVIEW and is_editor,
         "clinical_review": state == Status.IN_REVIEW and is_clinical,
+        "assign": state == Status.IN_REVIEW and is_editor,
+        # Anyone who may review it, editor or medical reviewer, takes it.
+        "take_review": state == Status.IN_REVIEW and (is_editor or is_clinical),
         # With no clinical sign-off yet, only an editor who is a medical reviewer approves.
         "publish": state == Status.IN_REVIEW and is_editor and is_clinical,
         "archive": state == Status.PUBLISHED and is_editor,
@@ -81,7 +84,10 @@ INPUTS = {
 
 
 def _do(action, article, by):
-    return workflow.ACTIONS[action].perform(article=article, by=by, **INPUTS.get(action, {}))
+    inputs = INPUTS.get(action, {})
+    if action == "assign":
+        inputs = {"reviewer": EditorFactory(username="assigned-reviewer")}
+    return workflow.ACTIONS[action].perform(article=article, by=by, **inputs)
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -108,7 +114,9 @@ def test_permission_matrix(action, state, role):
     # The buttons offered agree with what the server enforces.
     fresh = Article.objects.get(pk=article.pk)
     offered = action in workflow.allowed_actions(fresh, actor)
-    assert offered == (fresh.status == state and _expected(action, state, role))
+    # A review taken is then the taker's: not offered to them again.
+    taken = action == "take_review" and fresh.assignee_id == actor.pk
+    assert offered == (fresh.status == state and _expected(action, state, role) and not taken)
 
 
 def test_every_action_moves_along_an_edge_of_the_transition_table():
@@ -126,7 +134,7 @@ def test_every_edge_of_the_transition_table_has_an_action():
 
 def test_actions_that_move_no_state_say_so_in_the_registry():
     still = [name for name, action in workflow.ACTIONS.items() if action.to_state is None]
-    assert still == ["clinical_review", "reconfirm"]
+    assert still == ["clinical_review", "assign", "take_review", "reconfirm"]
     assert workflow.ACTIONS["reconfirm"].on_live
     assert workflow.ACTIONS["clinical_review"].from_states == {Status.IN_REVIEW}
 
@@ -147,6 +155,8 @@ def test_each_public_transition_is_the_function_of_one_action():
         workflow.withdraw,
         workflow.request_changes,
         workflow.clinical_review,
+        workflow.assign_review,
+        workflow.take_review,
         workflow.publish,
         workflow.archive,
         workflow.restore,
