@@ -1512,20 +1512,7 @@ class HelpfulnessSummaryAdmin(RecordAdmin):
         if not self.has_view_permission(request):
             raise PermissionDenied
         order = request.GET.get("o", "-no")
-        rows = list(helpfulness.helpfulness_summary(order)[:SUMMARY_ROWS])
-        articles = Article.objects.only("title", "slug").in_bulk(
-            [r["article"] for r in rows if r["article"]]
-        )
-        topics = Topic.objects.only("name", "slug").in_bulk(
-            [r["topic"] for r in rows if r["topic"]]
-        )
-        for row in rows:
-            row["page"] = articles.get(row["article"]) or topics.get(row["topic"])
-            row["filter"] = (
-                f"article__id__exact={row['article']}"
-                if row["article"]
-                else f"topic__id__exact={row['topic']}"
-            )
+        rows = helpfulness.with_pages(list(helpfulness.helpfulness_summary(order)[:SUMMARY_ROWS]))
         columns = [
             (name, label, f"-{name}" if order != f"-{name}" else name, order.lstrip("-") == name)
             for name, label in (
@@ -1868,6 +1855,9 @@ def dashboard_context(request: HttpRequest) -> dict:
             due=dashboard.due_for_review(),
             activity=dashboard.activity(user, everyone=True),
             reports=dashboard.open_reports() if user.is_editor else None,
+            least_helpful=(
+                helpfulness.least_helpful(limit=dashboard.PANEL_ROWS) if user.is_editor else None
+            ),
         )
     else:
         panels["activity"] = dashboard.activity(user, everyone=False)

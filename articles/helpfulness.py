@@ -73,3 +73,26 @@ def helpfulness_summary(order: str = "-no", *, since: datetime.date | None = Non
         .order_by(f"{'-' if descending else ''}{column}", "article", "topic")
     )
     return rows
+
+
+def with_pages(rows: list[dict]) -> list[dict]:
+    """Give each summary row its `page` (the article or topic, for its title and link) and
+    the vote list's `filter` for it: two queries, however many rows."""
+    articles = Article.objects.only("title", "slug").in_bulk(
+        [r["article"] for r in rows if r["article"]]
+    )
+    topics = Topic.objects.only("name", "slug").in_bulk([r["topic"] for r in rows if r["topic"]])
+    for row in rows:
+        row["page"] = articles.get(row["article"]) or topics.get(row["topic"])
+        row["filter"] = (
+            f"article__id__exact={row['article']}"
+            if row["article"]
+            else f"topic__id__exact={row['topic']}"
+        )
+    return rows
+
+
+def least_helpful(*, days: int = 30, limit: int) -> list[dict]:
+    """The pages readers most often found unhelpful lately, for the editors' dashboard."""
+    since = timezone.localdate() - datetime.timedelta(days=days)
+    return with_pages(list(helpfulness_summary("-no", since=since).filter(no__gt=0)[:limit]))

@@ -6,8 +6,15 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from articles import dashboard, workflow
-from articles.models import Article, PassageComment, ProblemReport, Status, Topic
+from articles import dashboard, helpfulness, workflow
+from articles.models import (
+    Article,
+    HelpfulnessVote,
+    PassageComment,
+    ProblemReport,
+    Status,
+    Topic,
+)
 from tests.articles.workflow_helpers import article_in_state
 from tests.factories import (
     ArticleFactory,
@@ -204,8 +211,9 @@ def test_the_whole_home_page_costs_the_same_at_any_size(
     client.force_login(editor)
     client.get(INDEX)  # the session and the permissions are read once per login
     # Session, user, its groups, permissions and the admin's own, then the panels:
-    # 3 + 2 + 2 + 1 + 1 + 4 + 1 open comments (the navigation's counts are the panels').
-    with django_assert_num_queries(19):
+    # 3 + 2 + 2 + 1 + 1 + 4 + 1 open comments + 1 least helpful (no answers: no titles to
+    # fetch); the navigation's counts are the panels'.
+    with django_assert_num_queries(20):
         assert client.get(INDEX).status_code == 200
 
 
@@ -220,3 +228,40 @@ def test_an_author_sees_the_open_comments_on_their_articles(client, clinician, e
     )
     panel = _panel(_home(client, clinician), "open-comments")
     assert "Commented one" in panel and "Which <i>trial</i>?" in panel
+
+
+@pytest.mark.parametrize("pages", [2, 12])
+def test_editors_see_the_pages_readers_found_least_helpful_in_fixed_queries(
+    client, editor, pages, django_assert_num_queries
+):
+    today = timezone.localdate()
+    for n in range(pages):
+        article = PublishedArticleFactory(title=f"Page {n}")
+        HelpfulnessVote.objects.create(article=article, helpful=False, day=today)
+    worst = PublishedArticleFactory(title="Confusing dosing page")
+    HelpfulnessVote.objects.bulk_create(
+        [HelpfulnessVote(article=worst, helpful=False, comment="Lost me", day=today)] * 3
+        + [HelpfulnessVote(article=worst, helpful=True, day=today)]
+    )
+    topic = TopicFactory(name="Esketamine")
+    HelpfulnessVote.objects.create(topic=topic, helpful=True, day=today)  # no "no": not shown
+    old = PublishedArticleFactory(title="Long ago")
+    HelpfulnessVote.objects.create(
+        article=old, helpful=False, day=today - datetime.timedelta(days=40)
+    )
+
+    with django_assert_num_queries(2):  # the summary, then the titles (articles only here)
+        rows = helpfulness.least_helpful(limit=dashboard.PANEL_ROWS)
+    panel = _panel(_home(client, editor), "helpfulness")
+
+    assert [str(r["page"]) for r in rows][:1] == ["Confusing dosing page"]
+    assert "Confusing dosing page: 3 no, 1 yes, 3 with a comment" in panel
+    assert "Esketamine" not in panel and "Long ago" not in panel
+
+
+def test_clinicians_do_not_see_readers_answers(client, clinician):
+    HelpfulnessVote.objects.create(
+        article=PublishedArticleFactory(), helpful=False, day=timezone.localdate()
+    )
+
+    assert 'data-panel="helpfulness"' not in _home(client, clinician)
