@@ -903,7 +903,15 @@ class BaseArticleAdmin(ReportForgedFields, admin.ModelAdmin):
         current = workflow.pending_revision(article) if article.live else _RowVersion(article)
         base = _diff_base(article, revisions)
         events = list(article.events.select_related("actor").order_by("-created_at", "-pk"))
-        submission = next((e for e in events if e.to_status == Status.IN_REVIEW), None)
+        # The step into review, not a sign-off or an assignment made while it is there.
+        submission = next(
+            (
+                e
+                for e in events
+                if e.to_status == Status.IN_REVIEW and e.from_status != Status.IN_REVIEW
+            ),
+            None,
+        )
         threads = comments.threads(article)
         return {
             # Comments on passages, beside the text (articles/comments.py).

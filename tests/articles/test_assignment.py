@@ -224,3 +224,17 @@ def test_a_topic_with_nothing_pending_cannot_be_assigned(editor):
     topic = TopicFactory(name="Calm")
     with pytest.raises(workflow.TransitionNotAllowed, match="no new version"):
         workflow.assign_topic_review(topic=topic, by=editor, reviewer=editor)
+
+
+def test_the_review_page_still_names_the_author_as_submitter_after_a_review_is_taken(
+    client, submission, clinician, editor
+):
+    workflow.take_review(article=submission, by=editor)
+    client.force_login(editor)
+
+    note = parse(client.get(change_url(submission)).content.decode()).one(
+        ".workflow-comment--submission"
+    )
+
+    assert f"{clinician} submitted this" in note.text
+    assert f"{editor} submitted" not in note.text
