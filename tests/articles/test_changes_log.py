@@ -124,6 +124,19 @@ def test_a_scheduled_publication_is_logged_when_readers_can_see_it(clinician, ed
     assert kinds() == [ChangeKind.PUBLISHED]
 
 
+def test_steps_on_a_scheduled_article_tell_partners_nothing_before_readers_can_see_it(
+    clinician, editor
+):
+    article = article_in_state(Status.IN_REVIEW, author=clinician)
+    approve(article=article, by=editor, at=timezone.now() + datetime.timedelta(days=3))
+    workflow.reconfirm_review(article=article, by=editor, comment="Checked again.")
+    new_version(article, by=clinician)
+    approve(article=article, by=editor, significant=True, comment="Corrected before launch.")
+
+    assert kinds() == []
+    assert not ContentChange.objects.filter(title="A corrected title").exists()
+
+
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_cancelled_scheduled_publication_is_never_logged(clinician, editor):
     article = article_in_state(Status.IN_REVIEW, author=clinician)
