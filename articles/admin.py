@@ -1479,10 +1479,15 @@ class ProblemReportAdmin(admin.ModelAdmin):
         ]
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        replies = ReportReply.objects.filter(report_id=object_id).select_related("sent_by")
+        # An address that is not a number is the admin's own "not found", not a 500 here.
+        replies = (
+            ReportReply.objects.filter(report_id=object_id).select_related("sent_by")
+            if str(object_id).isdigit()
+            else []
+        )
         extra = {
             **(extra_context or {}),
-            "replies": list(replies) if str(object_id).isdigit() else [],
+            "replies": list(replies),
             "email_days": settings.PROBLEM_REPORT_EMAIL_DAYS,
         }
         return super().change_view(request, object_id, form_url, extra)
