@@ -11,9 +11,9 @@ from django.utils import timezone
 from django_tasks_db.management.commands.db_worker import Worker
 
 from articles import workflow
-from articles.models import ChangeKind, ContentChange, Status
+from articles.models import ChangeKind, ContentChange, Status, Topic
 from tests.articles.desk_helpers import change_url, press
-from tests.articles.workflow_helpers import approve, article_in_state
+from tests.articles.workflow_helpers import approve, article_in_state, topic_form
 from tests.factories import EditorFactory, TopicFactory
 from tests.html import parse
 
@@ -161,6 +161,26 @@ def test_topic_approval_and_reconfirmation_are_logged(editor):
     assert kinds() == [ChangeKind.REVISED_MAJOR, ChangeKind.REVIEW_CONFIRMED]
     change = ContentChange.objects.first()
     assert (change.topic, change.title, change.note) == (topic, "Ketamine", "Safety wording.")
+
+
+def test_a_topic_renamed_in_the_admin_is_a_minor_revision_naming_the_old_name(client, editor):
+    topic = TopicFactory(name="Ketamine therapy", intro="What it is.")
+    client.force_login(editor)
+
+    response = client.post(
+        reverse("admin:articles_topic_change", args=[topic.pk]),
+        topic_form(topic, name="Ketamine for depression"),
+    )
+
+    assert response.status_code == 302
+    [change] = ContentChange.objects.all()
+    assert (change.kind, change.title) == (ChangeKind.REVISED_MINOR, "Ketamine for depression")
+    assert change.note == "Renamed from “Ketamine therapy”."
+    client.post(
+        reverse("admin:articles_topic_change", args=[topic.pk]),
+        topic_form(Topic.objects.get(pk=topic.pk)),
+    )
+    assert ContentChange.objects.count() == 1  # saved again unchanged: nothing to tell
 
 
 # --- the tick on the desk and the topic review page -------------------------------------
