@@ -122,6 +122,9 @@ class ArticleAdminForm(forms.ModelForm):
         model = Article
         fields = ["title", "slug", "summary", "body", "audience"]
         widgets = {"summary": forms.Textarea(attrs={"rows": 3})}
+        # A browser sends a textarea's line breaks as "\r\n": untouched text must compare
+        # equal to what is stored, or every button press would save a "changed" version.
+        field_classes = {"summary": TypedText, "body": TypedText}
 
     def __init__(
         self,

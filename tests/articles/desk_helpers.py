@@ -56,11 +56,18 @@ def on_screen(client, article) -> dict | None:
     return data
 
 
+BROWSER_TEXTAREAS = ("summary", "body")
+
+
 def press(client, article, action, inputs=None, **overrides):
     """Post the change form with the button of workflow action `action` pressed: the fields
     as the page shows them (or as the article holds them, for someone the page refuses),
     changed by `overrides`, and the action's own inputs."""
     data = on_screen(client, article) or form_data(article)
+    # As a browser submits a textarea: its line breaks as "\r\n" (HTML's form encoding).
+    for name in BROWSER_TEXTAREAS:
+        if isinstance(data.get(name), str):
+            data[name] = data[name].replace("\r\n", "\n").replace("\n", "\r\n")
     data.update(overrides)
     data["_workflow"] = action
     for name, value in (inputs or {}).items():

@@ -477,3 +477,18 @@ class TestPreviewLimits:
         assert response.status_code == 429 and response["Retry-After"]
         again = client.post("/admin/articles/article/live-preview/", {"body": "x"})
         assert again.status_code == 200
+
+
+def test_a_button_pressed_on_untouched_text_starts_no_new_version(client, clinician, editor):
+    # A browser sends the body's line breaks as "\r\n"; what is stored has "\n".
+    article = article_in_state(Status.PUBLISHED, author=clinician, approver=editor)
+    versions = article.revisions.count()
+    client.force_login(editor)
+
+    response = press(client, article, "reconfirm")
+
+    assert response.status_code == 302
+    article.refresh_from_db()
+    assert (article.status, article.has_pending_changes) == (Status.PUBLISHED, False)
+    assert article.revisions.count() == versions
+    assert "\r" not in article.body
