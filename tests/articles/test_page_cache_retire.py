@@ -293,9 +293,7 @@ def test_a_cache_host_that_is_down_costs_the_publish_nothing_and_is_purged_later
     assert any(article_key(inhaler.pk) in taken.split() for taken in _PurgeTaker.taken)
 
 
-def test_a_purge_is_sent_again_a_little_later_for_a_fetch_that_was_in_flight(
-    settings, monkeypatch
-):
+def test_a_purge_is_sent_again_a_little_later_for_a_fetch_that_was_in_flight(settings, monkeypatch):
     server = http.server.HTTPServer(("127.0.0.1", 0), _PurgeTaker)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     settings.CACHE_PURGE_HOSTS = [f"http://127.0.0.1:{server.server_address[1]}"]
