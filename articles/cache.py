@@ -46,8 +46,11 @@
   ConditionalGetMiddleware, placed just before this one so cached answers get them too)
   and `Cache-Control: public, max-age=0, s-maxage=N, must-revalidate`: browsers check
   back every time (a cheap 304), a CDN may keep the page N seconds (PAGE_CDN_SECONDS,
-  capped like the cache). Anything for a request with a session, or that sets a cookie,
-  is `private, no-store`.
+  capped like the cache). Only an answer the page cache stores under exactly the address
+  asked for gets the s-maxage and the keys; `?page=007`, `?zz=1` or `?utm_source=x` get
+  `private, max-age=0, must-revalidate` and no keys, so a cache in front keeps no copy per
+  query string (Varnish also strips and sorts the query first: deploy/varnish/default.vcl).
+  Anything for a request with a session, or that sets a cookie, is `private, no-store`.
 
 The generation lives in the cache, so every process serving pages must share that cache
 (Redis): with the per-process local-memory cache, a publish handled by one worker would
@@ -103,6 +106,7 @@ _NO_SCHEDULE = 0.0
 # Every query parameter a public page reads; only these make a cache key. Listed here, not
 # gathered from the views: the middleware keys a process's first request before the URLconf
 # (and so the views) is imported. A view names those it reads in `@public_page(query=...)`.
+# deploy/varnish/default.vcl keeps only these in a public page's query string: change both.
 PAGE_PARAMETERS = frozenset({"audience", "letter", "p", "page", "q"})
 
 
@@ -563,6 +567,21 @@ def _key_header(keys: Iterable[str]) -> str:
     return " ".join(sorted({*keys, ALL}))
 
 
+def _exact_address(request: HttpRequest, query: str | None) -> bool:
+    """Whether the request's query string is exactly the page's own (`?page=2`, not
+    `?page=2&utm_source=x`, `?page=007` or `?zz=1`): only then may an HTTP cache in front,
+    which keys pages by their whole address, keep the answer (deploy/varnish/default.vcl
+    strips and sorts the rest before asking)."""
+    return query is not None and request.META.get("QUERY_STRING", "") == query
+
+
+def _not_shared(response: HttpResponse) -> None:
+    """No cache in front keeps this answer, nor can purge it: no keys, no s-maxage."""
+    response.headers.pop("xkey", None)
+    response.headers.pop("Surrogate-Key", None)
+    response.headers["Cache-Control"] = "private, max-age=0, must-revalidate"
+
+
 class PageCacheMiddleware:
     """Serve and store public pages for anonymous readers; see the module's docstring.
 
@@ -632,7 +651,10 @@ class PageCacheMiddleware:
                 log.warning("page cache unreachable; rendering", exc_info=True)
                 gen = key = stored = lock = None
             if stored is not None:
-                return _restore(stored)
+                response = _restore(stored)
+                if not _exact_address(request, query):
+                    _not_shared(response)  # ?utm_source=...: the page, but not for a CDN
+                return response
         try:
             response = self.get_response(request)
             return self._answer(request, response, anonymous, gen, seq, key, query)
@@ -668,17 +690,23 @@ class PageCacheMiddleware:
             set_response_etag(response)
         if not response.has_header("Last-Modified"):
             response.headers["Last-Modified"] = http_date(now)
-        cdn_seconds = min(settings.PAGE_CDN_SECONDS, timeout)
-        patch_cache_control(
-            response, public=True, max_age=0, s_maxage=cdn_seconds, must_revalidate=True
-        )
         keys = getattr(response, "page_keys", frozenset()) or frozenset({ANY})
-        # What an HTTP cache in front files the page under, to purge it by (hub/cache_purge.py).
-        response.headers["xkey"] = response.headers["Surrogate-Key"] = _key_header(keys)
         # Only the page asked for in the words the site uses: junk values of a page's own
         # parameters (?page=02) would otherwise each store a copy.
         made_for_this = query == getattr(response, "page_query", "")
-        if timeout >= 1 and key is not None and made_for_this:
+        stored_here = timeout >= 1 and key is not None and made_for_this
+        if not (stored_here and _exact_address(request, query)):
+            # An HTTP cache in front would file it under its own address, one copy per
+            # junk query string: kept by the reader's browser only.
+            _not_shared(response)
+        else:
+            cdn_seconds = min(settings.PAGE_CDN_SECONDS, timeout)
+            patch_cache_control(
+                response, public=True, max_age=0, s_maxage=cdn_seconds, must_revalidate=True
+            )
+            # What a cache in front files the page under, to purge it by (hub/cache_purge.py).
+            response.headers["xkey"] = response.headers["Surrogate-Key"] = _key_header(keys)
+        if stored_here:
             keys = tuple(sorted(keys))
             stored = (response.content, list(response.items()), now, now + timeout, keys, seq)
             try:

@@ -242,6 +242,9 @@ PAGE_CACHE_WAIT_SECONDS = float(os.environ.get("PAGE_CACHE_WAIT_SECONDS", "3"))
 CACHE_PURGE_HOSTS = [
     host.strip() for host in os.environ.get("CACHE_PURGE_HOSTS", "").split(",") if host.strip()
 ]
+# The shared secret each purge carries (X-Purge-Token); the VCL refuses purges without it
+# (deploy/varnish/run.sh writes it into the VCL).
+CACHE_PURGE_TOKEN = os.environ.get("CACHE_PURGE_TOKEN", "")
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")

@@ -14,14 +14,22 @@ import subprocess
 import tempfile
 import time
 from pathlib import Path
+from types import SimpleNamespace
 from urllib.parse import urlsplit
 
 import pytest
+from django.core.signals import request_started
 from django.test.utils import override_settings
 from pytest_django.live_server_helper import LiveServer
 
 from articles import workflow
-from tests.factories import ClinicianFactory, EditorFactory, PublishedArticleFactory
+from hub.ratelimit import client_ip
+from tests.factories import (
+    ClinicianFactory,
+    EditorFactory,
+    PublishedArticleFactory,
+    TopicFactory,
+)
 
 pytestmark = [
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
@@ -32,6 +40,9 @@ VCL = Path(__file__).resolve().parent.parent / "deploy" / "varnish" / "default.v
 PORT = int(os.environ.get("VARNISH_TEST_PORT", "6091"))
 ADMIN_PORT = int(os.environ.get("VARNISH_TEST_ADMIN_PORT", "6092"))
 VARNISH = f"http://127.0.0.1:{PORT}"
+# What run.sh writes into the VCL from CACHE_PURGE_TOKEN, and the hub sends with purges.
+TOKEN = "test-purge-token-0123456789"
+HUB = {"X-Purge-Token": TOKEN}
 
 
 def _absent(reason: str):
@@ -85,7 +96,9 @@ def _varnish(hub_server):
     workdir = Path(tempfile.mkdtemp(prefix="hub-varnish-"))
     workdir.chmod(0o755)
     vcl = workdir / "default.vcl"
-    vcl.write_text(VCL.read_text().replace("BACKEND_PORT", str(backend_port)))
+    vcl.write_text(
+        VCL.read_text().replace("BACKEND_PORT", str(backend_port)).replace("PURGE_SECRET", TOKEN)
+    )
     vcl.chmod(0o644)
     pid_file = workdir / "varnishd.pid"
     started = subprocess.run(  # noqa: S603
@@ -133,6 +146,7 @@ def _healthy(workdir: Path) -> bool:
 @pytest.fixture
 def hub_purges_varnish(settings, varnish, transactional_db):
     settings.CACHE_PURGE_HOSTS = [VARNISH]
+    settings.CACHE_PURGE_TOKEN = TOKEN
     # The probe must have found the hub up (it may have missed while the database was
     # being set up for this test).
     deadline = time.monotonic() + 10
@@ -197,11 +211,12 @@ def test_purge_from_an_address_outside_the_acl_is_refused(hub_purges_varnish, ar
     url = article.get_absolute_url()
     get(url)
 
-    status, _, _ = get("/", method="PURGE", source="127.0.0.2", headers={"xkey-purge": "all"})
+    purge_all = {"xkey-purge": "all", **HUB}
+    status, _, _ = get("/", method="PURGE", source="127.0.0.2", headers=purge_all)
 
     assert status == 403
     assert get(url)[1]["X-Cache"] == "HIT"  # still there
-    status, _, text = get("/", method="PURGE", headers={"xkey-purge": "all"})  # from the hub
+    status, _, text = get("/", method="PURGE", headers=purge_all)  # from the hub
     assert status == 200 and "Purged" in text
     assert get(url)[1]["X-Cache"] == "MISS"
 
@@ -211,7 +226,7 @@ def test_varnish_serves_the_last_good_page_while_the_hub_is_down(
 ):
     settings.PAGE_CDN_SECONDS = 1  # stale after a second: only grace can answer
     url = article.get_absolute_url()
-    get("/", method="PURGE", headers={"xkey-purge": "all"})
+    get("/", method="PURGE", headers={"xkey-purge": "all", **HUB})
     assert get(url)[0] == 200
     _admin(hub_purges_varnish, "backend.set_health", "boot.hub", "sick")  # the hub is down
     try:
@@ -223,3 +238,78 @@ def test_varnish_serves_the_last_good_page_while_the_hub_is_down(
     assert status == 200
     assert "Hay fever and sleep" in text
     assert int(headers["Age"]) >= 2
+
+
+@pytest.mark.parametrize("token", [None, "", "wrong-token-0123456789", "PURGE_SECRET"])
+def test_purge_from_loopback_without_the_shared_secret_is_refused(
+    hub_purges_varnish, article, token
+):
+    # A TLS terminator on this host makes every reader 127.0.0.1: the ACL alone is not enough.
+    url = article.get_absolute_url()
+    get(url)
+    headers = {"xkey-purge": "all"} | ({} if token is None else {"X-Purge-Token": token})
+
+    status, _, _ = get("/", method="PURGE", headers=headers)
+
+    assert status == 403
+    assert get(url)[1]["X-Cache"] == "HIT"  # still there
+
+
+def test_one_object_per_page_whatever_the_query_string(hub_purges_varnish, article):
+    url = article.get_absolute_url()
+    get("/", method="PURGE", headers={"xkey-purge": "all", **HUB})
+    assert get(url)[1]["X-Cache"] == "MISS"
+
+    # Parameters no public page reads are dropped before the lookup: the same object.
+    for junk in ("?zz=xxx", "?utm_source=news&zz=1", "?a=1&b=2&c=3"):
+        status, headers, text = get(url + junk)
+        assert (status, headers["X-Cache"]) == (200, "HIT"), junk
+        assert "Hay fever and sleep" in text
+
+
+def test_a_page_asked_with_an_odd_value_of_its_own_parameter_is_not_kept(hub_purges_varnish):
+    topic = TopicFactory(name="Hay fever")
+    PublishedArticleFactory(topics=[topic])
+    url = f"{topic.get_absolute_url()}?page=01"  # not how the site links it (?page=1)
+
+    assert get(url)[0] == 200
+    status, headers, _ = get(url)
+
+    assert (status, headers["X-Cache"]) == (200, "MISS")
+    assert "private" in headers["Cache-Control"]
+
+
+def test_the_hub_sees_the_reader_as_the_address_varnish_appends(hub_purges_varnish, settings):
+    settings.TRUSTED_PROXY_COUNT = 1  # Varnish, as run.sh sets it
+    seen = []
+
+    def note(environ, **kwargs):
+        if environ.get("PATH_INFO") == "/admin/login/":
+            seen.append(client_ip(SimpleNamespace(META=environ)))
+
+    request_started.connect(note)
+    try:
+        # A reader claiming another address: Varnish appends the one it saw.
+        status, _, _ = get(
+            "/admin/login/", source="127.0.0.2", headers={"X-Forwarded-For": "203.0.113.9"}
+        )
+    finally:
+        request_started.disconnect(note)
+
+    assert status == 200
+    assert seen == ["127.0.0.2"]
+
+
+def test_second_page_of_a_topic_is_kept_once_whatever_else_its_link_carries(
+    hub_purges_varnish,
+):
+    topic = TopicFactory(name="Hay fever")
+    PublishedArticleFactory.create_batch(21, topics=[topic])  # two pages of 20
+    url = topic.get_absolute_url()
+
+    first = get(f"{url}?utm_source=news&page=2")
+    again = get(f"{url}?page=2")
+
+    assert (first[0], first[1]["X-Cache"]) == (200, "MISS")
+    assert "s-maxage" in first[1]["Cache-Control"]
+    assert (again[0], again[1]["X-Cache"]) == (200, "HIT")

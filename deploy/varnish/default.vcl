@@ -4,7 +4,8 @@
 #
 # The hub sends every public page with `xkey: all article:12 topic:3 home ...` (the
 # content in it, articles/cache.py) and, after each change commits, `PURGE /` with
-# `xkey-purge: <keys>` to every CACHE_PURGE_HOSTS entry (hub/cache_purge.py).
+# `xkey-purge: <keys>` and `X-Purge-Token: <CACHE_PURGE_TOKEN>` to every CACHE_PURGE_HOSTS
+# entry (hub/cache_purge.py). run.sh fills in BACKEND_PORT and the purge secret (below).
 vcl 4.1;
 
 import std;
@@ -31,9 +32,17 @@ acl purgers {
 
 sub vcl_recv {
     if (req.method == "PURGE") {
-        if (client.ip !~ purgers) {
+        # The address alone is not enough: behind a TLS terminator on this host every
+        # client comes from 127.0.0.1. A purge must also carry the shared secret, the
+        # hub's CACHE_PURGE_TOKEN, which run.sh writes over the placeholder below (the
+        # same in both strings). Left unwritten, or empty, every purge is refused.
+        if (client.ip !~ purgers
+            || !req.http.X-Purge-Token
+            || req.http.X-Purge-Token != "PURGE_SECRET"
+            || "PURGE_SECRET" ~ "^(PURGE_|$)") {
             return (synth(403, "Purging is for the hub only"));
         }
+        unset req.http.X-Purge-Token;
         if (!req.http.xkey-purge) {
             return (synth(400, "An xkey-purge header is needed"));
         }
@@ -47,6 +56,19 @@ sub vcl_recv {
     if (req.url ~ "^/admin" || req.http.Cookie ~ "(^|;\s*)sessionid=") {
         return (pass);
     }
+    # Public pages read only the query parameters in articles.cache.PAGE_PARAMETERS
+    # (KEEP THIS LIST IN SYNC with it): the others (utm_source, junk) are dropped and the
+    # rest sorted, so that one page is one object here, whatever the link. Only on the
+    # public pages' paths (articles/urls.py): other views (the problem report form, the
+    # API) read parameters of their own. The app itself sends the keys and an s-maxage
+    # only for a query string exactly as its page, so anything unlisted is not kept.
+    if (req.url ~ "\?" && req.url ~ "^/(\?|topics/|articles/|authors/|search/|feed/|sitemap|about/|contact/)") {
+        set req.url = regsuball(req.url, "([?&])(?!(?:audience|letter|p|page|q)(?:=|&|$))[^&]*", "\1");
+        set req.url = regsuball(req.url, "&{2,}", "&");
+        set req.url = regsub(req.url, "\?&", "?");
+        set req.url = regsub(req.url, "[?&]$", "");
+        set req.url = std.querysort(req.url);
+    }
     # Readers' other cookies (the CSRF token of a form they opened) change no public
     # page; a page that uses one is sent `private` and not kept.
     unset req.http.Cookie;
@@ -57,6 +79,10 @@ sub vcl_recv {
     }
     return (hash);
 }
+
+# X-Forwarded-For: varnishd itself appends the client's address before vcl_recv (and this
+# VCL leaves the header alone), so the hub's last entry is the reader as Varnish saw it:
+# the app runs with TRUSTED_PROXY_COUNT counting Varnish (run.sh; docs/operations.md).
 
 sub vcl_backend_response {
     # Only what can be purged is kept: pages carrying their keys, and static files (their

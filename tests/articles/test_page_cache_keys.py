@@ -155,3 +155,41 @@ def test_view_never_sees_a_parameter_it_does_not_declare(rf):
 def test_view_reading_a_parameter_no_cache_key_holds_is_refused():
     with pytest.raises(ImproperlyConfigured, match="PAGE_PARAMETERS"):
         views.public_page(query=("sort",))
+
+
+# --- what an HTTP cache in front may keep (it files pages under their whole address) ------
+
+
+def _shared_cacheable(response) -> bool:
+    control = response["Cache-Control"]
+    return "public" in control and "s-maxage=" in control and "private" not in control
+
+
+@pytest.mark.parametrize("query", ["zz=xxx", "page=01", "utm_source=newsletter"])
+def test_answer_to_a_query_string_not_the_pages_own_is_kept_by_no_cache_in_front(
+    client, site, query
+):
+    topic = site[1]
+    client.get(topic)  # the page itself is stored: the tracking link is served it
+
+    for _ in range(2):  # rendered, or served from the app's cache: the same headers
+        response = client.get(f"{topic}?{query}")
+        assert response.status_code == 200
+        assert "Living with asthma" in response.content.decode()
+        assert "xkey" not in response
+        assert "Surrogate-Key" not in response
+        assert not _shared_cacheable(response)
+        assert "private" in response["Cache-Control"]
+
+
+def test_second_page_of_a_topic_is_still_kept_by_a_cache_in_front(client, site):
+    asthma = TopicFactory(name="Asthma in adults")
+    PublishedArticleFactory.create_batch(views.PAGE_SIZE + 1, topics=[asthma])
+    url = f"{asthma.get_absolute_url()}?page=2"
+
+    for _ in range(2):  # rendered, then from the app's cache
+        response = client.get(url)
+        assert response.status_code == 200
+        assert _shared_cacheable(response)
+        assert f"topic:{asthma.pk}" in response["xkey"].split()
+    assert "Age" in response

@@ -242,9 +242,11 @@ def test_a_retired_popular_page_is_rendered_once_for_sixteen_readers_at_once(
 
 class _PurgeTaker(http.server.BaseHTTPRequestHandler):
     taken: list[str] = []
+    tokens: list[str | None] = []
 
     def do_PURGE(self):  # noqa: N802 (http.server's naming)
         type(self).taken.append(self.headers["xkey-purge"])
+        type(self).tokens.append(self.headers["X-Purge-Token"])
         self.send_response(200)
         self.end_headers()
 
@@ -289,6 +291,34 @@ def test_a_cache_host_that_is_down_costs_the_publish_nothing_and_is_purged_later
         cache_purge.forget_owed()
     assert not cache_purge.owed()
     assert any(article_key(inhaler.pk) in taken.split() for taken in _PurgeTaker.taken)
+
+
+def test_a_purge_is_sent_again_a_little_later_for_a_fetch_that_was_in_flight(settings, monkeypatch):
+    server = http.server.HTTPServer(("127.0.0.1", 0), _PurgeTaker)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    settings.CACHE_PURGE_HOSTS = [f"http://127.0.0.1:{server.server_address[1]}"]
+    settings.CACHE_PURGE_TOKEN = "the-shared-purge-secret"
+    monkeypatch.setattr(cache_purge, "PURGE_AGAIN_SECONDS", 0.3)
+    monkeypatch.setattr(cache_purge, "PURGE_RETRY_SECONDS", 0.05)
+    _PurgeTaker.taken, _PurgeTaker.tokens = [], []
+    try:
+        started = time.monotonic()
+        cache_purge.purge(["article:7", "topic:3"])
+        assert _PurgeTaker.taken == ["article:7 topic:3"]  # at once
+
+        deadline = time.monotonic() + 5
+        while len(_PurgeTaker.taken) < 2 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        again_after = time.monotonic() - started
+        while cache_purge.owed() and time.monotonic() < deadline:
+            time.sleep(0.02)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert _PurgeTaker.taken == ["article:7 topic:3"] * 2  # the same keys, once more
+    assert again_after >= 0.3
+    assert _PurgeTaker.tokens == ["the-shared-purge-secret"] * 2
+    assert not cache_purge.owed()  # and not a third time
 
 
 # --- the same on Redis (the atomic scripts of hub/cache_backends.py) -----------------------
