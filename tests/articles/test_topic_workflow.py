@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from articles import reads, workflow
 from articles.models import CareCard, Revision, Status, Topic, WorkflowEvent, set_related_topics
+from tests.articles.topic_review_helpers import press_step
 from tests.factories import (
     ClinicianFactory,
     EditorFactory,
@@ -63,11 +64,11 @@ def _edit(client, user, topic, **changes):
     return response
 
 
-def _step(client, user, topic, action, **inputs):
-    """Press one of the review page's steps (workflow.TOPIC_ACTIONS) as `user`."""
+def _step(client, user, topic, action, page=None, **inputs):
+    """Press one of the review page's steps (workflow.TOPIC_ACTIONS) as `user`, from the
+    page as it is now or as opened earlier (`page`, topic_review_helpers.opened)."""
     client.force_login(user)
-    data = {"action": action, **{f"{action}-{name}": value for name, value in inputs.items()}}
-    response = client.post(reverse("admin:articles_topic_review", args=[topic.pk]), data)
+    response = press_step(client, topic, action, page, **inputs)
     client.logout()
     return response
 
