@@ -16,6 +16,11 @@ def opened(client, topic) -> dict[str, dict]:
     name: keep it to press a step later, after someone else changed the text."""
     response = client.get(review_url(topic))
     assert response.status_code == 200
+    return step_inputs(response)
+
+
+def step_inputs(response) -> dict[str, dict]:
+    """Each step's hidden inputs on a review page (`response`), by action name."""
     steps = {}
     for form in parse(response.content.decode()).select("form"):
         hidden = {
