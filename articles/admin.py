@@ -26,6 +26,7 @@ from hub.ratelimit import client_ip, concurrency_limited, rate_limited
 from hub.security import ReportForgedFields, posted_names, report_tampering
 
 from . import (
+    changelog,
     comments,
     crisis_help,
     dashboard,
@@ -53,6 +54,7 @@ from .models import (
     Audience,
     Autosave,
     CareCard,
+    ChangeKind,
     Consent,
     ContentChange,
     CrisisSearchDay,
@@ -269,7 +271,12 @@ class TopicAdmin(admin.ModelAdmin):
         for field in READER_FIELDS:
             setattr(obj, field, getattr(approved, field) if approved else _blank(field))
         super().save_model(request, obj, form, change)
-        # The name is not reviewed: pages that mention it by name follow it now.
+        # The name is not reviewed: pages that mention it by name follow it now, and
+        # partners who republish the topic hear of it as a minor revision.
+        if approved is not None and approved.name != obj.name:
+            changelog.record(
+                ChangeKind.REVISED_MINOR, obj, note=f"Renamed from “{approved.name}”."
+            )
         upkeep.topic_saved(topic=obj)
 
     def get_urls(self):
@@ -1488,10 +1495,15 @@ class ProblemReportAdmin(admin.ModelAdmin):
         ]
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        replies = ReportReply.objects.filter(report_id=object_id).select_related("sent_by")
+        # An address that is not a number is the admin's own "not found", not a 500 here.
+        replies = (
+            ReportReply.objects.filter(report_id=object_id).select_related("sent_by")
+            if str(object_id).isdigit()
+            else []
+        )
         extra = {
             **(extra_context or {}),
-            "replies": list(replies) if str(object_id).isdigit() else [],
+            "replies": list(replies),
             "email_days": settings.PROBLEM_REPORT_EMAIL_DAYS,
         }
         return super().change_view(request, object_id, form_url, extra)

@@ -392,6 +392,9 @@ def _retire(keys: frozenset[str]) -> bool:
         time.sleep(delay)
         try:
             _retire_once(keys)
+            # A change may schedule or cancel a publication: the next one is read again,
+            # or pages rendered now would be kept past its time.
+            cache.delete(_next_scheduled_key(generation()))
         except CACHE_ERRORS:
             continue
         cache_purge.purge(keys)
@@ -413,9 +416,14 @@ def retire(*keys: str) -> None:
 # --- how long a page may be kept ------------------------------------------------------------
 
 
+def _next_scheduled_key(gen: int) -> str:
+    return f"page:{gen}:next-scheduled"
+
+
 def next_scheduled_publication(gen: int) -> datetime.datetime | None:
-    """When the next scheduled article goes public: one query, cached per generation."""
-    key = f"page:{gen}:next-scheduled"
+    """When the next scheduled article goes public: one query, cached per generation until
+    the next retirement."""
+    key = _next_scheduled_key(gen)
     now = timezone.now()
     stamp = cache.get(key)
     if stamp is None or (stamp != _NO_SCHEDULE and stamp <= now.timestamp()):

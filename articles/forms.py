@@ -7,7 +7,16 @@ from django.utils import timezone
 
 from . import images, webhooks
 from .markdown import image_ids
-from .models import Article, CareCard, ChangeKind, Consent, Image, Topic, Webhook
+from .models import (
+    Article,
+    CareCard,
+    ChangeKind,
+    Consent,
+    Image,
+    Topic,
+    Webhook,
+    default_webhook_kinds,
+)
 from .readability import TARGET_GRADE
 from .workflow import CHECKLIST, Action, possible_reviewers, possible_topic_reviewers
 from .writing_checks import EXTERNAL_IMAGE_MESSAGE, external_images
@@ -636,6 +645,8 @@ class WebhookAdminForm(forms.ModelForm):
 
     kinds = forms.MultipleChoiceField(
         choices=ChangeKind.choices,
+        # A declared field does not take the model's default: a new webhook starts with it.
+        initial=default_webhook_kinds,
         widget=forms.CheckboxSelectMultiple,
         help_text="Withdrawals and clinically significant revisions are what make a "
         "partner's copy wrong; the changes feed lists every kind.",

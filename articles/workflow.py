@@ -886,9 +886,12 @@ def publish(
         details["scheduled_for"] = article.published_at.isoformat()
     if was_live:
         details["significant"] = significant
-        changelog.record(
-            changelog.revised(significant), article, revision=revision.number, note=comment
-        )
+        # A scheduled article readers cannot see yet is not news to partners: its
+        # publication logs itself when it goes public, with the version then approved.
+        if article.is_public:
+            changelog.record(
+                changelog.revised(significant), article, revision=revision.number, note=comment
+            )
     else:
         changelog.record_publication(article, revision=revision.number)
     _record(
@@ -981,9 +984,10 @@ def reconfirm_review(
     )
     details.update(reconfirmed=True, previous_review=previous.isoformat() if previous else None)
     approved = last_approved_revision(article)
-    changelog.record(
-        ChangeKind.REVIEW_CONFIRMED, article, revision=approved.number if approved else None
-    )
+    if article.is_public:  # not a scheduled one: partners must not hear of it before readers
+        changelog.record(
+            ChangeKind.REVIEW_CONFIRMED, article, revision=approved.number if approved else None
+        )
     _record(
         article,
         by=by,

@@ -19,7 +19,7 @@ from hub.links import url_with, urls_with
 from .. import reads
 from ..facts import article_facts, person
 from ..markdown import lead_image, sources_of
-from ..models import Article, Audience, ChangeKind, ContentChange, Status, Topic
+from ..models import Article, Audience, ChangeKind, ContentChange, Topic
 from . import http
 from .errors import Problem, gone
 from .schemas import ArticleDetail, ArticleList
@@ -177,22 +177,17 @@ def article_detail(request: HttpRequest, slug: str):
 
 
 def _not_public(slug: str) -> Problem:
-    """410 for an article readers could once read and no longer can; else 404. A
-    scheduled or never-published article is a 404, like an unknown one."""
-    was = (
-        Article.objects.filter(slug=slug)
-        .values_list("pk", "live", "status", "published_at")
+    """410 for an article readers could once read and no longer can (the changes log has
+    its withdrawal, with the reason partners were told); else 404. A scheduled, cancelled
+    or never-published article is a 404 like an unknown one: nothing says it exists."""
+    withdrawal = (
+        ContentChange.objects.filter(
+            article__slug=slug, article__live=False, kind=ChangeKind.WITHDRAWN
+        )
+        .order_by("-pk")
+        .values("at", "reason", "sent_to")
         .first()
     )
-    if was is not None:
-        pk, live, status, published_at = was
-        if not live and (status == Status.ARCHIVED or published_at is not None):
-            # The reason partners were told in the changes feed, when it was withdrawn.
-            withdrawal = (
-                ContentChange.objects.filter(article_id=pk, kind=ChangeKind.WITHDRAWN)
-                .order_by("-pk")
-                .values("at", "reason", "sent_to")
-                .first()
-            )
-            return gone(slug, withdrawal)
+    if withdrawal is not None:
+        return gone(slug, withdrawal)
     return Problem(404, "Not found", "No such article.")

@@ -68,7 +68,9 @@ api = HubAPI(
     urls_namespace="api-v1",
     description=(
         "Medically reviewed health information for partners to republish: topics, "
-        "articles, authors and a medical-code lookup. Read-only. See docs/api.md."
+        "articles, authors, a medical-code lookup and a feed of what changed (withdrawals "
+        "and corrections are also pushed to partners' webhooks). Read-only. See "
+        "docs/api.md and docs/webhooks.md."
     ),
     auth=KeyAuth(),
     # validatorUrl: Swagger UI would otherwise send the schema to an outside validator.

@@ -4,9 +4,10 @@ off the site answers 410 with a tombstone."""
 import datetime
 
 import pytest
+from django.utils import timezone
 
 from articles import workflow
-from articles.models import TopicCode
+from articles.models import Article, TopicCode
 from tests.api.helpers import assert_problem, body, get
 from tests.factories import HIDDEN_STATES, PublishedArticleFactory, hidden_article
 
@@ -45,24 +46,8 @@ def test_hidden_articles_never_appear(client, state, depression, psychiatrist, m
     reviewer_slugs, _ = _every_listing(client, depression, medical_editor.public_slug)
     assert hidden.slug not in reviewer_slugs
 
-    answer = get(client, f"/articles/{hidden.slug}")
-    if state == "archived":
-        tombstone = assert_problem(answer, 410)
-        assert tombstone == {
-            "type": "about:blank",
-            "title": "Gone",
-            "status": 410,
-            "detail": "This article has been withdrawn and is no longer published.",
-            "slug": hidden.slug,
-            "withdrawn": True,
-            # Made archived by the factory, not the workflow: the changes log has no reason.
-            "withdrawn_at": None,
-            "reason": "",
-            "sent_to": None,
-        }
-        assert hidden.title not in answer.content.decode()
-    else:
-        assert_problem(answer, 404)
+    # Hidden by the factory, not withdrawn by the workflow: nothing says it was ever public.
+    assert_problem(get(client, f"/articles/{hidden.slug}"), 404)
 
 
 def test_unknown_article_is_404(client):
@@ -77,5 +62,19 @@ def test_tombstone_says_when_and_why_the_editor_withdrew_it(client, psychiatrist
 
     tombstone = assert_problem(get(client, f"/articles/{article.slug}"), 410)
 
+    assert tombstone["title"] == "Gone" and tombstone["withdrawn"] is True
     assert tombstone["reason"] == "Dosing advice superseded by new guidance."
     assert tombstone["withdrawn_at"].startswith(datetime.date.today().isoformat()[:4])
+
+
+def test_a_cancelled_scheduled_article_is_not_found_not_gone(client, psychiatrist, medical_editor):
+    article = PublishedArticleFactory(author=psychiatrist, medical_reviewer=medical_editor)
+    Article.objects.filter(pk=article.pk).update(
+        published_at=timezone.now() + datetime.timedelta(days=2)
+    )
+    article.refresh_from_db()
+    workflow.archive(article=article, by=medical_editor, comment="Not yet.")
+
+    answer = assert_problem(get(client, f"/articles/{article.slug}"), 404)
+
+    assert article.title not in str(answer)

@@ -11,10 +11,10 @@ from django.utils import timezone
 from django_tasks_db.management.commands.db_worker import Worker
 
 from articles import workflow
-from articles.models import ChangeKind, ContentChange, Status
+from articles.models import ChangeKind, ContentChange, Status, Topic
 from tests.articles.desk_helpers import change_url, press
 from tests.articles.topic_review_helpers import press_step
-from tests.articles.workflow_helpers import approve, article_in_state
+from tests.articles.workflow_helpers import approve, article_in_state, topic_form
 from tests.factories import EditorFactory, TopicFactory
 from tests.html import parse
 
@@ -125,6 +125,19 @@ def test_a_scheduled_publication_is_logged_when_readers_can_see_it(clinician, ed
     assert kinds() == [ChangeKind.PUBLISHED]
 
 
+def test_steps_on_a_scheduled_article_tell_partners_nothing_before_readers_can_see_it(
+    clinician, editor
+):
+    article = article_in_state(Status.IN_REVIEW, author=clinician)
+    approve(article=article, by=editor, at=timezone.now() + datetime.timedelta(days=3))
+    workflow.reconfirm_review(article=article, by=editor, comment="Checked again.")
+    new_version(article, by=clinician)
+    approve(article=article, by=editor, significant=True, comment="Corrected before launch.")
+
+    assert kinds() == []
+    assert not ContentChange.objects.filter(title="A corrected title").exists()
+
+
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_cancelled_scheduled_publication_is_never_logged(clinician, editor):
     article = article_in_state(Status.IN_REVIEW, author=clinician)
@@ -149,6 +162,26 @@ def test_topic_approval_and_reconfirmation_are_logged(editor):
     assert kinds() == [ChangeKind.REVISED_MAJOR, ChangeKind.REVIEW_CONFIRMED]
     change = ContentChange.objects.first()
     assert (change.topic, change.title, change.note) == (topic, "Ketamine", "Safety wording.")
+
+
+def test_a_topic_renamed_in_the_admin_is_a_minor_revision_naming_the_old_name(client, editor):
+    topic = TopicFactory(name="Ketamine therapy", intro="What it is.")
+    client.force_login(editor)
+
+    response = client.post(
+        reverse("admin:articles_topic_change", args=[topic.pk]),
+        topic_form(topic, name="Ketamine for depression"),
+    )
+
+    assert response.status_code == 302
+    [change] = ContentChange.objects.all()
+    assert (change.kind, change.title) == (ChangeKind.REVISED_MINOR, "Ketamine for depression")
+    assert change.note == "Renamed from “Ketamine therapy”."
+    client.post(
+        reverse("admin:articles_topic_change", args=[topic.pk]),
+        topic_form(Topic.objects.get(pk=topic.pk)),
+    )
+    assert ContentChange.objects.count() == 1  # saved again unchanged: nothing to tell
 
 
 # --- the tick on the desk and the topic review page -------------------------------------

@@ -10,7 +10,7 @@ from django.test import TestCase, override_settings
 
 from accounts.models import CLINICIANS, EDITORS, MEDICAL_REVIEWERS, User
 from articles.management.commands.load_demo import ARTICLES  # the articles it loads
-from articles.models import Article, ArticleTopic, Image, Topic
+from articles.models import Article, ArticleTopic, Image, Topic, TopicCode
 
 SEED_ARTICLE = "ketamine-and-esketamine-rapid-acting-options-for-depression"
 PASSWORD_LINE = re.compile(r"^\s*(\w+)\s+password: (\S+)$", re.M)
@@ -33,6 +33,12 @@ class LoadDemoTwiceTests(TestCase):
 
     def test_demo_has_seven_topics_when_loaded_twice(self):
         assert Topic.objects.count() == 7
+
+    def test_a_portal_finds_the_depression_topic_by_its_icd10_code_when_loaded_twice(self):
+        answer = self.client.get("/api/v1/lookup", {"system": "icd10", "code": "F32"}).json()
+
+        assert [t["name"] for t in answer["items"]] == ["Depression"]
+        assert TopicCode.objects.filter(code="F32").count() == 1
 
     def test_demo_has_one_row_per_demo_article_when_loaded_twice(self):
         assert sorted(Article.objects.values_list("slug", flat=True)) == sorted(

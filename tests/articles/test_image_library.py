@@ -20,6 +20,7 @@ from articles.writing_checks import check
 from tests.articles.desk_helpers import form_data
 from tests.articles.image_helpers import jpeg_bytes, make_image, png_bytes
 from tests.articles.topic_review_helpers import press_step
+from tests.articles.workflow_helpers import topic_form
 from tests.factories import ArticleFactory, PublishedArticleFactory
 from tests.html import parse
 
@@ -427,25 +428,6 @@ def test_representation_report_counts_skin_tones_per_topic(client, clinician, ed
 def test_representation_report_is_for_editors(client, clinician):
     client.force_login(clinician)
     assert client.get(reverse("admin:articles_image_representation")).status_code == 404
-
-
-def topic_form(topic, **changes):
-    data = {
-        "name": topic.name,
-        "headline": topic.headline,
-        "definition": topic.definition,
-        "aliases": topic.aliases,
-        "intro": topic.intro,
-        "safety_notice": topic.safety_notice,
-        # The related topics' inline, empty.
-        "related_links-TOTAL_FORMS": "0",
-        "related_links-INITIAL_FORMS": "0",
-        # The medical codes inline (the API's lookup), empty.
-        "codes-TOTAL_FORMS": "0",
-        "codes-INITIAL_FORMS": "0",
-    }
-    data.update(changes)
-    return data
 
 
 def test_shared_image_in_a_topic_intro_is_shown_to_readers(

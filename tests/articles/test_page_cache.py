@@ -26,7 +26,7 @@ from accounts.models import User
 from articles import cache as page_cache
 from articles import workflow
 from articles.models import Article, Page, Status
-from tests.articles.workflow_helpers import approve
+from tests.articles.workflow_helpers import approve, article_in_state
 from tests.factories import (
     ArticleFactory,
     ClinicianFactory,
@@ -388,6 +388,21 @@ def test_page_is_kept_no_longer_than_the_next_scheduled_publication(topic, setti
     PublishedArticleFactory(topics=[topic], published_at=noon + datetime.timedelta(hours=1))
     monkeypatch.setattr(timezone, "now", lambda: noon)
     assert page_cache.page_timeout(page_cache.generation()) == 3600
+
+
+def test_scheduling_an_article_shortens_how_long_pages_are_kept_at_once(
+    settings, clinician, editor, django_capture_on_commit_callbacks
+):
+    settings.PAGE_CACHE_SECONDS = 7200
+    gen = page_cache.generation()
+    assert page_cache.page_timeout(gen) > 60  # nothing scheduled: read and remembered
+    article = article_in_state(Status.IN_REVIEW, author=clinician)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        approve(article=article, by=editor, at=timezone.now() + datetime.timedelta(seconds=60))
+
+    assert page_cache.generation() == gen  # a publish retires keys, not the generation
+    assert page_cache.page_timeout(gen) <= 60
 
 
 def test_cdn_may_keep_a_page_no_longer_than_the_next_scheduled_publication(client, topic):

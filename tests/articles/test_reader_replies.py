@@ -180,3 +180,13 @@ def test_addresses_are_deleted_after_the_set_days_once_and_the_report_kept(
     out = io.StringIO()
     call_command("purge_reader_addresses", stdout=out)
     assert "Deleted 0 " in out.getvalue()
+
+
+def test_a_report_address_that_is_not_a_number_is_not_found_not_an_error(client, editor):
+    client.force_login(editor)
+
+    response = client.get("/admin/articles/problemreport/abc/change/", follow=True)
+
+    # Django's admin sends an unknown object to its list with a message.
+    assert response.status_code == 200
+    assert "doesn’t exist" in response.content.decode()

@@ -25,6 +25,7 @@ from articles.models import ChangeKind, ContentChange, Status, Webhook, WebhookD
 from tests.articles.desk_helpers import press
 from tests.articles.test_changes_log import new_version, run_worker
 from tests.articles.workflow_helpers import article_in_state
+from tests.html import parse
 from tests.webhook_receiver import start_receiver
 
 # Deliveries are queued when the publish commits, and the worker commits its own work:
@@ -249,6 +250,15 @@ def test_the_admin_refuses_a_private_address_and_shows_the_secret_once(client, s
     assert hook.secret in added.content.decode()
     change = client.get(reverse("admin:articles_webhook_change", args=[hook.pk]))
     assert hook.secret not in change.content.decode()
+
+
+def test_a_new_webhook_offers_withdrawals_and_significant_revisions_ticked(client, superuser):
+    client.force_login(superuser)
+
+    page = parse(client.get(reverse("admin:articles_webhook_add")).content.decode())
+
+    ticked = {box.get("value") for box in page.select("input[name=kinds][checked]")}
+    assert ticked == {"withdrawn", "revised_major"}
 
 
 def test_attempts_are_listed_read_only_in_the_admin(client, superuser):

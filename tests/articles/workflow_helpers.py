@@ -37,3 +37,23 @@ def approve(*, article, by, **kwargs):
     kwargs.setdefault("grade_reason", "Medical terms readers will meet in clinic.")
     kwargs.setdefault("flags_reason", "Quoted as written in the source.")
     return workflow.publish(article=article, by=by, **kwargs)
+
+
+def topic_form(topic, **changes):
+    """What the Topic admin's change form posts for `topic`, with `changes`."""
+    data = {
+        "name": topic.name,
+        "headline": topic.headline,
+        "definition": topic.definition,
+        "aliases": topic.aliases,
+        "intro": topic.intro,
+        "safety_notice": topic.safety_notice,
+        # The related topics' inline, empty.
+        "related_links-TOTAL_FORMS": "0",
+        "related_links-INITIAL_FORMS": "0",
+        # The medical codes inline (the API's lookup), empty.
+        "codes-TOTAL_FORMS": "0",
+        "codes-INITIAL_FORMS": "0",
+    }
+    data.update(changes)
+    return data

@@ -516,3 +516,20 @@ CARE_CARDS = [
         "topics": ["Depression"],
     },
 ]
+
+# Medical codes the demo's topics answer for in the partner API's lookup
+# (GET /api/v1/lookup?system=icd10&code=F32): (system, code, the code's own name).
+TOPIC_CODES = {
+    "Depression": [
+        ("icd10", "F32", "Depressive episode"),
+        ("icd10", "F33", "Recurrent depressive disorder"),
+        ("snomed", "35489007", "Depressive disorder"),
+        ("mesh", "D003866", "Depressive Disorder"),
+    ],
+    "Treatment-resistant depression": [
+        ("mesh", "D061218", "Depressive Disorder, Treatment-Resistant"),
+    ],
+    "Ketamine for depression": [("mesh", "D007649", "Ketamine")],
+    "Antidepressants": [("mesh", "D000928", "Antidepressive Agents")],
+    "Electroconvulsive therapy": [("mesh", "D004565", "Electroconvulsive Therapy")],
+}

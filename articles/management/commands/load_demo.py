@@ -21,11 +21,12 @@ from articles.models import (
     Helpline,
     Image,
     Topic,
+    TopicCode,
     set_related_topics,
 )
 
 from . import _demo_diagram as diagram
-from ._demo_content import ARTICLES, CARE_CARDS, HELPLINES, TOPICS
+from ._demo_content import ARTICLES, CARE_CARDS, HELPLINES, TOPIC_CODES, TOPICS
 
 # The seed article shows the diagram after its first paragraph.
 ILLUSTRATED = ARTICLES[0]["slug"]
@@ -144,6 +145,15 @@ class Command(BaseCommand):
             topics[spec["name"]] = topic
         for spec in TOPICS:
             set_related_topics(topics[spec["name"]], [topics[name] for name in spec["related"]])
+        for name, codes in TOPIC_CODES.items():
+            for system, code, display in codes:
+                row = TopicCode(topic=topics[name], system=system, code=code, display=display)
+                row.full_clean(
+                    validate_unique=False, validate_constraints=False
+                )  # the admin's checks
+                TopicCode.objects.get_or_create(
+                    topic=row.topic, system=row.system, code=row.code, defaults={"display": display}
+                )
         return topics
 
     def _crisis_help(self, topics: dict[str, Topic]) -> None:
