@@ -304,19 +304,19 @@ class TopicAdmin(admin.ModelAdmin):
         revision = workflow.pending_revision(topic)
         flags = workflow.review_flags(topic) if revision else []
         grade = workflow.reading_grade(topic) if revision else None
+        # The version this page shows: a sign-off or an approval is of it, or refused.
+        seen = workflow.fingerprint(workflow.working_topic_content(topic)) if revision else None
+        shown = {"flags": flags, "grade": grade, "live": True, "topic": topic, "seen": seen}
+        # A topic is always live: its approval is a revision, major or minor.
         forms = {
-            # A topic is always live: its approval is a revision, major or minor.
-            name: action_form(action, flags=flags, grade=grade, live=True, topic=topic)
-            for name, action in workflow.TOPIC_ACTIONS.items()
+            name: action_form(action, **shown) for name, action in workflow.TOPIC_ACTIONS.items()
         }
         error = ""
         if request.method == "POST":
             action = workflow.TOPIC_ACTIONS.get(request.POST.get("action", "approve_topic"))
             if action is None:
                 raise Http404
-            form = forms[action.name] = action_form(
-                action, request.POST, flags=flags, grade=grade, live=True, topic=topic
-            )
+            form = forms[action.name] = action_form(action, request.POST, **shown)
             if not form.is_valid():
                 error = f"“{action.label}” needs more from you: see the marked fields."
             else:
@@ -654,6 +654,8 @@ class BaseArticleAdmin(ReportForgedFields, admin.ModelAdmin):
             pressed = _pressed_name(request)
             flags = self._flags(request, article)
             grade = self._grade(request, article)
+            # The text this page shows: a sign-off or an approval is of it, or refused.
+            seen = workflow.fingerprint(workflow.working_content(article))
             forms = {
                 name: action_form(
                     workflow.ACTIONS[name],
@@ -662,6 +664,7 @@ class BaseArticleAdmin(ReportForgedFields, admin.ModelAdmin):
                     grade=grade,
                     article=article,
                     live=article.live,
+                    seen=seen,
                 )
                 for name in workflow.allowed_actions(article, request.user)
             }
@@ -738,7 +741,8 @@ class BaseArticleAdmin(ReportForgedFields, admin.ModelAdmin):
         fields = {k: data[k] for k in ("slug", "audience", "author") if k in data}
         # The text on screen and the action pressed: both, or (on a refusal) neither.
         with transaction.atomic():
-            if action is None or form.has_changed():
+            edited = action is None or form.has_changed()
+            if edited:
                 workflow.edit_article(
                     article=obj,
                     by=request.user,
@@ -747,7 +751,12 @@ class BaseArticleAdmin(ReportForgedFields, admin.ModelAdmin):
                     fields=fields,
                 )
             if action is not None:
-                action.perform(article=obj, by=request.user, **form.action_form.arguments())
+                arguments = form.action_form.arguments()
+                if edited:
+                    # The text just saved is the one on screen (edit_article checked under
+                    # the lock that nobody saved since the page was loaded): that is seen.
+                    arguments.pop("seen", None)
+                action.perform(article=obj, by=request.user, **arguments)
                 request._workflow_taken = action
         Autosave.objects.filter(user=request.user, article=obj).delete()
         if obj.live and action is None:

@@ -211,6 +211,25 @@ class ArticleAdminForm(forms.ModelForm):
             self.add_error(None, self.errors["loaded_version"])
 
 
+class SeenField(forms.CharField):
+    """A hidden field that always shows the value it was given (the text on the page now),
+    while what was posted (the text on the page then) is what it cleans: a refused page
+    comes back carrying the new text's fingerprint, not the stale one."""
+
+    widget = forms.HiddenInput
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", True)
+        kwargs.setdefault(
+            "error_messages",
+            {"required": "This page is out of date: reload it, then read the text again."},
+        )
+        super().__init__(**kwargs)
+
+    def bound_data(self, data, initial):
+        return initial
+
+
 class ActionForm(forms.Form):
     """The inputs of one workflow action (articles.workflow.ACTIONS names its form).
 
@@ -220,8 +239,27 @@ class ActionForm(forms.Form):
     keyword arguments of the action's function.
     """
 
-    def __init__(self, *args, flags=(), grade=None, live=False, article=None, topic=None, **kwargs):
+    # What the person saw (workflow.fingerprint of the text on their page), for an action
+    # that `signs_text`: the workflow refuses it if the text has changed since. Only for
+    # those actions; a page left open long enough is refused, never credited.
+    seen = SeenField()
+
+    def __init__(
+        self,
+        *args,
+        flags=(),
+        grade=None,
+        live=False,
+        article=None,
+        topic=None,
+        seen=None,
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
+        if seen is None:
+            del self.fields["seen"]
+        else:
+            self.fields["seen"].initial = seen
 
     def arguments(self) -> dict:
         return dict(self.cleaned_data)
@@ -486,6 +524,8 @@ def action_form(action: Action, *args, **kwargs) -> ActionForm:
     """The form the registry names for `action`. Its fields share the article's one form, so
     each action's names carry its own prefix: "publish-comment", "submit-comment"."""
     kwargs.setdefault("prefix", action.name)
+    if not action.signs_text:
+        kwargs.pop("seen", None)
     return ACTION_FORMS[action.form](*args, **kwargs)
 
 

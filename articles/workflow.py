@@ -82,6 +82,10 @@ class StaleEdit(Exception):
     """Someone else saved the article after this form was loaded."""
 
 
+class TextChanged(TransitionNotAllowed):
+    """The text under review changed after the person acting on it opened the page."""
+
+
 @dataclass(frozen=True)
 class Content:
     """The editable text of one version of an article."""
@@ -152,6 +156,9 @@ class Action:
     # status it is taken in, and stays in (a clinical sign-off, in review).
     stays_in: str | None = None
     primary: bool = False  # the step forward: the default button
+    # Taken on the text the person read (a sign-off, an approval): the page posts that
+    # text's fingerprint as `seen`, and a changed text is refused (_require_seen).
+    signs_text: bool = False
     # Two actions reach the same status from different places (restore and withdraw both
     # lead to a draft): each then names the one edge of `TRANSITIONS` it takes.
     only_from: str | None = None
@@ -484,6 +491,17 @@ def fingerprint(content: "Content | TopicContent") -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+def _require_seen(subject: Article | Topic, seen: str | None, *, step: str) -> None:
+    """Refuse a sign-off or an approval of text the person never saw: `seen` is the
+    fingerprint of the version their page showed (None: no page, e.g. a script or the
+    editor's own text saved in the same press). Callers hold the row's lock."""
+    if seen is not None and seen != fingerprint(_working(subject)):
+        raise TextChanged(
+            "The text changed since you opened this page: read the new version below, "
+            f"then {step} again."
+        )
+
+
 def clinical_sign_off(
     article: Article | Topic, content: "Content | TopicContent | None" = None
 ) -> WorkflowEvent | None:
@@ -803,14 +821,17 @@ def publish(
     grade_reason: str = "",
     flags_reason: str = "",
     significant: bool = False,
+    seen: str | None = None,
 ) -> Article:
-    """Approve the version in review and make it public now, or at `at` (scheduled).
+    """Approve the version in review (`seen`: the one the editor read) and make it
+    public now, or at `at` (scheduled).
 
     A live article's new version is `significant` when the editor ticks that it changes
     something clinically; partners are told of such changes first (changelog.py)."""
     article = _locked(article)
     shown_before = upkeep.article_keys(article)  # topics, reviewer may change
     check_action(article, name="publish", by=by)
+    _require_seen(article, seen, step="approve")
     details = _override_details(article, by, comment)
     missing = [label for key, label in CHECKLIST.items() if key not in set(checklist)]
     if missing:
@@ -997,11 +1018,13 @@ def _sign_off(subject: Article | Topic, *, by, comment: str) -> None:
 
 
 @transaction.atomic
-def clinical_review(*, article: Article, by, comment: str = "") -> Article:
-    """A medical reviewer signs off the text in review; an editor then approves it. The
-    sign-off holds for this exact text: an edit after it needs a new one."""
+def clinical_review(*, article: Article, by, comment: str = "", seen: str | None = None) -> Article:
+    """A medical reviewer signs off the text in review (`seen`: the one they read); an
+    editor then approves it. The sign-off holds for this exact text: an edit after it
+    needs a new one."""
     article = _locked(article)
     check_action(article, name="clinical_review", by=by)
+    _require_seen(article, seen, step="sign off")
     _sign_off(article, by=by, comment=comment)
     _bump_version(article)
     article.save(update_fields=["version", "updated_at"])
@@ -1267,11 +1290,13 @@ def edit_topic(*, topic: Topic, content: TopicContent, by) -> Revision | None:
 
 
 @transaction.atomic
-def clinical_review_topic(*, topic: Topic, by, comment: str = "") -> Topic:
-    """A medical reviewer signs off the topic's pending version; another editor then
-    approves it. An edit of the version after it voids the sign-off."""
+def clinical_review_topic(*, topic: Topic, by, comment: str = "", seen: str | None = None) -> Topic:
+    """A medical reviewer signs off the topic's pending version (`seen`: the one they
+    read); another editor then approves it. An edit of the version after it voids the
+    sign-off."""
     topic = _locked_topic(topic)
     check_action(topic, name="clinical_review", by=by)
+    _require_seen(topic, seen, step="sign off")
     _sign_off(topic, by=by, comment=comment)
     return topic
 
@@ -1286,12 +1311,15 @@ def approve_topic(
     flags_reason: str = "",
     grade_reason: str = "",
     significant: bool = False,
+    seen: str | None = None,
 ) -> Topic:
-    """Make the topic's pending version what readers see, reviewed today by the medical
-    reviewer who signed it off, or by `by` when they are one (one press); `significant`
-    when the editor ticks that it changes something clinically (the changes log)."""
+    """Make the topic's pending version (`seen`: the one the editor read) what readers
+    see, reviewed today by the medical reviewer who signed it off, or by `by` when they
+    are one (one press); `significant` when the editor ticks that it changes something
+    clinically (the changes log)."""
     topic = _locked_topic(topic)
     check_action(topic, name="approve_topic", by=by)
+    _require_seen(topic, seen, step="approve")
     details = _override_details(topic, by, comment)
     revision = pending_revision(topic)
     if revision is None:
@@ -1461,6 +1489,7 @@ TOPIC_ACTIONS: Mapping[str, "Action"] = MappingProxyType(
             guard=partial(_require_unsigned, action="sign it off clinically"),
             perform=clinical_review_topic,
             form="CommentForm",
+            signs_text=True,
         ),
         "approve_topic": Action(
             name="approve_topic",
@@ -1471,6 +1500,7 @@ TOPIC_ACTIONS: Mapping[str, "Action"] = MappingProxyType(
             perform=approve_topic,
             form="GatesForm",
             primary=True,
+            signs_text=True,
         ),
     }
 )
@@ -1520,6 +1550,7 @@ ACTIONS: Mapping[str, Action] = MappingProxyType(
                 guard=partial(_require_medical_reviewer, action="sign it off clinically"),
                 perform=clinical_review,
                 form="CommentForm",
+                signs_text=True,
             ),
             Action(
                 name="assign",
@@ -1550,6 +1581,7 @@ ACTIONS: Mapping[str, Action] = MappingProxyType(
                 perform=publish,
                 form="PublishForm",
                 primary=True,
+                signs_text=True,
             ),
             Action(
                 name="archive",

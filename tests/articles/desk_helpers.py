@@ -24,6 +24,10 @@ def form_data(article, **overrides):
     }
     if not article.live:  # a live article's address and audience are read-only
         data.update(slug=article.slug, audience=article.audience)
+    # What a sign-off or an approval is of: the text the page shows.
+    for name, action in workflow.ACTIONS.items():
+        if action.signs_text:
+            data[f"{name}-seen"] = workflow.fingerprint(content)
     data.update(overrides)
     return data
 

@@ -13,6 +13,7 @@ from django_tasks_db.management.commands.db_worker import Worker
 from articles import workflow
 from articles.models import ChangeKind, ContentChange, Status, Topic
 from tests.articles.desk_helpers import change_url, press
+from tests.articles.topic_review_helpers import press_step
 from tests.articles.workflow_helpers import approve, article_in_state, topic_form
 from tests.factories import EditorFactory, TopicFactory
 from tests.html import parse
@@ -243,13 +244,8 @@ def test_the_topic_review_page_ticks_a_major_change(client, editor):
     client.force_login(editor)
     url = reverse("admin:articles_topic_review", args=[topic.pk])
     assert "Clinically significant change" in client.get(url).content.decode()
-    response = client.post(
-        url,
-        {
-            "action": "approve_topic",
-            "approve_topic-significant": "on",
-            "approve_topic-comment": "Crisis line changed.",
-        },
+    response = press_step(
+        client, topic, "approve_topic", significant="on", comment="Crisis line changed."
     )
     assert response.status_code == 302
     change = ContentChange.objects.get()

@@ -19,6 +19,7 @@ from articles.models import Consent, Image, ImageUse
 from articles.writing_checks import check
 from tests.articles.desk_helpers import form_data
 from tests.articles.image_helpers import jpeg_bytes, make_image, png_bytes
+from tests.articles.topic_review_helpers import press_step
 from tests.articles.workflow_helpers import topic_form
 from tests.factories import ArticleFactory, PublishedArticleFactory
 from tests.html import parse
@@ -439,8 +440,7 @@ def test_shared_image_in_a_topic_intro_is_shown_to_readers(
     assert client.post(url, topic_form(trd, intro=intro)).status_code == 302
     assert "<figure" not in client.get(trd.get_absolute_url()).content.decode()  # pending
     client.force_login(medical_editor)  # a second person approves it
-    review = reverse("admin:articles_topic_review", args=[trd.pk])
-    assert client.post(review, {"comment": ""}).status_code == 302
+    assert press_step(client, trd, "approve_topic", comment="").status_code == 302
     client.logout()
     page = parse(client.get(trd.get_absolute_url()))
     figure = page.select("figure")[0]

@@ -8,7 +8,7 @@ from accounts.forms import UserChangeForm
 from accounts.models import MEDICAL_REVIEWERS
 from articles import workflow
 from articles.models import Status
-from tests.articles.desk_helpers import change_url, page_errors, press
+from tests.articles.desk_helpers import change_url, on_screen, page_errors, press
 from tests.articles.workflow_helpers import approve, article_in_state
 from tests.factories import (
     EditorFactory,
@@ -129,6 +129,74 @@ def test_a_medical_reviewer_signs_off_from_the_change_page(client, clinician, re
     assert article.events.first().actor == reviewer
     history = parse(client.get(change_url(article)).content.decode()).one(".workflow-history")
     assert "Clinical review signed." in history.text
+
+
+def test_a_sign_off_of_text_copy_edited_since_the_page_was_opened_is_refused(
+    client, clinician, lay_editor, reviewer
+):
+    article = article_in_state(Status.IN_REVIEW, author=clinician, approver=lay_editor)
+    client.force_login(reviewer)
+    assert not client.get(change_url(article)).context["has_change_permission"]
+    read = on_screen(client, article)  # the page as the medical reviewer opened it
+    assert read["clinical_review-seen"]
+    # An editor copy-edits the text in review while the medical reviewer reads it.
+    article.refresh_from_db()
+    working = workflow.working_content(article)
+    workflow.edit_article(
+        article=article,
+        by=lay_editor,
+        content=workflow.Content(
+            "Take ten tablets at once", working.summary, working.body, working.topic_ids
+        ),
+        expected_version=article.version,
+    )
+    response = client.post(
+        change_url(article), {**read, "_workflow": "clinical_review", "clinical_review-comment": ""}
+    )
+    assert response.status_code == 200
+    assert any(
+        "The text changed since you opened this page: read the new version below, then "
+        "sign off again." in said
+        for said in page_errors(response)
+    )
+    assert "Take ten tablets at once" in response.content.decode()  # the new text, to read
+    article.refresh_from_db()
+    assert workflow.clinical_sign_off(article) is None
+    assert not article.events.filter(details__clinical_review=True).exists()
+    with pytest.raises(workflow.TransitionNotAllowed, match="^A medical reviewer must sign"):
+        approve(article=article, by=lay_editor)
+
+    # Signed off again from the page as it is now: the sign-off is of the copy-edited text.
+    response = press(client, article, "clinical_review", {"comment": "Read the new title."})
+    assert response.status_code == 302, page_errors(response)
+    article.refresh_from_db()
+    assert workflow.clinical_sign_off(article).actor == reviewer
+    approve(article=article, by=lay_editor)
+    article.refresh_from_db()
+    assert article.title == "Take ten tablets at once" and article.medical_reviewer == reviewer
+
+
+def test_the_workflow_refuses_a_sign_off_or_approval_of_unseen_text(clinician, editor):
+    article = article_in_state(Status.IN_REVIEW, author=clinician, approver=editor)
+    seen = workflow.fingerprint(workflow.working_content(article))
+    working = workflow.working_content(article)
+    workflow.edit_article(
+        article=article,
+        by=EditorFactory(username="copy-editor"),
+        content=workflow.Content("A new title", working.summary, working.body, working.topic_ids),
+        expected_version=article.version,
+    )
+    with pytest.raises(workflow.TextChanged, match="then sign off again"):
+        workflow.clinical_review(article=article, by=editor, seen=seen)
+    with pytest.raises(workflow.TextChanged, match="then approve again"):
+        approve(article=article, by=editor, seen=seen)
+    article.refresh_from_db()
+    assert article.status == Status.IN_REVIEW and workflow.clinical_sign_off(article) is None
+    approve(
+        article=article, by=editor, seen=workflow.fingerprint(workflow.working_content(article))
+    )
+    article.refresh_from_db()
+    assert article.status == Status.PUBLISHED and article.title == "A new title"
 
 
 def test_a_medical_reviewer_does_not_see_drafts_of_others(client, clinician, reviewer):

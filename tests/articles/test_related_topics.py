@@ -5,6 +5,7 @@ from django.contrib.admin.models import LogEntry
 from django.urls import reverse
 
 from articles.models import RelatedTopic, set_related_topics
+from tests.articles.topic_review_helpers import press_step
 from tests.factories import TopicFactory
 from tests.html import parse
 
@@ -74,8 +75,7 @@ def test_editors_set_the_list_and_its_order_in_the_topic_admin(client, editor, m
     assert response.status_code == 302, response.content.decode()[:2000]
     assert _shown(client, topic) == []  # a reviewed change: readers keep the approved list
     client.force_login(medical_editor)
-    review = reverse("admin:articles_topic_review", args=[topic.pk])
-    assert client.post(review, {"comment": ""}).status_code == 302
+    assert press_step(client, topic, "approve_topic", comment="").status_code == 302
     assert _shown(client, topic) == ["Talking therapy", "Antidepressants"]
     assert _shown(client, other) == ["Depression"]
     assert RelatedTopic.objects.filter(to_topic=topic).count() == 1

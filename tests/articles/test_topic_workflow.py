@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from articles import reads, workflow
 from articles.models import CareCard, Revision, Status, Topic, WorkflowEvent, set_related_topics
+from tests.articles.topic_review_helpers import opened, press_step, step_inputs
 from tests.factories import (
     ClinicianFactory,
     EditorFactory,
@@ -63,11 +64,11 @@ def _edit(client, user, topic, **changes):
     return response
 
 
-def _step(client, user, topic, action, **inputs):
-    """Press one of the review page's steps (workflow.TOPIC_ACTIONS) as `user`."""
+def _step(client, user, topic, action, page=None, **inputs):
+    """Press one of the review page's steps (workflow.TOPIC_ACTIONS) as `user`, from the
+    page as it is now or as opened earlier (`page`, topic_review_helpers.opened)."""
     client.force_login(user)
-    data = {"action": action, **{f"{action}-{name}": value for name, value in inputs.items()}}
-    response = client.post(reverse("admin:articles_topic_review", args=[topic.pk]), data)
+    response = press_step(client, topic, action, page, **inputs)
     client.logout()
     return response
 
@@ -677,3 +678,94 @@ def test_the_preview_costs_the_same_queries_however_long_its_lists(client, ketam
         assert len(page.select(".care-card")) == n
         counts.append(len(queries))
     assert counts[0] == counts[1]
+
+
+# --- a step is of the version the person read ------------------------------------------
+
+STALE = "The text changed since you opened this page: read the new version below"
+UNSEEN_INTRO = "Ketamine cures depression in one dose."
+
+
+def _opened_by(client, user, topic):
+    """The review page as `user` opened it (its steps' hidden inputs), before anyone else
+    changes the version."""
+    client.force_login(user)
+    page = opened(client, topic)
+    client.logout()
+    return page
+
+
+def test_an_approval_of_a_version_rewritten_since_the_page_was_opened_is_refused(client, ketamine):
+    writer, approver = EditorFactory(username="writer"), EditorFactory(username="approver")
+    _edit(client, writer, ketamine, intro=NEW_INTRO)
+    page = _opened_by(client, approver, ketamine)
+    assert page["approve_topic"]["approve_topic-seen"]
+    # Another editor rewrites the same pending version while the approver reads it.
+    _edit(client, EditorFactory(username="second-writer"), ketamine, intro=UNSEEN_INTRO)
+
+    response = _step(client, approver, ketamine, "approve_topic", page=page)
+    assert response.status_code == 400
+    shown = parse(response.content.decode())
+    assert STALE in shown.one(".errornote").text
+    assert UNSEEN_INTRO in shown.one(".topic-preview").text  # the new version, to read now
+    ketamine.refresh_from_db()
+    assert ketamine.intro == ORIGINAL_INTRO and ketamine.has_pending_changes
+    assert ketamine.medical_reviewer != approver
+    assert UNSEEN_INTRO not in _public_text(client, ketamine)
+    assert not ketamine.events.filter(to_status=Status.PUBLISHED).exists()
+
+    # Pressed again from the refused page, which carries the version it shows: approved.
+    response = _step(client, approver, ketamine, "approve_topic", page=step_inputs(response))
+    assert response.status_code == 302
+    assert UNSEEN_INTRO in _public_text(client, ketamine)
+    ketamine.refresh_from_db()
+    assert ketamine.medical_reviewer == approver
+
+
+def test_a_sign_off_of_a_version_rewritten_since_the_page_was_opened_is_refused(client, ketamine):
+    signer = MedicalReviewerFactory(username="md", first_name="Ada", last_name="Okafor")
+    writer = EditorFactory(username="writer")
+    _edit(client, writer, ketamine, intro=NEW_INTRO)
+    page = _opened_by(client, signer, ketamine)
+    _edit(client, writer, ketamine, intro=UNSEEN_INTRO)
+
+    response = _step(client, signer, ketamine, "clinical_review", page=page)
+    assert response.status_code == 400
+    assert STALE in parse(response.content.decode()).one(".errornote").text
+    ketamine.refresh_from_db()
+    assert workflow.clinical_sign_off(ketamine) is None
+    assert not ketamine.events.filter(details__clinical_review=True).exists()
+    # A lay editor still cannot approve: nobody signed off the text they would publish.
+    response = _approve(client, LayEditorFactory(username="lay"), ketamine)
+    assert response.status_code == 400
+    assert UNSEEN_INTRO not in _public_text(client, ketamine)
+
+    # Read again and signed off: the sign-off is of the version now pending.
+    assert _sign_off(client, signer, ketamine).status_code == 302
+    ketamine.refresh_from_db()
+    assert workflow.clinical_sign_off(ketamine).actor == signer
+
+
+def test_the_workflow_refuses_a_step_on_text_other_than_what_was_seen(ketamine):
+    writer, approver = EditorFactory(username="writer"), EditorFactory(username="approver")
+    content = workflow.working_topic_content(ketamine)
+    workflow.edit_topic(
+        topic=ketamine,
+        content=workflow.TopicContent(**{**content.__dict__, "intro": NEW_INTRO}),
+        by=writer,
+    )
+    seen = workflow.fingerprint(workflow.working_topic_content(ketamine))
+    workflow.edit_topic(
+        topic=ketamine,
+        content=workflow.TopicContent(**{**content.__dict__, "intro": UNSEEN_INTRO}),
+        by=writer,
+    )
+    for step in (workflow.clinical_review_topic, workflow.approve_topic):
+        with pytest.raises(workflow.TextChanged, match="The text changed since you opened"):
+            step(topic=ketamine, by=approver, seen=seen)
+    ketamine.refresh_from_db()
+    assert ketamine.intro == ORIGINAL_INTRO and ketamine.has_pending_changes
+    current = workflow.fingerprint(workflow.working_topic_content(ketamine))
+    workflow.approve_topic(topic=ketamine, by=approver, seen=current)
+    ketamine.refresh_from_db()
+    assert ketamine.intro == UNSEEN_INTRO
