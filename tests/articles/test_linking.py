@@ -8,6 +8,7 @@ from articles import upkeep
 from articles.linking import Matcher, TopicRef
 from articles.markdown import render_markdown
 from articles.models import Article, Topic, current_matcher, render_linked
+from tests.articles.topic_review_helpers import press_step
 from tests.factories import PublishedArticleFactory, TopicFactory
 from tests.html import parse
 
@@ -264,6 +265,6 @@ def test_admin_approval_rerenders_pages_that_mention_the_topic(
     article.refresh_from_db()
     assert "Changed in the admin." not in article.body_html  # pending: not yet approved
     client.force_login(medical_editor)
-    client.post(f"/admin/articles/topic/{topic.pk}/review/", {"comment": ""})
+    assert press_step(client, topic, "approve_topic").status_code == 302
     article.refresh_from_db()
     assert "Changed in the admin." in article.body_html

@@ -26,6 +26,7 @@ from accounts.models import User
 from articles import cache as page_cache
 from articles import workflow
 from articles.models import Article, Page, Status
+from tests.articles.topic_review_helpers import press_step
 from tests.articles.workflow_helpers import approve, article_in_state
 from tests.factories import (
     ArticleFactory,
@@ -321,7 +322,7 @@ def test_topic_edit_shows_once_approved_and_not_before(
     assert "Ketamine: the new headline" not in body(client.get(topic.get_absolute_url()))
     client.force_login(medical_editor)
     with on_commit():
-        client.post(f"/admin/articles/topic/{topic.pk}/review/", {"comment": ""})
+        assert press_step(client, topic, "approve_topic").status_code == 302
     client.logout()
     assert "Ketamine: the new headline" in body(client.get(topic.get_absolute_url()))
 
