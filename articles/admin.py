@@ -274,9 +274,7 @@ class TopicAdmin(admin.ModelAdmin):
         # The name is not reviewed: pages that mention it by name follow it now, and
         # partners who republish the topic hear of it as a minor revision.
         if approved is not None and approved.name != obj.name:
-            changelog.record(
-                ChangeKind.REVISED_MINOR, obj, note=f"Renamed from “{approved.name}”."
-            )
+            changelog.record(ChangeKind.REVISED_MINOR, obj, note=f"Renamed from “{approved.name}”.")
         upkeep.topic_saved(topic=obj)
 
     def get_urls(self):
