@@ -21,7 +21,7 @@ from ..facts import article_facts, person
 from ..markdown import lead_image, sources_of
 from ..models import Article, Audience, ChangeKind, ContentChange, Topic
 from . import http
-from .errors import Problem, gone
+from .errors import PROBLEM_TYPE, Problem, gone
 from .schemas import ArticleDetail, ArticleList
 
 router = Router(tags=["articles"])
@@ -122,6 +122,14 @@ def list_articles(
     url_name="article",
     summary="One article",
     description="410 with a tombstone for an article that was withdrawn.",
+    openapi_extra={
+        "responses": {
+            "410": {
+                "description": "Withdrawn: a tombstone (slug, withdrawn_at, reason, sent_to).",
+                "content": {PROBLEM_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+            }
+        }
+    },
 )
 def article_detail(request: HttpRequest, slug: str):
     article = reads.article_page(http.checked_slug(slug, "article"))

@@ -43,6 +43,50 @@ def problem_response(
     return response
 
 
+# The problem body, for the OpenAPI document; members beyond these (errors, a tombstone's
+# slug/withdrawn_at/...) are allowed.
+PROBLEM_SCHEMA = {
+    "type": "object",
+    "required": ["type", "title", "status"],
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+    },
+}
+# Answers any operation may give (docs/api.md): code -> what it means.
+_EVERY_OPERATION = {
+    "304": "Not modified: the copy the client names (If-None-Match) is current.",
+    "400": "A malformed parameter (the problem names it and why), or an address with "
+    "control characters.",
+    "401": "Unknown key, no key where the site wants one, or an Authorization not Bearer.",
+    "403": "Revoked key.",
+    "429": "Over the key's (or the anonymous) limit this minute; see Retry-After.",
+}
+
+
+def document_problems(schema: dict) -> dict:
+    """Declare in an OpenAPI document the problems its operations answer besides success:
+    the ones every operation may give, and 404 where a path or page number can name
+    nothing. Returns the document."""
+    schema.setdefault("components", {}).setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
+    content = {PROBLEM_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+    for item in schema.get("paths", {}).values():
+        for operation in item.values():
+            places = {(p["in"], p["name"]) for p in operation.get("parameters", [])}
+            answers = dict(_EVERY_OPERATION)
+            if any(where == "path" for where, _ in places) or ("query", "page") in places:
+                answers["404"] = "Nothing published at this address, or a page past the end."
+            responses = operation.setdefault("responses", {})
+            for code, description in answers.items():
+                response = {"description": description}
+                if code != "304":
+                    response["content"] = content
+                responses.setdefault(code, response)
+    return schema
+
+
 def gone(slug: str, withdrawal: dict | None = None) -> Problem:
     """The tombstone of an article taken off the site: 410, its address and, when the
     changes log has it, when and why it was withdrawn and where readers are sent."""

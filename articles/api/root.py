@@ -37,6 +37,12 @@ class HubAPI(NinjaAPI):
         )
         return http.finish(request, response)
 
+    def get_openapi_schema(self, *, path_prefix=None, path_params=None):
+        # ninja documents each operation's success only; the problems are declared here.
+        return errors.document_problems(
+            super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        )
+
     def _get_urls(self):
         # ninja answers a method an address does not take with a plain-text 405: make it a
         # problem too, keeping its Allow header.

@@ -49,3 +49,22 @@ def test_docs_page_loads_nothing_from_elsewhere(client):
     for script in page.select("script"):
         assert script.get("src") or script.get("type") == "application/json"
     assert "script-src 'self'" in response["Content-Security-Policy"]
+
+
+def test_every_operation_documents_the_problems_it_answers(client):
+    # Found by schemathesis: each operation documented its 200 only, so a partner's generated
+    # client had no shape for a 401, a 404 or a withdrawn article's 410.
+    schema = json.loads(client.get(f"{API}/openapi.json").content)
+    problem = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+    assert schema["components"]["schemas"]["Problem"]["required"] == ["type", "title", "status"]
+    for path, item in schema["paths"].items():
+        responses = item["get"]["responses"]
+        assert {"200", "304", "400", "401", "403", "429"} <= set(responses), path
+        assert "content" not in responses["304"]
+        for code in ("400", "401", "403", "429"):
+            assert responses[code]["content"] == problem, (path, code)
+        if "{slug}" in path or path in (f"{API}/topics", f"{API}/articles"):
+            assert responses["404"]["content"] == problem, path
+    assert (
+        schema["paths"][f"{API}/articles/{{slug}}"]["get"]["responses"]["410"]["content"] == problem
+    )
