@@ -33,6 +33,7 @@ import http.client
 import json
 import os
 import random
+import secrets
 import shutil
 import subprocess
 import sys
@@ -49,6 +50,8 @@ from harness import log  # noqa: E402
 
 ROOT = harness.ROOT
 VCL = ROOT / "deploy" / "varnish" / "default.vcl"
+# The purge secret the VCL is written with and the app sends (CACHE_PURGE_TOKEN).
+PURGE_TOKEN = secrets.token_hex(32)
 
 
 # --- in-process modes (run in a child with the bench's environment) ------------------------
@@ -179,7 +182,11 @@ def start_varnish(backend_port: int, port: int, admin_port: int) -> tuple[int, P
     workdir = Path(tempfile.mkdtemp(prefix="hub-bench-varnish-"))
     workdir.chmod(0o755)
     vcl = workdir / "default.vcl"
-    vcl.write_text(VCL.read_text().replace("BACKEND_PORT", str(backend_port)))
+    vcl.write_text(
+        VCL.read_text()
+        .replace("BACKEND_PORT", str(backend_port))
+        .replace("PURGE_SECRET", PURGE_TOKEN)
+    )
     vcl.chmod(0o644)
     subprocess.run(
         [
@@ -275,6 +282,7 @@ def main() -> int:  # noqa: C901 - one script, read top to bottom
         db,
         args.redis_url,
         CACHE_PURGE_HOSTS=f"http://127.0.0.1:{args.varnish_port}",
+        CACHE_PURGE_TOKEN=PURGE_TOKEN,
         PAGE_CDN_SECONDS="600",
     )
     seeded = False
