@@ -1044,6 +1044,16 @@ def take_review(*, article: Article, by, comment: str = "") -> Article:
     return _assign(article, by=by, reviewer=by, due=None, comment=comment, action="take_review")
 
 
+def _assignment(reviewer, *, previous: int | None, due) -> dict:
+    """What an assignment's event records (articles and topics alike)."""
+    return {
+        "assigned_to": reviewer.pk,
+        "assignee": str(reviewer),
+        "previous_assignee": previous,
+        "review_due": due.isoformat() if due else None,
+    }
+
+
 @transaction.atomic
 def _assign(article: Article, *, by, reviewer, due, comment: str, action: str) -> Article:
     article = _locked(article)
@@ -1077,12 +1087,7 @@ def _assign(article: Article, *, by, reviewer, due, comment: str, action: str) -
         to_status=article.status,
         comment=comment,
         revision=pending_revision(article),
-        details={
-            "assigned_to": reviewer.pk,
-            "assignee": str(reviewer),
-            "previous_assignee": previous,
-            "review_due": due.isoformat() if due else None,
-        },
+        details=_assignment(reviewer, previous=previous, due=due),
     )
     if reviewer.pk != by.pk:
         transaction.on_commit(lambda: notifications.assigned(article_id=article.pk, by_id=by.pk))
@@ -1446,12 +1451,7 @@ def assign_topic_review(
         to_status=topic.status,
         comment=comment,
         revision=pending_revision(topic),
-        details={
-            "assigned_to": reviewer.pk,
-            "assignee": str(reviewer),
-            "previous_assignee": previous,
-            "review_due": due.isoformat() if due else None,
-        },
+        details=_assignment(reviewer, previous=previous, due=due),
     )
     if reviewer.pk != by.pk:
         transaction.on_commit(lambda: notifications.topic_assigned(topic_id=topic.pk, by_id=by.pk))

@@ -14,6 +14,7 @@ from django.utils import timezone
 from articles import reads, workflow
 from articles.models import CareCard, Revision, Status, Topic, WorkflowEvent, set_related_topics
 from tests.articles.topic_review_helpers import opened, press_step, step_inputs
+from tests.articles.workflow_helpers import topic_form
 from tests.factories import (
     ClinicianFactory,
     EditorFactory,
@@ -35,30 +36,10 @@ def ketamine(db):
     return TopicFactory(name="Ketamine", intro=ORIGINAL_INTRO, safety_notice=NOTICE)
 
 
-def _form(topic, **changes):
-    data = {
-        "name": topic.name,
-        "headline": topic.headline,
-        "definition": topic.definition,
-        "aliases": topic.aliases,
-        "intro": topic.intro,
-        "safety_notice": topic.safety_notice,
-        "related_links-TOTAL_FORMS": "0",
-        "related_links-INITIAL_FORMS": "0",
-        # The medical codes inline (the API's lookup), empty.
-        "codes-TOTAL_FORMS": "0",
-        "codes-INITIAL_FORMS": "0",
-    }
-    if topic.mental_health:
-        data["mental_health"] = "on"
-    data.update(changes)
-    return {k: v for k, v in data.items() if v is not None}
-
-
 def _edit(client, user, topic, **changes):
     client.force_login(user)
     response = client.post(
-        reverse("admin:articles_topic_change", args=[topic.pk]), _form(topic, **changes)
+        reverse("admin:articles_topic_change", args=[topic.pk]), topic_form(topic, **changes)
     )
     client.logout()
     return response
@@ -224,7 +205,7 @@ def test_editing_back_to_the_approved_text_drops_the_pending_version(client, ket
 def test_a_new_topics_text_waits_for_approval_but_the_topic_exists(client):
     writer = EditorFactory(username="writer")
     client.force_login(writer)
-    data = _form(TopicFactory.build(name="Lithium", intro="Lithium steadies mood."))
+    data = topic_form(TopicFactory.build(name="Lithium", intro="Lithium steadies mood."))
     response = client.post(reverse("admin:articles_topic_add"), data)
     assert response.status_code == 302, response.content.decode()[:2000]
     topic = Topic.objects.get(name="Lithium")

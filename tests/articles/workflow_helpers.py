@@ -40,7 +40,8 @@ def approve(*, article, by, **kwargs):
 
 
 def topic_form(topic, **changes):
-    """What the Topic admin's change form posts for `topic`, with `changes`."""
+    """What the Topic admin's change form posts for `topic`, with `changes` (None leaves a
+    field out, as an unticked box is left out)."""
     data = {
         "name": topic.name,
         "headline": topic.headline,
@@ -55,5 +56,7 @@ def topic_form(topic, **changes):
         "codes-TOTAL_FORMS": "0",
         "codes-INITIAL_FORMS": "0",
     }
+    if topic.mental_health:
+        data["mental_health"] = "on"
     data.update(changes)
-    return data
+    return {k: v for k, v in data.items() if v is not None}
