@@ -81,16 +81,16 @@ from django.http import HttpRequest, HttpResponse, QueryDict
 from django.utils import timezone
 from django.utils.cache import patch_cache_control, set_response_etag
 from django.utils.http import http_date
-from redis.exceptions import RedisError
 
 from hub import cache_purge
+from hub.cache_backends import CACHE_ERRORS
 
 from .models import Article, render_body
 
 log = logging.getLogger(__name__)
 
-# The shared cache being unreachable must cost readers the cache, never the page.
-CACHE_ERRORS = (RedisError, OSError)
+# The shared cache being unreachable must cost readers the cache, never the page
+# (CACHE_ERRORS: what it raises then).
 GENERATION_KEY = "page:generation"
 # The sequence of retirements; each retired key's version is the number of its last one.
 RETIRED_KEY = "page:retired"

@@ -8,6 +8,11 @@ notices the new process), so one per pool is enough.
 """
 
 from django.core.cache.backends import redis
+from redis.exceptions import RedisError
+
+# What the shared cache raises when it cannot be reached (a refused or timed-out socket):
+# callers catch these to degrade (no cached page, no rate count), never to fail a request.
+CACHE_ERRORS = (RedisError, OSError)
 
 
 class RedisCacheClient(redis.RedisCacheClient):

@@ -19,14 +19,15 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
-from redis.exceptions import RedisError
+
+from .cache_backends import CACHE_ERRORS
 
 log = logging.getLogger(__name__)
 
-# A limit that cannot reach the shared cache lets the request through and says so in the
-# log: refusing every reader's search, report or sign-in while Redis restarts would be worse
-# than a few minutes without a count. Sign-in lockouts (django-axes) are kept in the database.
-CACHE_ERRORS = (RedisError, OSError)
+# A limit that cannot reach the shared cache (CACHE_ERRORS) lets the request through and
+# says so in the log: refusing every reader's search, report or sign-in while Redis restarts
+# would be worse than a few minutes without a count. Sign-in lockouts (django-axes) are kept
+# in the database.
 
 
 def client_ip(request: HttpRequest) -> str | None:
