@@ -725,9 +725,11 @@ PREVIEW_SECONDS = 600
 
 def preview_html(article, version: str) -> str:
     """A version's body rendered once per state of the topics it may link (the page cache's
-    generation), not once per view: previews are opened again and again, by several people,
-    and a long body costs a worker up to a third of a second."""
-    key = f"preview:{article.pk}:{version}:{generation()}"
+    clock: a topic's rename or new definition retires keys, not the generation), not once
+    per view: previews are opened again and again, by several people, and a long body
+    costs a worker up to a third of a second."""
+    gen, seq = clock()
+    key = f"preview:{article.pk}:{version}:{gen}:{seq}"
     html = cache.get(key)
     if html is None:
         html = str(render_body(article.body, author_id=article.author_id))

@@ -349,3 +349,18 @@ def test_on_redis_an_archive_retires_its_pages_and_no_others(site, topics, edito
         if keys:
             server.delete(*keys)
         server.close()
+
+
+def test_an_editors_preview_shows_a_topics_new_definition_once_it_is_approved(
+    django_capture_on_commit_callbacks,
+):
+    topic = TopicFactory(name="Esketamine", definition="A nasal spray form of ketamine.")
+    article = ArticleFactory(body="Ask about esketamine.")
+    assert "A nasal spray form of ketamine." in page_cache.preview_html(article, "1")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        topic.definition = "A spray used in clinic."  # as an approval saves it
+        topic.save()
+        upkeep.topic_saved(topic=topic)
+
+    assert "A spray used in clinic." in page_cache.preview_html(article, "1")
