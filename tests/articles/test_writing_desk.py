@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from articles import workflow
-from articles.cache import content_changed, generation
+from articles.cache import clock, content_changed
 from articles.models import Article, Autosave, Revision, Status, WorkflowEvent
 from hub.ratelimit import running_slot
 from tests.articles.desk_helpers import change_url, form_data, page_errors, press
@@ -454,7 +454,7 @@ class TestPreviewLimits:
         client.force_login(editor)
         url = reverse("admin:articles_article_preview", args=[article.pk]) + "?revision=1"
         assert client.get(url).status_code == 200
-        key = f"preview:{article.pk}:revision-1:{generation()}"
+        key = "preview:{}:revision-1:{}:{}".format(article.pk, *clock())
         assert "Some careful text." in cache.get(key)
         # Kept: a second view is served from it, whatever it holds.
         cache.set(key, "<p>Kept rendering.</p>")
