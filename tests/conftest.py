@@ -1,4 +1,9 @@
+import os
+import tempfile
+from pathlib import Path
+
 import pytest
+from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 
@@ -14,6 +19,30 @@ from tests.factories import (
     TreatmentResistantDepressionFactory,
     UserFactory,
 )
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """On SQLite, a test database in a file rather than in memory.
+
+    An in-memory database is one connection, which Django hands to every thread of the
+    live server. Two requests at once (a browser's autosave beside a page load, Varnish's
+    health probe beside a test's own queries) then drive one connection's transaction
+    state from two threads, and a run could leave it half in a transaction: every later
+    test that commits failed at its setup. In a file, each thread has its own connection
+    and SQLite's locks keep them apart, as in the demo with its worker. Kept in memory
+    (tmpfs) where there is one, so it costs no disk writes.
+    """
+    database = settings.DATABASES["default"]
+    test = database.setdefault("TEST", {})
+    if database["ENGINE"] != "django.db.backends.sqlite3" or test.get("NAME"):
+        yield
+        return
+    tmpfs = Path("/dev/shm")  # noqa: S108 - a private folder in it, made by mkdtemp
+    shm = tmpfs if os.access(tmpfs, os.W_OK) else None
+    with tempfile.TemporaryDirectory(prefix="hub-tests-", dir=shm) as folder:
+        test["NAME"] = str(Path(folder) / "test.sqlite3")
+        yield
 
 
 def pytest_collection_modifyitems(config, items):
