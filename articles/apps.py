@@ -8,7 +8,9 @@ class ArticlesConfig(AppConfig):
     def ready(self):
         from django.core.checks import Tags, register
 
-        from . import checks, upkeep
+        # views registers the page parts (cache.page_part) a cached page may need
+        # rendered before the URLconf is first loaded.
+        from . import checks, upkeep, views  # noqa: F401
 
         upkeep.connect()
         register(checks.cards_rendered_current, Tags.database, deploy=True)

@@ -24,6 +24,13 @@
   pages cached. A version that is missing (evicted) makes the page stale, never fresh:
   versions are (re)created at store time from the current sequence (_note_keys()).
   Retiring also purges the keys from the HTTP caches in front (hub/cache_purge.py).
+- Parts kept apart (issue 24): a list on a page that changes far more often than the page
+  around it is a part of its own (`PagePart`; the article page's related articles, which
+  every publish in its topics changes). The page holds a mark where the part goes, and is
+  stored with the mark; the part is stored once per scope (the related articles of a set
+  of topics) under its own keys, and put in each time the page is served, current. So a
+  publish re-renders one small list per topic set (one query) rather than every article
+  page of its topics. The answer's keys for caches in front include the parts' keys.
 - No stampede: a miss takes a short lock for its page key; others asking for that page
   meanwhile wait (up to PAGE_CACHE_WAIT_SECONDS) for the page it stores rather than all
   rendering it. A retired page is never served stale: a retracted article must go at once.
@@ -68,8 +75,10 @@ import math
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from functools import wraps
+from typing import NamedTuple
 from urllib.parse import quote, urlencode
 
 from django.conf import settings
@@ -81,6 +90,7 @@ from django.http import HttpRequest, HttpResponse, QueryDict
 from django.utils import timezone
 from django.utils.cache import patch_cache_control, set_response_etag
 from django.utils.http import http_date
+from django.utils.safestring import SafeString, mark_safe
 
 from hub import cache_purge
 from hub.cache_backends import CACHE_ERRORS
@@ -301,6 +311,14 @@ def topic_key(pk: int) -> str:
     return page_key_for("topic", pk)
 
 
+def topic_name_key(pk: int) -> str:
+    """Pages showing a topic's own words (its name, its safety notice) but not its list of
+    articles: apart from topic_key(), as byline_key() is from author_key(), so that a
+    publish in a topic, which changes its lists, leaves its articles' pages cached (their
+    related articles are a part of their own: PagePart)."""
+    return page_key_for("topic-name", pk)
+
+
 def author_key(pk: int) -> str:
     """A person's author page (the lists of what they wrote and reviewed)."""
     return page_key_for("author", pk)
@@ -415,6 +433,70 @@ def retire(*keys: str) -> None:
     no keys (ANY) go with any retirement."""
     retired = frozenset(keys) | {ANY}
     transaction.on_commit(lambda: _retire(retired))
+
+
+# --- parts of a page kept apart ------------------------------------------------------------
+
+# What renders each kind of part: scope -> ({variant: html}, keys of what it shows). The
+# variant "" is for pages of no other variant. Registered with @page_part by the views.
+PartRenderer = Callable[[str], tuple[dict[str, str], Iterable[str]]]
+_PART_RENDERERS: dict[str, PartRenderer] = {}
+
+
+def page_part(name: str) -> Callable[[PartRenderer], PartRenderer]:
+    """Register the renderer of a kind of part (see PagePart)."""
+
+    def register(render: PartRenderer) -> PartRenderer:
+        _PART_RENDERERS[name] = render
+        return render
+
+    return register
+
+
+@dataclass(frozen=True)
+class PagePart:
+    """A part of a page rendered and cached apart from it: `name` says which renderer,
+    `scope` what it is rendered for (and cached under: every page of the same scope shares
+    one rendering), `variant` which of the rendering's variants this page shows (an
+    article's related list leaves the article itself out)."""
+
+    name: str
+    scope: str
+    variant: str = ""
+
+    @property
+    def mark(self) -> SafeString:
+        """What the page's template puts where the part goes."""
+        return mark_safe(f"<!--hub-part {self.name} {self.scope} {self.variant}-->")  # noqa: S308 - ids only
+
+    def key(self, gen: int) -> str:
+        return f"part:{gen}:{self.name}:{self.scope}"
+
+
+def with_parts(response: HttpResponse, *parts: PagePart) -> HttpResponse:
+    """Say which parts the page's marks stand for: they are filled in before it is sent."""
+    response.page_parts = getattr(response, "page_parts", ()) + parts
+    return response
+
+
+def _render_part(part: PagePart, now: float, expires: float, seq: int | None) -> tuple:
+    """A part's stored form, shaped like a stored page for _RecentPages and _current():
+    ({variant: (html, digest)}, None, stored at, expires, keys, sequence read before)."""
+    variants, keys = _PART_RENDERERS[part.name](part.scope)
+    rendered = {}
+    for variant, html in variants.items():
+        encoded = html.encode()
+        rendered[variant] = (encoded, hashlib.blake2b(encoded, digest_size=8).digest())
+    return (rendered, None, now, expires, tuple(sorted(keys)), seq)
+
+
+def _part_text(stored: tuple, part: PagePart) -> tuple[bytes, bytes]:
+    variants = stored[0]
+    return variants.get(part.variant) or variants[""]
+
+
+def _part_keys(stored: tuple) -> tuple[str, ...]:
+    return stored[4]
 
 
 # --- how long a page may be kept ------------------------------------------------------------
@@ -582,6 +664,16 @@ def _not_shared(response: HttpResponse) -> None:
     response.headers["Cache-Control"] = "private, max-age=0, must-revalidate"
 
 
+class _MarkedPage(NamedTuple):
+    """A page with parts, as the view made it: stored like this, filled in when served."""
+
+    content: bytes
+    parts: tuple[PagePart, ...]
+    digest: bytes
+    part_keys: frozenset[str]
+    made_at: float  # stored as the page's time, so its Last-Modified is the same when served
+
+
 class PageCacheMiddleware:
     """Serve and store public pages for anonymous readers; see the module's docstring.
 
@@ -592,24 +684,79 @@ class PageCacheMiddleware:
         self.get_response = get_response
         self.by_encoding = "django.middleware.gzip.GZipMiddleware" in settings.MIDDLEWARE
         self.recent = _RecentPages(settings.PAGE_CACHE_LOCAL_PAGES)
+        self.recent_parts = _RecentPages(settings.PAGE_CACHE_LOCAL_PAGES)
 
-    def _lookup(self, key: str, seq: int) -> tuple | None:
-        """The current page stored under `key`, or None."""
-        entry = self.recent.get(key)
+    def _lookup(self, key: str, seq: int, recent: _RecentPages | None = None) -> tuple | None:
+        """The current page (or part) stored under `key`, or None."""
+        recent = recent or self.recent
+        entry = recent.get(key)
         if entry is not None:
             stored, checked_at = entry
             if checked_at == seq:
                 return stored  # nothing retired since its keys were last checked
             if _current(stored):
-                self.recent.put(key, stored, seq)
+                recent.put(key, stored, seq)
                 return stored
-            self.recent.drop(key)
-        # Another process may have stored the page afresh.
+            recent.drop(key)
+        # Another process may have stored it afresh.
         stored = cache.get(key)
         if stored is None or not _current(stored):
             return None
-        self.recent.put(key, stored, seq)
+        recent.put(key, stored, seq)
         return stored
+
+    def _part(self, part: PagePart, gen: int | None, seq: int | None) -> tuple:
+        """A part as it stands now: kept by this process or the shared cache, or rendered
+        (and stored for the other pages of its scope). No stampede lock: a part is one
+        small query, not a page."""
+        now = time.time()
+        if gen is None:  # no page cache for this request
+            return _render_part(part, now, now, None)
+        key = part.key(gen)
+        try:
+            stored = self._lookup(key, seq, self.recent_parts)
+            if stored is not None:
+                return stored
+            timeout = page_timeout(gen)
+        except (DatabaseError, *CACHE_ERRORS):
+            log.warning("part rendered, not stored: its lifetime is unknown", exc_info=True)
+            return _render_part(part, now, now, None)
+        stored = _render_part(part, now, now + timeout, seq)
+        if timeout >= 1:
+            try:
+                _note_keys(_part_keys(stored))
+                cache.set(key, stored, timeout)
+            except CACHE_ERRORS:
+                log.warning("page cache unreachable; part not stored", exc_info=True)
+            else:
+                self.recent_parts.put(key, stored, seq)
+        return stored
+
+    def _fill(self, response, parts, gen, seq, *, digest: bytes, made_at: float) -> tuple:
+        """Put each part's current text where its mark is, in a page whose own content
+        (marks included) has `digest` and was rendered at `made_at`. The ETag and
+        Last-Modified follow what was put in. Returns the parts' keys, or None when one
+        could not be rendered (the database is down): it is left out, and the answer is
+        then neither stored nor kept by a cache in front."""
+        content, keys, etag = response.content, set(), hashlib.blake2b(digest, digest_size=16)
+        complete = True
+        for part in parts:
+            try:
+                stored = self._part(part, gen, seq)
+            except DatabaseError:
+                log.warning("page part %s not rendered", part.name, exc_info=True)
+                content, complete = content.replace(part.mark.encode(), b""), False
+                continue
+            html, part_digest = _part_text(stored, part)
+            content = content.replace(part.mark.encode(), html)
+            keys.update(_part_keys(stored))
+            etag.update(part_digest)
+            made_at = max(made_at, stored[2])
+        response.content = content
+        response.headers["Content-Length"] = str(len(content))
+        response.headers["ETag"] = f'"{etag.hexdigest()}"'
+        response.headers["Last-Modified"] = http_date(made_at)
+        return keys if complete else None
 
     def _wait_or_lock(self, key: str, seq: int) -> tuple[tuple | None, str | None]:
         """On a miss: (None, lock) when this request renders the page; (page, None) when
@@ -652,19 +799,38 @@ class PageCacheMiddleware:
                 gen = key = stored = lock = None
             if stored is not None:
                 response = _restore(stored)
+                parts = stored[6] if len(stored) > 6 else ()
+                if parts:
+                    filled = self._fill(
+                        response, parts, gen, seq, digest=stored[7], made_at=stored[2]
+                    )
+                    if filled is None:
+                        _not_shared(response)
                 if not _exact_address(request, query):
                     _not_shared(response)  # ?utm_source=...: the page, but not for a CDN
                 return response
         try:
             response = self.get_response(request)
-            return self._answer(request, response, anonymous, gen, seq, key, query)
+            parts = () if response.streaming else getattr(response, "page_parts", ())
+            if not parts:
+                return self._answer(request, response, anonymous, gen, seq, key, query)
+            blank, made_at = response.content, time.time()
+            digest = hashlib.blake2b(blank, digest_size=16).digest()
+            part_keys = self._fill(response, parts, gen, seq, digest=digest, made_at=made_at)
+            if part_keys is None:  # a part is missing: this answer is for now only
+                _not_shared(response)
+                return response
+            marked = _MarkedPage(blank, parts, digest, frozenset(part_keys), made_at)
+            return self._answer(request, response, anonymous, gen, seq, key, query, marked)
         finally:
             if lock is not None:
                 # If the cache refuses, the lock expires (PAGE_CACHE_LOCK_SECONDS).
                 with contextlib.suppress(*CACHE_ERRORS):
                     cache.delete(lock)
 
-    def _answer(self, request, response, anonymous, gen, seq, key, query) -> HttpResponse:
+    def _answer(
+        self, request, response, anonymous, gen, seq, key, query, marked=None
+    ) -> HttpResponse:
         if not anonymous or response.cookies:
             # Staff pages, previews, forms: never kept by a browser's or a CDN's cache.
             patch_cache_control(response, private=True, no_store=True)
@@ -685,7 +851,7 @@ class PageCacheMiddleware:
             log.warning("page not cached: its lifetime is unknown", exc_info=True)
             patch_cache_control(response, no_cache=True)
             return response
-        now = time.time()
+        now = marked.made_at if marked else time.time()
         if not response.has_header("ETag"):
             set_response_etag(response)
         if not response.has_header("Last-Modified"):
@@ -704,11 +870,16 @@ class PageCacheMiddleware:
             patch_cache_control(
                 response, public=True, max_age=0, s_maxage=cdn_seconds, must_revalidate=True
             )
-            # What a cache in front files the page under, to purge it by (hub/cache_purge.py).
-            response.headers["xkey"] = response.headers["Surrogate-Key"] = _key_header(keys)
+            # What a cache in front files the page under, to purge it by (hub/cache_purge.py):
+            # the keys of its parts too, as it keeps the page with them put in.
+            shown = keys | marked.part_keys if marked else keys
+            response.headers["xkey"] = response.headers["Surrogate-Key"] = _key_header(shown)
         if stored_here:
             keys = tuple(sorted(keys))
-            stored = (response.content, list(response.items()), now, now + timeout, keys, seq)
+            content = marked.content if marked else response.content
+            stored = (content, list(response.items()), now, now + timeout, keys, seq)
+            if marked:  # the page with its marks, the parts they stand for, its digest
+                stored += (marked.parts, marked.digest)
             try:
                 _note_keys(keys)
                 cache.set(key, stored, timeout)

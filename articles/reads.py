@@ -111,9 +111,9 @@ class TopicCards:
         return _cards_in_sql(sql, [*params, page.stop - page.start, page.start])
 
 
-def related(article_id: int, topic_ids: Sequence[int]) -> list[SafeString]:
-    """Up to five public articles sharing the most topics with this one, newest first
-    among equals: one query.
+def related(topic_ids: Sequence[int], limit: int) -> list[tuple[int, SafeString]]:
+    """Up to `limit` public articles sharing the most of these topics, newest first among
+    equals, with their ids (an article's page leaves itself out): one query.
 
     Ranked from ArticleTopic's public links alone (an index-only scan); only the chosen
     few are read from the article table, with the public check (public_sql(), which is
@@ -130,16 +130,19 @@ def related(article_id: int, topic_ids: Sequence[int]) -> list[SafeString]:
     topics = ", ".join(["%s"] * len(topic_ids))
     now = _now()
     sql = (
-        "SELECT a.card_html FROM ("  # noqa: S608 - only placeholders and public_sql()
+        "SELECT a.id, a.card_html FROM ("  # noqa: S608 - only placeholders and public_sql()
         "  SELECT l.content_object_id AS id, COUNT(*) AS shared, MAX(l.public_from) AS newest"
         "  FROM articles_articletopic l"
-        f"  WHERE l.tag_id IN ({topics}) AND l.public_from <= %s AND l.content_object_id <> %s"
+        f"  WHERE l.tag_id IN ({topics}) AND l.public_from <= %s"
         "  GROUP BY l.content_object_id"
         "  ORDER BY shared DESC, newest DESC, id DESC LIMIT %s"
         f") r JOIN articles_article a ON a.id = r.id WHERE {public_sql()}"
         " ORDER BY r.shared DESC, r.newest DESC, r.id DESC"
     )
-    return _cards_in_sql(sql, [*topic_ids, now, article_id, RELATED_LIMIT, now])
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*topic_ids, now, limit, now])
+        rows = cursor.fetchall()
+    return list(zip([pk for pk, _ in rows], _safe(card for _, card in rows), strict=True))
 
 
 # --- the article page -----------------------------------------------------------------------

@@ -65,15 +65,19 @@ When this changes            keys retired                       by which call
 ---------------------------  ---------------------------------  ----------------------------------
 An article is published,     article:<id>, topic:<id> of its    article_changed(article, before=
 edited (its live row),       topics before and after (their     article_keys() taken first),
-archived, restored,          pages, their articles' related     from workflow.py; ArticleAdmin's
-re-confirmed, deleted        lists), author:<id> of its author  delete_queryset()
-                             and reviewer before and after,
-                             home, index, feeds, sitemap,
-                             search
-A topic's name, aliases,     topic:<id>, the listings, and      topic_saved(), deleting_topics()
-definition, intro...; a      article:/topic:<id> of each page
-topic deleted                whose text changed (mentions)
-A topic re-confirmed         topic:<id>, the listings           topics_changed()
+archived, restored,          pages, and the related-articles    from workflow.py; ArticleAdmin's
+re-confirmed, deleted        part of their articles' pages,     delete_queryset()
+                             not those pages), author:<id> of
+                             its author and reviewer before
+                             and after, home, index, feeds,
+                             sitemap, search
+A topic's name, aliases,     topic:<id> and topic-name:<id>     topic_saved(), deleting_topics()
+definition, intro...; a      (its articles' pages), the
+topic deleted                listings, and article:/topic:<id>
+                             of each page whose text changed
+                             (mentions)
+A topic re-confirmed         topic:<id>, topic-name:<id>, the   topics_changed()
+                             listings
 A public profile, role or    author:<id> (their page),          profile_changed, roles_changed
 account                      byline:<id> (pages with their      (a group emptied: global)
                              byline), sitemap
@@ -115,6 +119,7 @@ from .cache import (
     content_changed,
     retire,
     topic_key,
+    topic_name_key,
 )
 from .cards import CARD_FIELDS, card_for, fingerprint
 from .linking import topic_terms
@@ -270,9 +275,11 @@ def article_changed(article: Article, *, before: Iterable[str] = ()) -> None:
 
 
 def topic_keys(topic_ids: Iterable[int]) -> set[str]:
-    """The keys of the pages showing these topics: their own and their articles' pages
-    (both carry topic:<id>), the listings (names, counts, featured topics)."""
-    return {*map(topic_key, topic_ids), *LISTINGS}
+    """The keys of the pages showing these topics: their own (topic:<id>), their articles'
+    and the topic pages linking to them (topic-name:<id>), the listings (names, counts,
+    featured topics)."""
+    topic_ids = list(topic_ids)
+    return {*map(topic_key, topic_ids), *map(topic_name_key, topic_ids), *LISTINGS}
 
 
 def topics_changed(topic_ids: Iterable[int]) -> None:

@@ -8,6 +8,7 @@ from django.core.paginator import InvalidPage
 from django.db import connection, transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.templatetags.static import static
 from django.urls import Resolver404, resolve, reverse
 from django.utils.cache import patch_cache_control
@@ -21,13 +22,17 @@ from hub.ratelimit import client_ip, rate_limited, too_many
 from . import cache as page_cache
 from . import crisis_help, helpfulness, images, notifications, reads, structured_data
 from .cache import (
+    PagePart,
     article_key,
     author_key,
     byline_key,
     made_from,
+    page_part,
     public_page,
     shows,
     topic_key,
+    topic_name_key,
+    with_parts,
 )
 from .crisis import signals_crisis
 from .forms import HelpfulnessForm, ProblemReportForm
@@ -170,7 +175,11 @@ def topic_detail(request: HttpRequest, slug: str) -> HttpResponse:
     }
     response = render(request, "articles/topic_detail.html", context)
     # Its cards are of its articles: a change to one retires topic:<id> (upkeep.py).
-    shows(response, topic_key(topic.pk), *(topic_key(t.pk) for t in context["related_topics"]))
+    shows(
+        response,
+        topic_key(topic.pk),
+        *(topic_name_key(t.pk) for t in context["related_topics"]),
+    )
     if topic.medical_reviewer_id:  # linked by their public slug
         shows(response, byline_key(topic.medical_reviewer_id))
     return made_from(response, audience=audience or None, page=_given(request, "page", page.number))
@@ -194,16 +203,37 @@ def article_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "care_cards": crisis_help.care_cards(
             topic_ids=[topic.pk for topic in topics], article_id=article.pk
         ),
-        "related_cards": reads.related(article.pk, [topic.pk for topic in topics]),
         "jsonld": structured_data.as_script(jsonld),
     }
-    # Related cards come from its topics' articles: a change to one retires topic:<id>.
-    return shows(
+    related = None
+    if topics:
+        scope = ",".join(str(pk) for pk in sorted(topic.pk for topic in topics))
+        related = PagePart("related", scope, variant=str(article.pk))
+        context["related"] = related.mark
+    response = shows(
         render(request, "articles/article_detail.html", context),
         article_key(article.pk),
-        *(topic_key(topic.pk) for topic in topics),
+        *(topic_name_key(topic.pk) for topic in topics),
         *(byline_key(pk) for pk in (article.author_id, article.medical_reviewer_id) if pk),
     )
+    return with_parts(response, related) if related else response
+
+
+@page_part("related")
+def related_articles(scope: str) -> tuple[dict[str, str], set[str]]:
+    """The "Related articles" of the pages of articles in these topics (`scope`: their
+    ids): one query, rendered for each article that may be in the list (its own page
+    leaves it out) and for every other (""). Its cards come from the topics' articles: a
+    change to one retires topic:<id> (upkeep.py), and so this part, not their pages."""
+    topic_ids = [int(pk) for pk in scope.split(",")]
+    ranked = reads.related(topic_ids, limit=reads.RELATED_LIMIT + 1)
+
+    def section(leaving_out: int | None) -> str:
+        cards = [card for pk, card in ranked if pk != leaving_out][: reads.RELATED_LIMIT]
+        return render_to_string("includes/related_articles.html", {"cards": cards})
+
+    variants = {"": section(None)} | {str(pk): section(pk) for pk, _ in ranked}
+    return variants, {topic_key(pk) for pk in topic_ids}
 
 
 AUTHOR_PAGE_SIZE = 50

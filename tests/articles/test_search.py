@@ -390,19 +390,40 @@ def test_related_articles_share_the_most_topics_newest_first(esketamine, trd):
     ArticleFactory(title="Draft, shared", topics=[esketamine, trd, other])
     ScheduledArticleFactory(title="Scheduled, shared", topics=[esketamine, trd, other])
     PublishedArticleFactory(title="Nothing shared", topics=[TopicFactory(name="Bones")])
-    related = reads.related(article.pk, [esketamine.pk, trd.pk, other.pk])
-    assert card_titles(related) == ["Two shared, newer", "Two shared, older", "One shared"]
+    related = reads.related([esketamine.pk, trd.pk, other.pk], limit=5)
+    assert [pk for pk, _ in related][0] == article.pk  # its page leaves it out
+    assert card_titles([card for _, card in related]) == [
+        "Main",
+        "Two shared, newer",
+        "Two shared, older",
+        "One shared",
+    ]
 
 
-def test_related_articles_cost_one_query_and_stop_at_five(esketamine, django_assert_num_queries):
-    article = PublishedArticleFactory(title="Main", topics=[esketamine])
+def test_related_articles_cost_one_query_and_stop_at_the_limit(
+    esketamine, django_assert_num_queries
+):
     for _ in range(7):
         PublishedArticleFactory(topics=[esketamine])
     with django_assert_num_queries(1):
-        related = reads.related(article.pk, [esketamine.pk])
-    assert len(related) == 5
-    assert all(parse(card).one("article.card") for card in related)
-    assert "Main" not in card_titles(related)
+        related = reads.related([esketamine.pk], limit=6)
+    assert len(related) == 6
+    assert all(parse(card).one("article.card") for _, card in related)
+
+
+def test_article_page_lists_five_related_articles_and_never_itself(
+    client, esketamine, page_cache_on
+):
+    for n in range(7):
+        PublishedArticleFactory(title=f"Other {n}", topics=[esketamine])
+    newest = PublishedArticleFactory(title="Main", topics=[esketamine])
+    oldest = Article.objects.get(title="Other 0")
+
+    for shown in (newest, oldest):  # one cached list of the topic's articles serves both
+        html = client.get(shown.get_absolute_url()).content.decode()
+        titles = card_titles([parse(html).one("section.related-articles").inner_html])
+        assert len(titles) == 5
+        assert shown.title not in titles
 
 
 def test_article_page_lists_related_articles(client, esketamine):
@@ -414,11 +435,11 @@ def test_article_page_lists_related_articles(client, esketamine):
     assert "Main" not in related.inner_html
 
 
-def test_related_articles_are_empty_when_the_article_has_no_topics(django_assert_num_queries):
-    article = PublishedArticleFactory()
+def test_related_articles_are_empty_for_no_topics(django_assert_num_queries):
+    PublishedArticleFactory()
     PublishedArticleFactory()
     with django_assert_num_queries(0):
-        assert reads.related(article.pk, []) == []
+        assert reads.related([], limit=5) == []
 
 
 # --- synonyms -------------------------------------------------------------------------------
