@@ -315,8 +315,14 @@ def topic_name_key(pk: int) -> str:
     """Pages showing a topic's own words (its name, its safety notice) but not its list of
     articles: apart from topic_key(), as byline_key() is from author_key(), so that a
     publish in a topic, which changes its lists, leaves its articles' pages cached (their
-    related articles are a part of their own: PagePart)."""
+    related articles are a part of their own: PagePart, keyed by related_key())."""
     return page_key_for("topic-name", pk)
+
+
+def related_key(topic_ids: Iterable[int]) -> str:
+    """The related-article lists an article with all these topics would enter (see
+    upkeep.related_list_keys())."""
+    return page_key_for("related", "-".join(map(str, sorted(topic_ids))))
 
 
 def author_key(pk: int) -> str:
@@ -492,7 +498,7 @@ def _render_part(part: PagePart, now: float, expires: float, seq: int | None) ->
 
 def _part_text(stored: tuple, part: PagePart) -> tuple[bytes, bytes]:
     variants = stored[0]
-    return variants.get(part.variant) or variants[""]
+    return variants.get(part.variant, variants[""])
 
 
 def _part_keys(stored: tuple) -> tuple[str, ...]:

@@ -111,9 +111,10 @@ class TopicCards:
         return _cards_in_sql(sql, [*params, page.stop - page.start, page.start])
 
 
-def related(topic_ids: Sequence[int], limit: int) -> list[tuple[int, SafeString]]:
+def related(topic_ids: Sequence[int], limit: int) -> list[tuple[int, int, SafeString]]:
     """Up to `limit` public articles sharing the most of these topics, newest first among
-    equals, with their ids (an article's page leaves itself out): one query.
+    equals: (id, how many of the topics it has, card). One query; an article's page
+    leaves itself out.
 
     Ranked from ArticleTopic's public links alone (an index-only scan); only the chosen
     few are read from the article table, with the public check (public_sql(), which is
@@ -130,7 +131,7 @@ def related(topic_ids: Sequence[int], limit: int) -> list[tuple[int, SafeString]
     topics = ", ".join(["%s"] * len(topic_ids))
     now = _now()
     sql = (
-        "SELECT a.id, a.card_html FROM ("  # noqa: S608 - only placeholders and public_sql()
+        "SELECT a.id, r.shared, a.card_html FROM ("  # noqa: S608 - placeholders, public_sql()
         "  SELECT l.content_object_id AS id, COUNT(*) AS shared, MAX(l.public_from) AS newest"
         "  FROM articles_articletopic l"
         f"  WHERE l.tag_id IN ({topics}) AND l.public_from <= %s"
@@ -142,7 +143,8 @@ def related(topic_ids: Sequence[int], limit: int) -> list[tuple[int, SafeString]
     with connection.cursor() as cursor:
         cursor.execute(sql, [*topic_ids, now, limit, now])
         rows = cursor.fetchall()
-    return list(zip([pk for pk, _ in rows], _safe(card for _, card in rows), strict=True))
+    cards = _safe(card for _, _, card in rows)
+    return [(pk, shared, card) for (pk, shared, _), card in zip(rows, cards, strict=True)]
 
 
 # --- the article page -----------------------------------------------------------------------

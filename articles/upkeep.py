@@ -95,7 +95,8 @@ from ArticlesConfig.ready().
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterable, Iterator
+import itertools
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import reduce
 from operator import or_
 
@@ -117,6 +118,7 @@ from .cache import (
     author_key,
     byline_key,
     content_changed,
+    related_key,
     retire,
     topic_key,
     topic_name_key,
@@ -250,20 +252,51 @@ LISTINGS = (HOME, INDEX, FEEDS, SITEMAP, SEARCH)
 
 
 def article_keys(article: Article) -> set[str]:
-    """The keys of every page showing this article as it stands (one query): its page, its
-    topics' (their pages, and the related lists of their other articles' pages), its
-    author's and medical reviewer's author pages (not their bylines elsewhere, which it
-    does not change), and the listings. Take them before a change that may
-    move it out of some (topics, reviewer), and retire both."""
-    topic_ids = ArticleTopic.objects.filter(content_object_id=article.pk).values_list(
-        "tag_id", flat=True
+    """The keys of every page showing this article as it stands (one query): its page and
+    the related lists it is in (article:<id>), its topics' pages, the related lists it
+    could enter (related_entered_keys()), its author's and medical reviewer's author pages
+    (not their bylines elsewhere, which it does not change), and the listings. Take them
+    before a change that may move it out of some (topics, reviewer), and retire both."""
+    topic_ids = list(
+        ArticleTopic.objects.filter(content_object_id=article.pk).values_list("tag_id", flat=True)
     )
     people = (article.author_id, article.medical_reviewer_id)
     return {
         article_key(article.pk),
         *map(topic_key, topic_ids),
+        *related_entered_keys(topic_ids),
         *(author_key(pk) for pk in people if pk),
         *LISTINGS,
+    }
+
+
+# The largest combination of topics a related list names (see related_list_keys()).
+RELATED_COMBINATION = 2
+
+
+def related_list_keys(topic_ids: Iterable[int], shared: Sequence[int], *, full: bool) -> set[str]:
+    """What could change a related-articles list for articles in these topics, ranked by
+    how many of them each listed article has (`shared`, best first; `full` when the list
+    stopped at its limit): the listed articles (article:<id>), and what a new article
+    would need to enter it. It enters a full list only with at least as many of the
+    topics as the last one listed (it is newer, so it wins a tie): every combination of
+    that many of the topics names the list (related:<ids>), at most RELATED_COMBINATION
+    (more names more lists, never fewer). A publish in one topic then leaves alone the
+    lists of articles whose related articles all share two of their topics.
+    """
+    least = min(shared) if full and shared else 1
+    size = min(least, RELATED_COMBINATION)
+    return {related_key(combo) for combo in itertools.combinations(sorted(topic_ids), size)}
+
+
+def related_entered_keys(topic_ids: Iterable[int]) -> set[str]:
+    """The related lists an article with these topics could enter (related_list_keys()):
+    every combination of one or two of them."""
+    ids = sorted(topic_ids)
+    return {
+        related_key(combo)
+        for size in range(1, RELATED_COMBINATION + 1)
+        for combo in itertools.combinations(ids, size)
     }
 
 

@@ -20,7 +20,7 @@ from accounts.models import User
 from hub.ratelimit import client_ip, rate_limited, too_many
 
 from . import cache as page_cache
-from . import crisis_help, helpfulness, images, notifications, reads, structured_data
+from . import crisis_help, helpfulness, images, notifications, reads, structured_data, upkeep
 from .cache import (
     PagePart,
     article_key,
@@ -223,17 +223,20 @@ def article_detail(request: HttpRequest, slug: str) -> HttpResponse:
 def related_articles(scope: str) -> tuple[dict[str, str], set[str]]:
     """The "Related articles" of the pages of articles in these topics (`scope`: their
     ids): one query, rendered for each article that may be in the list (its own page
-    leaves it out) and for every other (""). Its cards come from the topics' articles: a
-    change to one retires topic:<id> (upkeep.py), and so this part, not their pages."""
+    leaves it out) and for every other (""). Named by what could change it
+    (upkeep.related_list_keys()), so a publish re-renders only the lists it enters."""
     topic_ids = [int(pk) for pk in scope.split(",")]
     ranked = reads.related(topic_ids, limit=reads.RELATED_LIMIT + 1)
 
     def section(leaving_out: int | None) -> str:
-        cards = [card for pk, card in ranked if pk != leaving_out][: reads.RELATED_LIMIT]
+        cards = [card for pk, _, card in ranked if pk != leaving_out][: reads.RELATED_LIMIT]
         return render_to_string("includes/related_articles.html", {"cards": cards})
 
-    variants = {"": section(None)} | {str(pk): section(pk) for pk, _ in ranked}
-    return variants, {topic_key(pk) for pk in topic_ids}
+    variants = {"": section(None)} | {str(pk): section(pk) for pk, _, _ in ranked}
+    keys = upkeep.related_list_keys(
+        topic_ids, [shared for _, shared, _ in ranked], full=len(ranked) > reads.RELATED_LIMIT
+    )
+    return variants, keys | {article_key(pk) for pk, _, _ in ranked}
 
 
 AUTHOR_PAGE_SIZE = 50

@@ -81,10 +81,12 @@ def test_a_page_names_the_content_in_it_in_its_key_headers(client, site, topics)
     keys = set(response["xkey"].split())
     assert {
         article_key(site["inhaler"].pk),
-        topic_key(asthma.pk),
+        f"topic-name:{asthma.pk}",  # its topic's name and notice
+        f"related:{asthma.pk}",  # its related list, which a publish in asthma may enter
         f"byline:{site['author'].pk}",
         "all",
     } <= keys
+    assert topic_key(asthma.pk) not in keys  # a publish in asthma leaves the page itself
     assert response["Surrogate-Key"] == response["xkey"]
     assert set(client.get("/")["xkey"].split()) == {"home", "all"}
 

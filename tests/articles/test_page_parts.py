@@ -6,11 +6,14 @@ a mark, and the list of each topic set is stored once and put in when a page is 
 Readers still see every change at once: a new article in the list, a withdrawn one gone.
 """
 
+import itertools
+import random
+
 import pytest
 from django.db import OperationalError
 
-from articles import reads, workflow
-from articles.cache import topic_key
+from articles import reads, upkeep, views, workflow
+from articles.cache import article_key, related_key
 from tests.articles.public_helpers import card_titles
 from tests.articles.workflow_helpers import approve
 from tests.factories import ArticleFactory, ClinicianFactory, PublishedArticleFactory, TopicFactory
@@ -113,10 +116,11 @@ def test_the_page_revalidates_while_its_list_stands_and_changes_etag_when_it_mov
     assert "Peak flow diaries" in moved.content.decode()
 
 
-def test_the_page_names_its_lists_topics_for_caches_in_front(client, asthma, inhaler, spacers):
+def test_the_page_names_what_its_list_shows_for_caches_in_front(client, asthma, inhaler, spacers):
     url = inhaler.get_absolute_url()
     for response in (client.get(url), client.get(url)):  # rendered, then from the cache
-        assert topic_key(asthma.pk) in response["xkey"].split()
+        keys = response["xkey"].split()
+        assert article_key(spacers.pk) in keys and related_key([asthma.pk]) in keys
 
 
 def test_a_cached_page_whose_list_cannot_be_read_is_served_without_it_and_kept_by_nobody(
@@ -151,3 +155,60 @@ def test_a_cached_page_with_a_current_list_costs_no_query(
     with django_assert_num_queries(0):
         assert related_titles(client.get(url)) == ["Spacers for children"]
         assert related_titles(client.get(other)) == ["Using an inhaler"]
+
+
+# --- a publish re-renders only the lists it enters --------------------------------------------
+
+
+def test_a_publish_in_one_topic_leaves_lists_whose_articles_share_two_topics(
+    client, asthma, author, editor, on_commit, django_assert_max_num_queries
+):
+    eczema = TopicFactory(name="Eczema", slug="eczema")
+    main, *both = [
+        PublishedArticleFactory(title=f"Both {n}", author=author, topics=[asthma, eczema])
+        for n in range(7)
+    ]
+    url = main.get_absolute_url()
+    warm(client, url)
+    listed = related_titles(client.get(url))
+
+    with on_commit():
+        publish("Asthma only", topics=[asthma], author=author, editor=editor)
+
+    with django_assert_max_num_queries(1):  # the next scheduled publication, read again
+        response = client.get(url)
+    assert related_titles(response) == listed  # every listed article shares both topics
+
+    with on_commit():
+        publish("Asthma and eczema", topics=[asthma, eczema], author=author, editor=editor)
+
+    assert related_titles(client.get(url))[0] == "Asthma and eczema"
+
+
+def test_whatever_a_publish_changes_in_any_list_it_retires(author, editor, on_commit):
+    """Every list whose text a publish changes names a key the publish retires, over
+    random libraries (the retirements may be more than needed, never fewer)."""
+    rng = random.Random(24)
+    topics = [TopicFactory(name=f"T{n}") for n in range(4)]
+    for n in range(16):
+        PublishedArticleFactory(title=f"A{n}", topics=rng.sample(topics, rng.randint(1, 3)))
+    scopes = [
+        ",".join(str(t.pk) for t in sorted(combo, key=lambda t: t.pk))
+        for size in (1, 2, 3, 4)
+        for combo in itertools.combinations(topics, size)
+    ]
+    changed = unchanged = 0
+    for n in range(6):
+        before = {scope: views.related_articles(scope) for scope in scopes}
+        new = publish(
+            f"New {n}", topics=rng.sample(topics, rng.randint(1, 3)), author=author, editor=editor
+        )
+        retired = upkeep.article_keys(new)
+        for scope in scopes:
+            variants, keys = before[scope]
+            if views.related_articles(scope)[0] != variants:
+                assert set(keys) & retired, (scope, sorted(retired))
+                changed += 1
+            elif not set(keys) & retired:
+                unchanged += 1
+    assert changed and unchanged  # the test saw both: lists entered, and lists left warm

@@ -104,7 +104,7 @@ def test_a_stale_copy_never_shows_a_hidden_article(client, topic):
     assert copies(hidden) == {(hidden.published_at,)}  # stale, on purpose
 
     assert topic_titles(client, topic) == ["Shown"]
-    assert [pk for pk, _ in reads.related([topic.pk], limit=5)] == [shown.pk]
+    assert [pk for pk, _, _ in reads.related([topic.pk], limit=5)] == [shown.pk]
     feed = client.get(f"{topic.get_absolute_url()}feed/").content.decode()
     assert "Hidden" not in feed
 

@@ -391,8 +391,8 @@ def test_related_articles_share_the_most_topics_newest_first(esketamine, trd):
     ScheduledArticleFactory(title="Scheduled, shared", topics=[esketamine, trd, other])
     PublishedArticleFactory(title="Nothing shared", topics=[TopicFactory(name="Bones")])
     related = reads.related([esketamine.pk, trd.pk, other.pk], limit=5)
-    assert [pk for pk, _ in related][0] == article.pk  # its page leaves it out
-    assert card_titles([card for _, card in related]) == [
+    assert related[0][:2] == (article.pk, 3)  # its page leaves it out
+    assert card_titles([card for _, _, card in related]) == [
         "Main",
         "Two shared, newer",
         "Two shared, older",
@@ -408,7 +408,7 @@ def test_related_articles_cost_one_query_and_stop_at_the_limit(
     with django_assert_num_queries(1):
         related = reads.related([esketamine.pk], limit=6)
     assert len(related) == 6
-    assert all(parse(card).one("article.card") for _, card in related)
+    assert all(parse(card).one("article.card") for _, _, card in related)
 
 
 def test_article_page_lists_five_related_articles_and_never_itself(
