@@ -401,14 +401,20 @@ def clock() -> tuple[int, int]:
     return gen, seq
 
 
-def _current(stored: tuple) -> bool:
-    """Whether none of the stored page's keys was retired after it was rendered."""
+def _current(stored: tuple, known: dict | None = None) -> bool:
+    """Whether none of the stored page's keys was retired after it was rendered. `known`:
+    versions read already (None for one read and missing); asked again only if it lacks
+    some."""
     if len(stored) < 6:
         return False  # stored by a release before pages had keys
     keys, made_at = stored[4], stored[5]
     version_keys = [_version_key(k) for k in keys]
-    versions = cache.get_many(version_keys)
-    return len(versions) == len(version_keys) and all(v <= made_at for v in versions.values())
+    if known is not None and all(k in known for k in version_keys):
+        versions = [known[k] for k in version_keys]
+    else:
+        found = cache.get_many(version_keys)
+        versions = [found.get(k) for k in version_keys]
+    return all(v is not None and v <= made_at for v in versions)
 
 
 def _retire(keys: frozenset[str]) -> bool:
@@ -692,7 +698,9 @@ class PageCacheMiddleware:
         self.recent = _RecentPages(settings.PAGE_CACHE_LOCAL_PAGES)
         self.recent_parts = _RecentPages(settings.PAGE_CACHE_LOCAL_PAGES)
 
-    def _lookup(self, key: str, seq: int, recent: _RecentPages | None = None) -> tuple | None:
+    def _lookup(
+        self, key: str, seq: int, gen: int | None = None, recent: _RecentPages | None = None
+    ) -> tuple | None:
         """The current page (or part) stored under `key`, or None."""
         recent = recent or self.recent
         entry = recent.get(key)
@@ -700,16 +708,37 @@ class PageCacheMiddleware:
             stored, checked_at = entry
             if checked_at == seq:
                 return stored  # nothing retired since its keys were last checked
-            if _current(stored):
+            if self._check(stored, seq, gen):
                 recent.put(key, stored, seq)
                 return stored
             recent.drop(key)
         # Another process may have stored it afresh.
         stored = cache.get(key)
-        if stored is None or not _current(stored):
+        if stored is None or not self._check(stored, seq, gen):
             return None
         recent.put(key, stored, seq)
         return stored
+
+    def _check(self, stored: tuple, seq: int, gen: int | None) -> bool:
+        """Whether a stored page is current: one MGET of its keys' versions. For a page with
+        parts, the same MGET fetches the parts and their keys' versions (the keys they had
+        when the page was stored; a part whose keys changed since asks for its own), so
+        that putting them in costs no further round trip: they are kept for _part()."""
+        parts = stored[6] if gen is not None and len(stored) > 6 else ()
+        if not parts:
+            return _current(stored)
+        part_keys = stored[8] if len(stored) > 8 else ()
+        asked = [_version_key(k) for k in (*stored[4], *part_keys)]
+        asked += [part.key(gen) for part in parts]
+        found = cache.get_many(asked)
+        known = {k: found.get(k) for k in asked}
+        if not _current(stored, known):
+            return False
+        for part in parts:
+            entry = known[part.key(gen)]
+            if entry is not None and _current(entry, known):
+                self.recent_parts.put(part.key(gen), entry, seq)
+        return True
 
     def _part(self, part: PagePart, gen: int | None, seq: int | None) -> tuple:
         """A part as it stands now: kept by this process or the shared cache, or rendered
@@ -720,7 +749,7 @@ class PageCacheMiddleware:
             return _render_part(part, now, now, None)
         key = part.key(gen)
         try:
-            stored = self._lookup(key, seq, self.recent_parts)
+            stored = self._lookup(key, seq, recent=self.recent_parts)
             if stored is not None:
                 return stored
             timeout = page_timeout(gen)
@@ -797,7 +826,7 @@ class PageCacheMiddleware:
                 # Taken before the view, which sees only its own parameters.
                 query = page_query(request)
                 key = _key(gen, request, query, by_encoding=self.by_encoding)
-                stored = None if key is None else self._lookup(key, seq)
+                stored = None if key is None else self._lookup(key, seq, gen)
                 if stored is None and key is not None:
                     stored, lock = self._wait_or_lock(key, seq)
             except CACHE_ERRORS:
@@ -884,8 +913,8 @@ class PageCacheMiddleware:
             keys = tuple(sorted(keys))
             content = marked.content if marked else response.content
             stored = (content, list(response.items()), now, now + timeout, keys, seq)
-            if marked:  # the page with its marks, the parts they stand for, its digest
-                stored += (marked.parts, marked.digest)
+            if marked:  # the page with its marks: the parts, its digest, the parts' keys
+                stored += (marked.parts, marked.digest, tuple(sorted(marked.part_keys)))
             try:
                 _note_keys(keys)
                 cache.set(key, stored, timeout)

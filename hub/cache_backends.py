@@ -34,6 +34,12 @@ class RedisCache(redis.RedisCache):
         super().__init__(server, params)
         self._class = RedisCacheClient
 
+    def validate_key(self, key):
+        """No check for memcached's key limits (250 characters, no spaces or control
+        characters), as Django's documentation suggests for a backend that has none: Redis
+        takes any key, and a page served from the cache reads some twenty (its keys'
+        versions), which the check cost 9 µs each, a tenth of the hit's time."""
+
     def memory_limits(self) -> tuple[int, str]:
         """Redis's `maxmemory` in bytes (0: none) and `maxmemory-policy`.
 
