@@ -841,6 +841,9 @@ class PageCacheMiddleware:
                     )
                     if filled is None:
                         _not_shared(response)
+                    elif "xkey" in response:  # what the parts show now, for a purge to reach
+                        header = _key_header({*stored[4], *filled})
+                        response.headers["xkey"] = response.headers["Surrogate-Key"] = header
                 if not _exact_address(request, query):
                     _not_shared(response)  # ?utm_source=...: the page, but not for a CDN
                 return response
