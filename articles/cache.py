@@ -508,6 +508,7 @@ def _part_text(stored: tuple, part: PagePart) -> tuple[bytes, bytes]:
 
 
 def _part_keys(stored: tuple) -> tuple[str, ...]:
+    """The keys of a stored part (or page: they are shaped alike)."""
     return stored[4]
 
 
@@ -758,14 +759,19 @@ class PageCacheMiddleware:
             return _render_part(part, now, now, None)
         stored = _render_part(part, now, now + timeout, seq)
         if timeout >= 1:
-            try:
-                _note_keys(_part_keys(stored))
-                cache.set(key, stored, timeout)
-            except CACHE_ERRORS:
-                log.warning("page cache unreachable; part not stored", exc_info=True)
-            else:
-                self.recent_parts.put(key, stored, seq)
+            self._keep(key, stored, timeout, seq, self.recent_parts)
         return stored
+
+    @staticmethod
+    def _keep(key: str, stored: tuple, timeout: int, seq: int, recent: _RecentPages) -> None:
+        """Store a page or a part in the shared cache and this process's recent ones."""
+        try:
+            _note_keys(_part_keys(stored))
+            cache.set(key, stored, timeout)
+        except CACHE_ERRORS:
+            log.warning("page cache unreachable; %s not stored", key, exc_info=True)
+        else:
+            recent.put(key, stored, seq)
 
     def _fill(self, response, parts, gen, seq, *, digest: bytes, made_at: float) -> tuple:
         """Put each part's current text where its mark is, in a page whose own content
@@ -918,13 +924,7 @@ class PageCacheMiddleware:
             stored = (content, list(response.items()), now, now + timeout, keys, seq)
             if marked:  # the page with its marks: the parts, its digest, the parts' keys
                 stored += (marked.parts, marked.digest, tuple(sorted(marked.part_keys)))
-            try:
-                _note_keys(keys)
-                cache.set(key, stored, timeout)
-            except CACHE_ERRORS:
-                log.warning("page cache unreachable; page not stored", exc_info=True)
-            else:
-                self.recent.put(key, stored, seq)
+            self._keep(key, stored, timeout, seq, self.recent)
         return response
 
 
