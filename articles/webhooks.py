@@ -11,8 +11,10 @@ with the webhook's secret of `<X-Hub-Timestamp> + "." + <body>`.
 """
 
 import datetime
+import functools
 import hashlib
 import hmac
+import http.client
 import ipaddress
 import json
 import logging
@@ -38,10 +40,13 @@ class BadWebhookURL(ValueError):
     """The address cannot be a webhook's; the message says why."""
 
 
-def check_url(url: str) -> None:
+def check_url(url: str) -> list[str]:
     """Raise BadWebhookURL unless `url` may receive webhooks: HTTPS (HTTP only when
     DEBUG), and, unless WEBHOOK_ALLOW_PRIVATE, a host that resolves only to public
-    addresses, so that a webhook cannot make the hub post into its own network (SSRF)."""
+    addresses, so that a webhook cannot make the hub post into its own network (SSRF).
+
+    Returns the addresses checked ([] when private ones are allowed): a delivery connects
+    to one of them, never to what the name resolves to a moment later (DNS rebinding)."""
     parts = urlsplit(url)
     local_allowed = settings.DEBUG or settings.WEBHOOK_ALLOW_PRIVATE
     schemes = {"https", "http"} if local_allowed else {"https"}
@@ -52,12 +57,13 @@ def check_url(url: str) -> None:
     if parts.username or parts.password:
         raise BadWebhookURL("Leave the user name and password out of the address.")
     if local_allowed:
-        return
+        return []
     try:
         port = parts.port or (443 if parts.scheme == "https" else 80)
         found = socket.getaddrinfo(parts.hostname, port, proto=socket.IPPROTO_TCP)
     except (OSError, ValueError, UnicodeError):
         raise BadWebhookURL(f"The host “{parts.hostname}” cannot be found.") from None
+    checked = []
     for *_, sockaddr in found:
         address = ipaddress.ip_address(sockaddr[0].split("%")[0])
         if not address.is_global or address.is_multicast:
@@ -65,6 +71,8 @@ def check_url(url: str) -> None:
                 f"“{parts.hostname}” points at a private or local address ({address}): "
                 "webhooks go only to addresses on the public internet."
             )
+        checked.append(str(address))
+    return list(dict.fromkeys(checked))
 
 
 def sign(secret: str, timestamp: str, body: bytes) -> str:
@@ -90,8 +98,48 @@ class _NoRedirects(urllib.request.HTTPRedirectHandler):
 _opener = urllib.request.build_opener(_NoRedirects)
 
 
-def _post(webhook: Webhook, body: bytes) -> tuple[int | None, str, str]:
-    """POST `body`, signed: (status code, response excerpt, error)."""
+class _PinnedHTTPSConnection(http.client.HTTPSConnection):
+    """An HTTPS connection to the host named in the address, made to addresses already
+    checked: TLS still verifies the certificate against the host's name."""
+
+    def __init__(self, *args, addresses: list[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        self._addresses = addresses
+        self._create_connection = self._connect_to_checked
+
+    def _connect_to_checked(self, target, *args, **kwargs):
+        error = OSError(f"no checked address for {target[0]}")
+        for address in self._addresses:
+            try:
+                return socket.create_connection((address, target[1]), *args, **kwargs)
+            except OSError as exc:
+                error = exc
+        raise error
+
+
+class _PinnedHTTPSHandler(urllib.request.HTTPSHandler):
+    def __init__(self, addresses: list[str]):
+        super().__init__()
+        self.addresses = addresses
+
+    def https_open(self, req):
+        connection = functools.partial(_PinnedHTTPSConnection, addresses=self.addresses)
+        return self.do_open(connection, req, context=self._context)
+
+
+def _opener_for(addresses: list[str]) -> urllib.request.OpenerDirector:
+    """Straight to the checked addresses; through no proxy, which would resolve the name
+    again itself. With none checked (private addresses allowed), the usual opener."""
+    if not addresses:
+        return _opener
+    return urllib.request.build_opener(
+        _NoRedirects, urllib.request.ProxyHandler({}), _PinnedHTTPSHandler(addresses)
+    )
+
+
+def _post(webhook: Webhook, body: bytes, addresses: list[str]) -> tuple[int | None, str, str]:
+    """POST `body`, signed, to one of `addresses` (check_url()): (status code, response
+    excerpt, error)."""
     timestamp = str(int(time.time()))
     request = urllib.request.Request(  # noqa: S310 - the scheme is checked: https or http
         webhook.url,
@@ -105,7 +153,8 @@ def _post(webhook: Webhook, body: bytes) -> tuple[int | None, str, str]:
         },
     )
     try:
-        with _opener.open(request, timeout=settings.WEBHOOK_TIMEOUT_SECONDS) as response:
+        opener = _opener_for(addresses)
+        with opener.open(request, timeout=settings.WEBHOOK_TIMEOUT_SECONDS) as response:
             excerpt = response.read(EXCERPT_CHARS).decode("utf-8", "replace")
             return response.status, excerpt, ""
     except urllib.error.HTTPError as exc:
@@ -126,12 +175,12 @@ def deliver(*, webhook_id: int, change_id: int, attempt: int) -> bool:
         return False  # switched off or deleted since: nothing to send
     started = time.monotonic()
     try:
-        check_url(webhook.url)  # again: the host may resolve elsewhere by now
+        addresses = check_url(webhook.url)  # again: the host may resolve elsewhere by now
     except BadWebhookURL as exc:
         status, excerpt, error = None, "", str(exc)
     else:
         body = json.dumps(change.as_item(), ensure_ascii=False).encode()
-        status, excerpt, error = _post(webhook, body)
+        status, excerpt, error = _post(webhook, body, addresses)
     delivered = status is not None and 200 <= status < 300
     delays = settings.WEBHOOK_RETRY_DELAYS
     retry_at = None

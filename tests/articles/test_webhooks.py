@@ -8,9 +8,12 @@ import hashlib
 import hmac
 import json
 import os
+import shutil
 import socket
+import ssl
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -233,6 +236,89 @@ def test_a_webhook_registered_privately_later_is_not_posted(
     assert receiver.received == []
     [attempt] = WebhookDelivery.objects.all()
     assert not attempt.delivered and "HTTPS" in attempt.error
+
+
+def test_a_delivery_connects_to_the_address_checked_not_one_the_name_resolves_to_later(
+    settings, monkeypatch, live_article, editor
+):
+    """DNS rebinding: a partner's name passes the check as a public address, then resolves
+    to the hub's own network when the POST connects. The POST goes to the checked address
+    (no route from here, so it fails), never to the service listening inside."""
+    settings.DEBUG = False
+    settings.WEBHOOK_ALLOW_PRIVATE = False
+    settings.WEBHOOK_RETRY_DELAYS = []
+    settings.WEBHOOK_TIMEOUT_SECONDS = 1
+    inside = socket.create_server(("127.0.0.1", 0))  # a service on the hub's own network
+    inside.settimeout(0.5)
+    port = inside.getsockname()[1]
+    real_getaddrinfo = socket.getaddrinfo
+    lookups = []
+
+    def rebinding(host, *args, **kwargs):
+        if host != "partner.example.org":
+            return real_getaddrinfo(host, *args, **kwargs)
+        lookups.append(host)
+        address = "93.184.215.14" if len(lookups) == 1 else "127.0.0.1"
+        return [(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP, "", (address, port))]
+
+    monkeypatch.setattr(socket, "getaddrinfo", rebinding)
+    Webhook.objects.create(
+        partner="Clinic", url=f"https://partner.example.org:{port}/hook", secret=SECRET
+    )
+    workflow.archive(article=live_article, by=editor)
+    run_worker()
+
+    with pytest.raises(TimeoutError):
+        inside.accept()  # nothing came in
+    inside.close()
+    assert lookups == ["partner.example.org"]  # resolved once, for the check
+    [attempt] = WebhookDelivery.objects.all()
+    assert not attempt.delivered and attempt.error
+
+
+@pytest.mark.skipif(shutil.which("openssl") is None, reason="needs the openssl command")
+def test_a_pinned_connection_still_checks_the_partners_certificate_by_name(tmp_path):
+    """Connecting to a checked address must not cost TLS its check of the host's name."""
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(  # noqa: S603 - fixed arguments
+        [shutil.which("openssl"), "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+         "-subj", "/CN=partner.example.org", "-addext", "subjectAltName=DNS:partner.example.org",
+         "-keyout", str(key), "-out", str(cert)],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    server_side = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server_side.load_cert_chain(cert, key)
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+
+    def answer_twice():
+        for _ in range(2):
+            conn, _ = listener.accept()
+            try:
+                with server_side.wrap_socket(conn, server_side=True) as tls:
+                    request = b""
+                    while not request.endswith(b"{}"):  # the whole request, body too
+                        request += tls.recv(4096)
+                    tls.sendall(b"HTTP/1.1 204 No Content\r\nContent-Length: 0\r\n\r\n")
+            except ssl.SSLError:
+                pass  # the client refused the certificate
+
+    thread = threading.Thread(target=answer_twice, daemon=True)
+    thread.start()
+    trusting = ssl.create_default_context(cafile=str(cert))
+
+    def post(host: str) -> int:
+        pinned = webhooks._PinnedHTTPSConnection(
+            host, port, addresses=["127.0.0.1"], context=trusting, timeout=5
+        )
+        pinned.request("POST", "/hook", body=b"{}")
+        return pinned.getresponse().status
+
+    assert post("partner.example.org") == 204
+    with pytest.raises(ssl.SSLCertVerificationError):
+        post("other.example.org")  # the same address, but not the name on the certificate
+    thread.join(5)
+    listener.close()
 
 
 def test_the_admin_refuses_a_private_address_and_shows_the_secret_once(client, superuser, settings):
