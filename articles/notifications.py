@@ -70,13 +70,18 @@ def submitted(*, article_id: int) -> None:
     )
 
 
+def _by_date(due) -> str:
+    """ " by 4 December 2026" for an assignment's due date, or nothing without one."""
+    return f" by {due:%-d %B %Y}" if due else ""
+
+
 def assigned(*, article_id: int, by_id: int) -> None:
     """To the person an editor assigned the review to."""
     article = Article.objects.select_related("author", "assignee").get(pk=article_id)
     if article.assignee is None:
         return
     by = get_user_model().objects.get(pk=by_id)
-    due = f" by {article.review_due:%-d %B %Y}" if article.review_due else ""
+    due = _by_date(article.review_due)
     _send(
         f"Review assigned to you: {article.title}",
         f"{by} asked you to review “{article.title}” by {article.author.display_name}{due}.\n\n"
@@ -91,7 +96,7 @@ def topic_assigned(*, topic_id: int, by_id: int) -> None:
     if topic.assignee is None:
         return
     by = get_user_model().objects.get(pk=by_id)
-    due = f" by {topic.review_due:%-d %B %Y}" if topic.review_due else ""
+    due = _by_date(topic.review_due)
     _send(
         f"Review assigned to you: the topic {topic.name}",
         f"{by} asked you to review the new version of the topic “{topic.name}”{due}.\n\n"
