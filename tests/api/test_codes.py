@@ -8,6 +8,7 @@ from django.db import IntegrityError, transaction
 from articles.codes import SYSTEMS, CodeError, check_code, system_for
 from articles.models import TopicCode
 from tests.api.helpers import assert_problem, body, get
+from tests.articles.workflow_helpers import topic_form
 
 pytestmark = pytest.mark.django_db
 
@@ -59,18 +60,7 @@ def test_one_code_once_per_topic(depression, esketamine):
 
 
 def _inline_post(topic, code_rows):
-    data = {
-        "name": topic.name,
-        "headline": topic.headline,
-        "definition": topic.definition,
-        "aliases": topic.aliases,
-        "intro": topic.intro,
-        "safety_notice": topic.safety_notice,
-        "related_links-TOTAL_FORMS": "0",
-        "related_links-INITIAL_FORMS": "0",
-        "codes-TOTAL_FORMS": str(len(code_rows)),
-        "codes-INITIAL_FORMS": "0",
-    }
+    data = topic_form(topic, **{"codes-TOTAL_FORMS": str(len(code_rows))})
     for n, (system, code) in enumerate(code_rows):
         data[f"codes-{n}-system"] = system
         data[f"codes-{n}-code"] = code
