@@ -507,8 +507,8 @@ def _part_text(stored: tuple, part: PagePart) -> tuple[bytes, bytes]:
     return variants.get(part.variant, variants[""])
 
 
-def _part_keys(stored: tuple) -> tuple[str, ...]:
-    """The keys of a stored part (or page: they are shaped alike)."""
+def _stored_keys(stored: tuple) -> tuple[str, ...]:
+    """The keys of a stored page or part (they are shaped alike)."""
     return stored[4]
 
 
@@ -766,7 +766,7 @@ class PageCacheMiddleware:
     def _keep(key: str, stored: tuple, timeout: int, seq: int, recent: _RecentPages) -> None:
         """Store a page or a part in the shared cache and this process's recent ones."""
         try:
-            _note_keys(_part_keys(stored))
+            _note_keys(_stored_keys(stored))
             cache.set(key, stored, timeout)
         except CACHE_ERRORS:
             log.warning("page cache unreachable; %s not stored", key, exc_info=True)
@@ -790,7 +790,7 @@ class PageCacheMiddleware:
                 continue
             html, part_digest = _part_text(stored, part)
             content = content.replace(part.mark.encode(), html)
-            keys.update(_part_keys(stored))
+            keys.update(_stored_keys(stored))
             etag.update(part_digest)
             made_at = max(made_at, stored[2])
         response.content = content
